@@ -1,0 +1,31 @@
+"""Errors a user can cause, each tied to the exit code the README documents."""
+
+EXIT_OK = 0
+EXIT_BUG = 1
+EXIT_USAGE = 2
+EXIT_INPUT = 3
+EXIT_QUALITY = 4
+
+
+class UserError(Exception):
+    """A problem the user can fix; the CLI prints the message and exits with `exit_code`."""
+
+    exit_code = EXIT_INPUT
+
+
+class UsageError(UserError):
+    """Bad option, bad config file, bad --since/--as-of: exit 2."""
+
+    exit_code = EXIT_USAGE
+
+
+class InputError(UserError):
+    """Missing or unreadable input, missing table or required column: exit 3."""
+
+    exit_code = EXIT_INPUT
+
+
+class OutputError(UserError):
+    """The output cannot be written (folder not writable, disk full, locked): exit 3."""
+
+    exit_code = EXIT_INPUT

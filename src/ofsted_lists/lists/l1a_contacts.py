@@ -1,0 +1,54 @@
+"""List 1a — contacts about disabled children in the window (Annex A List 1)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._common import DISABILITY_CODES, Context, ListResult, ListSpec, finish
+
+SPEC = ListSpec(
+    key="1a",
+    sheet="1a Contacts",
+    annex_a="List 1: Contacts",
+    needs=("contacts",),
+    columns=("Date of Contact", "Contact Source", "Contact Outcome", DISABILITY_CODES),
+    key_date="Date of Contact",
+    disability_flag=False,
+    rule="one row per contact dated in the window",
+)
+
+
+def derived_led_to_referral(ctx: Context, contacts: pd.DataFrame) -> pd.Series:
+    """Did the contact lead to a referral? From `led_to_referral`; where blank or unknown, a
+    referral of the same child dated on the contact date or up to N days after it (and on
+    or before the as-of date) says yes. NA when there is no referrals table to look in."""
+    if not ctx.ds.has("referrals"):
+        return pd.Series(pd.NA, index=contacts.index, dtype="boolean")
+    refs = ctx.ds.tables["referrals"]
+    refs = refs.loc[refs["referral_date"] <= ctx.as_of, ["child_id", "referral_date"]]
+    left = contacts[["child_id", "contact_date"]].reset_index().sort_values("contact_date")
+    right = refs.sort_values("referral_date")
+    joined = pd.merge_asof(
+        left, right, left_on="contact_date", right_on="referral_date", by="child_id",
+        direction="forward", tolerance=pd.Timedelta(days=ctx.config.referral_window_days),
+    ).set_index("index")
+    return joined["referral_date"].notna().reindex(contacts.index).astype("boolean")
+
+
+def build(ctx: Context) -> ListResult:
+    c = ctx.ds.tables["contacts"]
+    c = c[ctx.window.contains(c["contact_date"]).to_numpy()]
+    recorded = c["led_to_referral"]
+    derive = recorded.isna()
+    led = recorded.fillna(derived_led_to_referral(ctx, c)) if derive.any() else recorded
+    rows = pd.DataFrame({
+        "child_id": c["child_id"],
+        "Date of Contact": c["contact_date"],
+        "Contact Source": c["contact_source_code"].fillna(c["contact_source"]),
+        "Contact Outcome": led.map({True: "Referral", False: "No referral"}).astype("str"),
+        "_derived": derive & led.notna(),
+    })
+    result = finish(SPEC, ctx, rows.drop(columns="_derived"))
+    listed = ctx.disability.of(rows["child_id"]) == "disabled"
+    result.derived_outcomes = int((rows["_derived"] & listed).sum())
+    return result

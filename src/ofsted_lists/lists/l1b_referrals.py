@@ -1,0 +1,42 @@
+"""List 1b — referrals about disabled children in the window (Annex A List 3)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._common import (
+    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, count_last_12_months, finish, yes_no,
+)
+
+SPEC = ListSpec(
+    key="1b",
+    sheet="1b Referrals",
+    annex_a="List 3: Referral",
+    needs=("referrals",),
+    columns=(
+        "Date of referral", "Referral Source", "Referral NFA?", "Number of Referrals in Last 12 Months",
+        TEAM, WORKER, DISABILITY_CODES,
+    ),
+    key_date="Date of referral",
+    disability_flag=False,
+    rule="one row per referral dated in the window",
+)
+
+
+def build(ctx: Context) -> ListResult:
+    r = ctx.ds.tables["referrals"]
+    happened = r[(r["referral_date"] <= ctx.as_of).to_numpy()]
+    # Counted over the child's referrals up to the as-of date, the same on every row (Annex A FAQ).
+    counts = count_last_12_months(happened["child_id"], happened["referral_date"])
+    r = r[ctx.window.contains(r["referral_date"]).to_numpy()]
+    rows = pd.DataFrame({
+        "child_id": r["child_id"],
+        "Date of referral": r["referral_date"],
+        "Referral Source": r["referral_source_code"].fillna(r["referral_source"]),
+        "Referral NFA?": yes_no(r["referral_nfa"]),
+        "Number of Referrals in Last 12 Months": counts.reindex(r["child_id"].to_numpy()).fillna(0).to_numpy(),
+        TEAM: r["team"],
+        WORKER: r["worker"],
+    })
+    rows["Number of Referrals in Last 12 Months"] = rows["Number of Referrals in Last 12 Months"].astype("Int64")
+    return finish(SPEC, ctx, rows)

@@ -1,0 +1,65 @@
+"""List 3 — assessments of disabled children started in the window, core assessments left
+out (Annex A List 4)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ..schema import norm
+from ._common import (
+    DISABILITY_CODES, NO, TEAM, WORKER, UNKNOWN_ANSWER, YES, Context, ListResult, ListSpec, finish,
+    not_after, yes_no,
+)
+
+REQUIRING_SUPPORT = "Was the child assessed as requiring LA children's social care support?"
+# nfa and other_agency mean "not requiring CSC support"; csc and s47 mean it is required.
+SUPPORT = {"nfa": NO, "other_agency": NO, "csc": YES, "s47": YES}
+
+SPEC = ListSpec(
+    key="3",
+    sheet="3 Assessments",
+    annex_a="List 4: Assessments",
+    needs=("assessments",),
+    columns=(
+        "Continuous Assessment Start Date", "Child Seen During Continuous Assessment",
+        "Continuous Assessment Date of Authorisation", REQUIRING_SUPPORT, TEAM, WORKER,
+        "Assessment Type", "Assessment Outcome", DISABILITY_CODES,
+    ),
+    key_date="Continuous Assessment Start Date",
+    disability_flag=True,
+    rule="one row per assessment started in the window that is not a core assessment",
+)
+
+
+def is_core(types: pd.Series, configured: list[str]) -> pd.Series:
+    """A core assessment (pre-2014 two-stage model) is not an initial/continuous one: a type
+    containing "core", or one the config lists."""
+    listed = {norm(t) for t in configured}
+    return types.str.contains("core", case=False, na=False) | types.map(
+        lambda t: norm(t) in listed if isinstance(t, str) else False).astype(bool)
+
+
+def build(ctx: Context) -> ListResult:
+    a = ctx.ds.tables["assessments"]
+    a = a[ctx.window.contains(a["assessment_start_date"]).to_numpy()]
+    a = a[~is_core(a["assessment_type"], ctx.config.core_assessment_types).to_numpy()]
+    authorised = not_after(a["authorisation_date"], ctx.as_of)
+    outcome = a["assessment_outcome_code"]
+    # Outcome known only once authorised (when the export has authorisation dates at all).
+    if ctx.ds.has_column("assessments", "authorisation_date"):
+        support = outcome.map(SUPPORT).where(authorised.notna())
+    else:
+        support = outcome.map(SUPPORT)
+    outcome = outcome.where(~(a["authorisation_date"] > ctx.as_of))
+    rows = pd.DataFrame({
+        "child_id": a["child_id"],
+        "Continuous Assessment Start Date": a["assessment_start_date"],
+        "Child Seen During Continuous Assessment": yes_no(a["child_seen"], unknown=UNKNOWN_ANSWER),
+        "Continuous Assessment Date of Authorisation": authorised,
+        REQUIRING_SUPPORT: support.astype("str"),
+        TEAM: a["team"],
+        WORKER: a["worker"],
+        "Assessment Type": a["assessment_type"],
+        "Assessment Outcome": outcome.astype("str"),
+    })
+    return finish(SPEC, ctx, rows)

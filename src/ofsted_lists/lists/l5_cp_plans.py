@@ -1,0 +1,50 @@
+"""List 5 — disabled children on a child protection plan at the as-of date (Annex A List 7)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from ._common import (
+    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, finish, latest_open, not_after,
+)
+
+SPEC = ListSpec(
+    key="5",
+    sheet="5 Child protection plans",
+    annex_a="List 7: Child protection",
+    needs=("cp_plans",),
+    columns=(
+        "Child Protection Plan Start Date", "Initial Category of Abuse", "Latest Category of Abuse",
+        "Date of latest review conference", "Number of Previous Child Protection Plans", TEAM, WORKER,
+        "Days on Plan", DISABILITY_CODES,
+    ),
+    key_date="Child Protection Plan Start Date",
+    disability_flag=True,
+    rule="one row per child with a CP plan open at the as-of date (the latest-starting one)",
+)
+
+
+def previous_plans(all_plans: pd.DataFrame, chosen: pd.DataFrame) -> pd.Series:
+    """The child's CP plans that started before this one (same LA's records only)."""
+    starts = all_plans[["child_id", "cpp_start_date"]].drop_duplicates()
+    merged = chosen[["child_id", "cpp_start_date"]].reset_index().merge(
+        starts, on="child_id", suffixes=("", "_other"))
+    earlier = merged["cpp_start_date_other"] < merged["cpp_start_date"]
+    return earlier.groupby(merged["index"]).sum().reindex(chosen.index).fillna(0).astype("Int64")
+
+
+def build(ctx: Context) -> ListResult:
+    plans = ctx.ds.tables["cp_plans"]
+    p = latest_open(ctx, "cp_plans", "cpp_start_date", "cpp_end_date")
+    rows = pd.DataFrame({
+        "child_id": p["child_id"],
+        "Child Protection Plan Start Date": p["cpp_start_date"],
+        "Initial Category of Abuse": p["initial_category_code"].fillna(p["initial_category"]),
+        "Latest Category of Abuse": p["latest_category_code"].fillna(p["latest_category"]),
+        "Date of latest review conference": not_after(p["last_review_date"], ctx.as_of),
+        "Number of Previous Child Protection Plans": previous_plans(plans, p),
+        TEAM: p["team"],
+        WORKER: p["worker"],
+        "Days on Plan": (ctx.as_of - p["cpp_start_date"]).dt.days.astype("Int64"),
+    })
+    return finish(SPEC, ctx, rows)

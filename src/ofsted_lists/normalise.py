@@ -1,0 +1,290 @@
+"""Normalise stage: raw text tables -> typed tables, with every data-quality finding.
+
+After this stage every table has all its canonical columns (absent ones are NA and
+listed in `Dataset.absent`), dates are `datetime64[ns]`, yes/no columns are nullable
+booleans, identifiers are text, coded values have a mapped `<column>_code` twin, and
+`Dataset.children` holds one row of child details per child (SPEC §3: `children`
+wins, else the child's latest event row that has a value).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import codes, quality, values
+from .config import Config
+from .quality import Findings
+from .schema import (
+    CHILD_DETAILS, DATE_KINDS, EVENT_DATE, EVENT_TABLES, ID, TABLES,
+    YESNO, all_columns, event_date, norm,
+)
+
+PROVENANCE = ["_file", "_sheet", "_row"]
+# Coded event columns: canonical column -> codes kind.
+CODED = {
+    "contact_source": "source",
+    "referral_source": "source",
+    "primary_need": "primary_need",
+    "initial_category": "abuse_category",
+    "latest_category": "abuse_category",
+}
+# Contacts and referrals may legitimately precede birth by up to 40 weeks (CIN rule 8606).
+PRE_BIRTH_ALLOWANCE = {"contacts": pd.Timedelta(weeks=40), "referrals": pd.Timedelta(weeks=40)}
+# Contact outcomes the tool itself writes, read back without a config mapping.
+_BUILTIN_CONTACT_OUTCOMES = {"referral": True, "noreferral": False}
+
+
+@dataclass
+class Dataset:
+    as_of: dt.date
+    today: dt.date
+    tables: dict[str, pd.DataFrame]
+    children: pd.DataFrame                 # index child_id
+    absent: dict[str, set[str]] = field(default_factory=dict)  # table -> canonical columns not in the input
+
+    def has(self, table: str) -> bool:
+        return table in self.tables
+
+    def has_column(self, table: str, column: str) -> bool:
+        return table in self.tables and column not in self.absent.get(table, set())
+
+
+def _first_per_value(frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    return frame.drop_duplicates(subset=[column], keep="first")
+
+
+def _report_unmapped(frame: pd.DataFrame, mask: pd.Series, column: str, findings: Findings) -> None:
+    """A coded value that maps to no code: reported once per distinct value."""
+    bad = frame.loc[mask.to_numpy(dtype=bool), [*PROVENANCE, column]]
+    if bad.empty:
+        return
+    first = _first_per_value(bad, column)
+    findings.add(first.assign(child_id=pd.NA), None, column, quality.UNMAPPED_CODE,
+                 "value '" + first[column].astype(str) + "' maps to no Annex A code; written as it came")
+
+
+def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.date,
+                     config: Config, findings: Findings) -> tuple[pd.DataFrame, set[str]]:
+    table = TABLES[name]
+    cols = all_columns(table)
+    absent = {c.name for c in cols if c.name not in raw.columns}
+    df = raw.copy()
+    for c in absent:
+        df[c] = pd.Series(pd.NA, index=df.index, dtype="str")
+    df = df[[*PROVENANCE, *(c.name for c in cols)]]
+    today_ts = pd.Timestamp(today)
+
+    # Identifiers: -1, 0 and blank child ids are not identifiers; the row is left out.
+    for col in (c for c in cols if c.kind == ID):
+        parsed = values.parse_ids(df[col.name])
+        if col.name == "child_id":
+            bad = parsed.bad | parsed.values.isna()
+            findings.add(df, bad, "child_id", quality.NOT_AN_ID,
+                         "'" + df["child_id"].fillna("").astype(str) + "' is not a child identifier; row left out")
+            df["child_id"] = parsed.values
+            df = df[~bad.to_numpy()]
+        else:
+            df[col.name] = parsed.values
+
+    keep = pd.Series(True, index=df.index)
+    for col in (c for c in cols if c.kind in DATE_KINDS):
+        if col.name in absent:
+            df[col.name] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
+            continue
+        parsed = values.parse_dates(df[col.name], as_of)
+        is_key = col.name in table.key_dates
+        findings.add(df, parsed.bad, col.name, quality.UNPARSEABLE_DATE,
+                     "unparseable date '" + df[col.name].astype(str) + "'"
+                     + (" — record left out" if is_key else " — read as blank"))
+        dates = parsed.values
+        if col.kind == EVENT_DATE:
+            future = dates > today_ts
+            findings.add(df.assign(**{col.name: dates}), future, col.name, quality.FUTURE_DATE,
+                         "date " + dates.dt.strftime("%d/%m/%Y").fillna("") + " is after today"
+                         + (" — never listed" if is_key else " — read as blank"))
+            if is_key:
+                keep &= ~future
+            else:
+                dates = dates.mask(future)
+        if is_key:
+            keep &= ~parsed.bad
+        df[col.name] = dates
+
+    if table.key_dates:
+        all_blank = df[list(table.key_dates)].isna().all(axis=1) & keep
+        findings.add(df, all_blank, " / ".join(table.key_dates), quality.MISSING_DATE,
+                     "no " + " or ".join(table.key_dates) + "; record left out")
+        keep &= ~all_blank
+
+    for col in (c for c in cols if c.kind == YESNO):
+        if col.name in absent:
+            df[col.name] = pd.Series(pd.NA, index=df.index, dtype="boolean")
+            continue
+        parsed = values.parse_yes_no(df[col.name])
+        findings.add(df, parsed.bad, col.name, quality.UNPARSEABLE_YESNO,
+                     "'" + df[col.name].astype(str) + "' is not yes/no; read as unknown")
+        df[col.name] = parsed.values
+
+    if table.period:
+        start, end = table.period
+        backwards = df[end] < df[start]
+        findings.add(df, backwards & keep, end, quality.END_BEFORE_START,
+                     f"{end} is before {start}; record left out")
+        keep &= ~backwards.fillna(False)
+
+    df = df[keep.to_numpy(dtype=bool)]
+
+    # A record exported twice (same value in every column) is kept once.
+    content = [c.name for c in cols]
+    dup = df.duplicated(subset=content, keep="first")
+    findings.add(df, dup, "", quality.DUPLICATE, "same values in every column as an earlier row; kept once")
+    df = df[~dup.to_numpy()]
+
+    for column, kind in CODED.items():
+        if column in df.columns and column not in absent:
+            mapped = codes.map_codes(kind, df[column], config.mapping(kind))
+            df[f"{column}_code"] = mapped.values
+            _report_unmapped(df, mapped.unmapped, column, findings)
+        elif column in df.columns:
+            df[f"{column}_code"] = pd.Series(pd.NA, index=df.index, dtype="str")
+    return df.reset_index(drop=True), absent
+
+
+def _contact_outcomes(df: pd.DataFrame, absent: set[str], config: Config, findings: Findings) -> pd.DataFrame:
+    """A local `contact_outcome` feeds `led_to_referral` through the config's value mapping."""
+    if "contact_outcome" in absent:
+        return df
+    mapping = {norm(k): v for k, v in config.mapping("contact_outcome").items()}
+    uniques = pd.Series(df["contact_outcome"].dropna().unique())
+    table: dict[str, object] = {}
+    for u in uniques:
+        key = norm(u)
+        if key in mapping:
+            parsed = values.parse_yes_no(pd.Series([mapping[key]], dtype="str"))
+            table[u] = parsed.values.iloc[0]
+        elif key in _BUILTIN_CONTACT_OUTCOMES:
+            table[u] = _BUILTIN_CONTACT_OUTCOMES[key]
+        else:
+            yn = values.parse_yes_no(pd.Series([u], dtype="str"))
+            table[u] = yn.values.iloc[0] if not yn.bad.iloc[0] else None
+    outcome = df["contact_outcome"].map(table).astype("boolean")
+    unmapped = df["contact_outcome"].notna() & outcome.isna()
+    _report_unmapped(df, unmapped, "contact_outcome", findings)
+    df["led_to_referral"] = df["led_to_referral"].fillna(outcome)
+    return df
+
+
+def _assessment_outcomes(df: pd.DataFrame, config: Config, findings: Findings) -> pd.DataFrame:
+    mapped = codes.map_assessment_outcome(df["assessment_outcome"], config.mapping("assessment_outcome"))
+    df["assessment_outcome_code"] = mapped.values
+    _report_unmapped(df, mapped.unmapped, "assessment_outcome", findings)
+    return df
+
+
+def _child_details(tables: dict[str, pd.DataFrame], absent: dict[str, set[str]],
+                   findings: Findings) -> pd.DataFrame:
+    """One row per child: `children` wins; else the latest event row with a value."""
+    if "children" in tables:
+        ch = tables["children"]
+        dup = ch.duplicated(subset=["child_id"], keep="first")
+        findings.add(ch, dup, "child_id", quality.DUPLICATE_CHILD,
+                     "child appears more than once in children; the first row is used")
+        base = ch[~dup.to_numpy()].set_index("child_id")
+    else:
+        base = pd.DataFrame(columns=[*PROVENANCE, *CHILD_DETAILS]).set_index(pd.Index([], name="child_id", dtype="str"))
+    base = base[[*PROVENANCE, *CHILD_DETAILS]].copy()
+
+    events = []
+    for name in EVENT_TABLES:
+        if name not in tables:
+            continue
+        df = tables[name]
+        present = [c for c in CHILD_DETAILS if c not in absent[name]]
+        ids = df[["child_id", *PROVENANCE]].copy()
+        ids["_when"] = df[event_date(TABLES[name])]
+        if name == "s47":
+            ids["_when"] = ids["_when"].fillna(df["s47_start_date"])
+        for c in CHILD_DETAILS:
+            ids[c] = df[c] if c in present else pd.Series(pd.NA, index=df.index, dtype=df[c].dtype)
+        events.append(ids)
+    if not events:
+        return base
+    ev = pd.concat(events, ignore_index=True).sort_values("_when", kind="stable")
+
+    # Children seen only in events get a row, with provenance of their first event row.
+    new_ids = pd.Index(ev["child_id"].unique()).difference(base.index)
+    if len(new_ids):
+        first = ev.drop_duplicates("child_id", keep="first").set_index("child_id").loc[new_ids, PROVENANCE]
+        add = pd.DataFrame(index=new_ids, columns=CHILD_DETAILS)
+        for c in CHILD_DETAILS:
+            add[c] = pd.Series(pd.NA, index=new_ids, dtype=base[c].dtype if c in base else "object")
+        base = pd.concat([base, pd.concat([first, add], axis=1)])
+        base.index.name = "child_id"
+
+    for c in CHILD_DETAILS:
+        have = ev[ev[c].notna()]
+        if have.empty:
+            continue
+        latest = have.drop_duplicates("child_id", keep="last").set_index("child_id")[c]
+        current = base[c]
+        # Disagreement with children: reported once per child and column, at the first such row.
+        if "children" in tables:
+            theirs = current.reindex(have["child_id"]).to_numpy()
+            mine = have[c].to_numpy()
+            if c in ("dob", "expected_dob"):
+                differ = pd.notna(theirs) & (pd.to_datetime(pd.Series(theirs)) != pd.to_datetime(pd.Series(mine))).to_numpy()
+            else:
+                t = pd.Series(theirs, dtype="object").map(lambda v: norm(v) if pd.notna(v) else None)
+                m = pd.Series(mine, dtype="object").map(norm)
+                differ = (t.notna() & (t != m)).to_numpy()
+            disagree = have[differ].drop_duplicates("child_id")
+            findings.add(disagree, None, c, quality.DETAILS_DISAGREE,
+                         f"{c} differs from the children table; children wins")
+        base[c] = current.fillna(latest.reindex(base.index)) if current.notna().any() else latest.reindex(base.index)
+    return base
+
+
+def _cross_checks(tables: dict[str, pd.DataFrame], children: pd.DataFrame, has_children: bool,
+                  as_of: dt.date, findings: Findings) -> None:
+    dob = children["dob"]
+    known = pd.Index(tables["children"]["child_id"].unique()) if has_children else None
+    for name in EVENT_TABLES:
+        if name not in tables:
+            continue
+        df = tables[name]
+        if has_children:
+            missing = ~df["child_id"].isin(known)
+            findings.add(df, missing, "child_id", quality.CHILD_NOT_IN_CHILDREN,
+                         "child is not in the children table; event kept")
+        when = df[event_date(TABLES[name])]
+        if name == "s47":
+            when = when.fillna(df["s47_start_date"])
+        born = dob.reindex(df["child_id"]).to_numpy()
+        limit = pd.Series(born, index=df.index) - PRE_BIRTH_ALLOWANCE.get(name, pd.Timedelta(0))
+        findings.add(df, when < limit, event_date(TABLES[name]), quality.BEFORE_BIRTH,
+                     "event is before the child's date of birth; kept and listed")
+    passed = children["dob"].isna() & (children["expected_dob"] <= pd.Timestamp(as_of))
+    rows = children[passed].reset_index()
+    findings.add(rows, None, "expected_dob", quality.EXPECTED_DOB_PASSED,
+                 "no date of birth and the expected date of birth has passed; age computed from it")
+
+
+def normalise(raw: dict[str, pd.DataFrame], as_of: dt.date, today: dt.date,
+              config: Config, findings: Findings) -> Dataset:
+    tables: dict[str, pd.DataFrame] = {}
+    absent: dict[str, set[str]] = {}
+    for name in TABLES:
+        if name in raw:
+            tables[name], absent[name] = _normalise_table(name, raw[name], as_of, today, config, findings)
+    if "contacts" in tables:
+        tables["contacts"] = _contact_outcomes(tables["contacts"], absent["contacts"], config, findings)
+    if "assessments" in tables:
+        tables["assessments"] = _assessment_outcomes(tables["assessments"], config, findings)
+    children = _child_details(tables, absent, findings)
+    for c in ("dob", "expected_dob"):
+        children[c] = pd.to_datetime(children[c]).astype("datetime64[ns]")
+    _cross_checks(tables, children, "children" in tables, as_of, findings)
+    return Dataset(as_of=as_of, today=today, tables=tables, children=children, absent=absent)

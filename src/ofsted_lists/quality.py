@@ -1,0 +1,114 @@
+"""Data-quality findings (SPEC §3.3): each one located by file, sheet, row and column.
+
+Findings never stop a run. Frames passed to `Findings.add` carry the provenance
+columns `_file`, `_sheet` and `_row` that the readers attach to every record.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+# The kinds of finding, in the order the Summary lists them.
+UNPARSEABLE_DATE = "unparseable date"
+UNPARSEABLE_YESNO = "unparseable yes/no"
+NOT_AN_ID = "not an identifier"
+MISSING_DATE = "missing key date"
+END_BEFORE_START = "end before start"
+FUTURE_DATE = "date in the future"
+BEFORE_BIRTH = "event before birth"
+DUPLICATE = "duplicate record"
+CHILD_NOT_IN_CHILDREN = "child missing from children"
+NONE_WITH_CODES = "NONE beside real disability codes"
+OVERLAPPING_PLANS = "overlapping open plans"
+DETAILS_DISAGREE = "child details disagree"
+UNMAPPED_CODE = "unmapped coded value"
+EXPECTED_DOB_PASSED = "expected date of birth passed, no date of birth"
+UNRECOGNISED = "unrecognised file or sheet"
+UNUSED_COLUMN = "column not used"
+DUPLICATE_CHILD = "child listed twice in children"
+
+KINDS = (
+    UNPARSEABLE_DATE, UNPARSEABLE_YESNO, NOT_AN_ID, MISSING_DATE, END_BEFORE_START,
+    FUTURE_DATE, BEFORE_BIRTH, DUPLICATE, CHILD_NOT_IN_CHILDREN, NONE_WITH_CODES,
+    OVERLAPPING_PLANS, DETAILS_DISAGREE, UNMAPPED_CODE, EXPECTED_DOB_PASSED,
+    DUPLICATE_CHILD, UNRECOGNISED, UNUSED_COLUMN,
+)
+# Informational kinds do not count as problems for --strict.
+INFORMATIONAL = frozenset({UNUSED_COLUMN})
+
+COLUMNS = ["File", "Sheet", "Row", "Column", "Kind", "Problem", "Child Unique ID"]
+
+
+class Findings:
+    """Collects findings as small frames; `table()` concatenates them once."""
+
+    def __init__(self) -> None:
+        self._parts: list[pd.DataFrame] = []
+
+    def add(
+        self,
+        frame: pd.DataFrame,
+        mask: pd.Series | None,
+        column: str,
+        kind: str,
+        problem: str | pd.Series | None = None,
+    ) -> int:
+        """Record one finding per row of `frame` where `mask` is true; returns how many."""
+        rows = frame if mask is None else frame[mask.to_numpy(dtype=bool, na_value=False)]
+        if rows.empty:
+            return 0
+        if isinstance(problem, pd.Series):
+            problem = problem.loc[rows.index]
+        part = pd.DataFrame(
+            {
+                "File": rows["_file"].astype("str"),
+                "Sheet": rows["_sheet"].astype("str"),
+                "Row": rows["_row"].astype("int64"),
+                "Column": column,
+                "Kind": kind,
+                "Problem": kind if problem is None else problem,
+                "Child Unique ID": rows["child_id"] if "child_id" in rows else pd.NA,
+            }
+        )
+        self._parts.append(part)
+        return len(part)
+
+    def add_one(
+        self,
+        kind: str,
+        problem: str,
+        *,
+        file: str = "",
+        sheet: str = "",
+        row: int | None = None,
+        column: str = "",
+        child_id: str | None = None,
+    ) -> None:
+        self._parts.append(
+            pd.DataFrame(
+                {
+                    "File": [file], "Sheet": [sheet], "Row": pd.array([row], dtype="Int64"),
+                    "Column": [column], "Kind": [kind], "Problem": [problem],
+                    "Child Unique ID": [child_id],
+                }
+            )
+        )
+
+    def table(self) -> pd.DataFrame:
+        if not self._parts:
+            return pd.DataFrame({c: pd.Series(dtype="str") for c in COLUMNS}).astype({"Row": "Int64"})
+        out = pd.concat(self._parts, ignore_index=True)
+        out["Row"] = out["Row"].astype("Int64")
+        out = out.astype({c: "str" for c in COLUMNS if c != "Row"})
+        out["Child Unique ID"] = out["Child Unique ID"].replace({"<NA>": pd.NA, "None": pd.NA, "nan": pd.NA})
+        return out[COLUMNS]
+
+    def counts(self) -> dict[str, int]:
+        """Findings per kind, in KINDS order, leaving out kinds with none."""
+        if not self._parts:
+            return {}
+        n = pd.concat([p["Kind"] for p in self._parts]).value_counts()
+        return {k: int(n[k]) for k in KINDS if k in n.index}
+
+    def problem_count(self) -> int:
+        return sum(v for k, v in self.counts().items() if k not in INFORMATIONAL)

@@ -1,0 +1,342 @@
+"""The export contract (SPEC §3): tables, their canonical columns, aliases and value kinds.
+
+Every other module asks this one what a table or column is; nothing else hard-codes
+a heading or a file-name alias.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+# Value kinds. `event_date` records something that has happened (a future value is a
+# finding); `end_date` and `expected_dob` may legitimately lie in the future.
+ID = "id"
+EVENT_DATE = "event_date"
+END_DATE = "end_date"
+EXPECTED_DOB = "expected_dob"
+YESNO = "yesno"
+TEXT = "text"
+DATE_KINDS = (EVENT_DATE, END_DATE, EXPECTED_DOB)
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    kind: str = TEXT
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    aliases: tuple[str, ...]
+    columns: tuple[Column, ...]
+    # The record's key date(s): a record whose key date is unparseable is left out.
+    # With two (s47), a record needs at least one of them.
+    key_dates: tuple[str, ...] = ()
+    # (start, end) pair checked for "end before start".
+    period: tuple[str, str] | None = None
+    child_details: bool = True  # may carry dob/gender/... columns (SPEC §3)
+    record_id: str | None = None
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.columns]
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+
+def norm(text: object) -> str:
+    """Case-, space- and punctuation-insensitive form used to compare headings and names."""
+    return re.sub(r"[^0-9a-z]", "", str(text).casefold().replace("’", "'"))
+
+
+_TEAM = Column("team", TEXT, aliases=("Allocated Team", "Team"))
+_WORKER = Column("worker", TEXT, aliases=("Allocated Worker", "Worker", "Social Worker"))
+_CHILD_ID = Column(
+    "child_id",
+    ID,
+    required=True,
+    aliases=(
+        "Child Unique ID", "LAchildID", "Person ID", "Child ID", "Client ID",
+        "pers_person_id", "DIM_PERSON_ID",
+    ),
+)
+
+# Child details: the columns of `children`, also accepted on every event table.
+CHILD_DETAIL_COLUMNS: tuple[Column, ...] = (
+    Column("dob", EVENT_DATE, aliases=("Date of Birth", "PersonBirthDate", "DOB", "Birth Date")),
+    Column(
+        "expected_dob",
+        EXPECTED_DOB,
+        aliases=("ExpectedPersonBirthDate", "Expected Date of Birth", "EDD"),
+    ),
+    Column("gender", TEXT, aliases=("Gender", "GenderCurrent", "Sex")),
+    Column("ethnicity", TEXT, aliases=("Ethnicity", "Ethnic Origin", "Ethnicity Code")),
+    Column(
+        "disability",
+        TEXT,
+        aliases=("Disability", "Disabilities", "Disability Codes", "Does the Child have a Disability"),
+    ),
+)
+CHILD_DETAILS = tuple(c.name for c in CHILD_DETAIL_COLUMNS)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (
+        Table(
+            "children",
+            ("persons", "people", "person", "child", "child_details"),
+            (_CHILD_ID, *CHILD_DETAIL_COLUMNS),
+            child_details=False,
+        ),
+        Table(
+            "disabilities",
+            ("disability",),
+            (
+                _CHILD_ID,
+                Column(
+                    "disability_code",
+                    TEXT,
+                    required=True,
+                    aliases=("Disability", "Disability Code", "disa_disability_code"),
+                ),
+                Column("start_date", EVENT_DATE, aliases=("Start Date",)),
+                Column("end_date", END_DATE, aliases=("End Date",)),
+            ),
+            period=("start_date", "end_date"),
+            child_details=False,
+        ),
+        Table(
+            "contacts",
+            (),
+            (
+                Column("contact_id", ID, aliases=("Contact ID",)),
+                _CHILD_ID,
+                Column("contact_date", EVENT_DATE, required=True, aliases=("Date of Contact", "Contact Date")),
+                Column("contact_source", TEXT, aliases=("Contact Source", "Source of Contact", "Source")),
+                Column(
+                    "led_to_referral",
+                    YESNO,
+                    aliases=("Led to Referral", "Contact Led to Referral", "Referral Made"),
+                ),
+                Column("contact_outcome", TEXT, aliases=("Contact Outcome", "Outcome")),
+                _TEAM,
+                _WORKER,
+            ),
+            key_dates=("contact_date",),
+            record_id="contact_id",
+        ),
+        Table(
+            "referrals",
+            (),
+            (
+                Column("referral_id", ID, aliases=("Referral ID",)),
+                _CHILD_ID,
+                Column(
+                    "referral_date",
+                    EVENT_DATE,
+                    required=True,
+                    aliases=("Date of referral", "CINreferralDate", "Referral Date"),
+                ),
+                Column("referral_source", TEXT, aliases=("Referral Source", "ReferralSource", "Source")),
+                Column("referral_nfa", YESNO, aliases=("Referral NFA?", "ReferralNFA", "NFA")),
+                Column("primary_need", TEXT, aliases=("Primary Need Code", "PrimaryNeedCode", "Primary Need")),
+                Column("closure_date", END_DATE, aliases=("CIN Closure Date", "CINclosureDate")),
+                Column("closure_reason", TEXT, aliases=("Reason for Closure", "ReasonForClosure")),
+                _TEAM,
+                _WORKER,
+            ),
+            key_dates=("referral_date",),
+            period=("referral_date", "closure_date"),
+            record_id="referral_id",
+        ),
+        Table(
+            "assessments",
+            (),
+            (
+                Column("assessment_id", ID, aliases=("Assessment ID",)),
+                _CHILD_ID,
+                Column(
+                    "assessment_start_date",
+                    EVENT_DATE,
+                    required=True,
+                    aliases=(
+                        "Continuous Assessment Start Date", "AssessmentActualStartDate",
+                        "Assessment Start Date",
+                    ),
+                ),
+                Column("assessment_type", TEXT, aliases=("Assessment Type", "Type")),
+                Column(
+                    "authorisation_date",
+                    EVENT_DATE,
+                    aliases=(
+                        "Continuous Assessment Date of Authorisation", "AssessmentAuthorisationDate",
+                        "Authorisation Date",
+                    ),
+                ),
+                Column(
+                    "child_seen",
+                    YESNO,
+                    aliases=("Child Seen During Continuous Assessment", "Child Seen"),
+                ),
+                Column(
+                    "assessment_outcome",
+                    TEXT,
+                    aliases=(
+                        "Assessment Outcome", "Outcome",
+                        "Was the child assessed as requiring LA children's social care support?",
+                    ),
+                ),
+                _TEAM,
+                _WORKER,
+            ),
+            key_dates=("assessment_start_date",),
+            period=("assessment_start_date", "authorisation_date"),
+            record_id="assessment_id",
+        ),
+        Table(
+            "s47",
+            ("section47", "strategy", "s47_enquiries", "strategy_discussions"),
+            (
+                Column("s47_id", ID, aliases=("S47 ID",)),
+                _CHILD_ID,
+                Column(
+                    "strategy_date",
+                    EVENT_DATE,
+                    aliases=("Strategy Discussion Date", "Strategy Meeting Date"),
+                ),
+                Column(
+                    "s47_start_date",
+                    EVENT_DATE,
+                    aliases=(
+                        "Strategy discussion initiating Section 47 Enquiry Start Date",
+                        "S47ActualStartDate", "Section 47 Start Date", "S47 Start Date",
+                    ),
+                ),
+                Column(
+                    "icpc_not_required",
+                    YESNO,
+                    aliases=(
+                        "Was an Initial Child Protection Conference deemed unnecessary?",
+                        "ICPCnotRequired",
+                    ),
+                ),
+                Column(
+                    "icpc_date",
+                    EVENT_DATE,
+                    aliases=("Date of Initial Child Protection Conference", "DateOfInitialCPC", "ICPC Date"),
+                ),
+                Column(
+                    "icpc_led_to_cpp",
+                    YESNO,
+                    aliases=("Did the Initial Child Protection Conference Result in a Child Protection Plan",),
+                ),
+                Column("outcome", TEXT, aliases=("Outcome",)),
+                _TEAM,
+                _WORKER,
+            ),
+            key_dates=("strategy_date", "s47_start_date"),
+            record_id="s47_id",
+        ),
+        Table(
+            "cin_plans",
+            ("cin", "cin_plan", "child_in_need_plans"),
+            (
+                _CHILD_ID,
+                Column(
+                    "cin_plan_start_date",
+                    EVENT_DATE,
+                    required=True,
+                    aliases=("CINPlanStartDate", "CIN Plan Start Date", "CIN Start Date"),
+                ),
+                Column("cin_plan_end_date", END_DATE, aliases=("CINPlanEndDate", "CIN Plan End Date")),
+                _TEAM,
+                _WORKER,
+            ),
+            key_dates=("cin_plan_start_date",),
+            period=("cin_plan_start_date", "cin_plan_end_date"),
+        ),
+        Table(
+            "cp_plans",
+            ("cpp", "cp_plan", "child_protection_plans"),
+            (
+                _CHILD_ID,
+                Column(
+                    "cpp_start_date",
+                    EVENT_DATE,
+                    required=True,
+                    aliases=("Child Protection Plan Start Date", "CPPstartDate", "CP Plan Start Date"),
+                ),
+                Column(
+                    "cpp_end_date",
+                    END_DATE,
+                    aliases=("Child Protection Plan End Date", "CPPendDate", "CP Plan End Date"),
+                ),
+                Column("initial_category", TEXT, aliases=("Initial Category of Abuse", "InitialCategoryOfAbuse")),
+                Column("latest_category", TEXT, aliases=("Latest Category of Abuse", "LatestCategoryOfAbuse")),
+                Column(
+                    "last_review_date",
+                    EVENT_DATE,
+                    aliases=("Date of latest review conference", "CPPreviewDate", "Last Review Date"),
+                ),
+                _TEAM,
+                _WORKER,
+            ),
+            key_dates=("cpp_start_date",),
+            period=("cpp_start_date", "cpp_end_date"),
+        ),
+        Table(
+            "early_help",
+            ("eh", "caf", "eha", "tac", "early_help_episodes"),
+            (
+                _CHILD_ID,
+                Column(
+                    "eh_start_date",
+                    EVENT_DATE,
+                    required=True,
+                    aliases=("Assessment start date", "Early Help Start Date", "Episode Start Date"),
+                ),
+                Column(
+                    "eh_end_date",
+                    END_DATE,
+                    aliases=("Assessment completion date", "Early Help End Date", "Episode End Date"),
+                ),
+                Column("eh_type", TEXT, aliases=("Early Help Type", "Type")),
+                Column(
+                    "lead_organisation",
+                    TEXT,
+                    aliases=(
+                        "Organisation completing assessment", "Lead Organisation",
+                        "Lead Professional Organisation",
+                    ),
+                ),
+                _TEAM,
+                _WORKER,
+            ),
+            key_dates=("eh_start_date",),
+            period=("eh_start_date", "eh_end_date"),
+        ),
+    )
+}
+
+EVENT_TABLES = ("contacts", "referrals", "assessments", "s47", "cin_plans", "cp_plans", "early_help")
+
+
+def all_columns(table: Table) -> tuple[Column, ...]:
+    """The table's own columns plus, for event tables, the child-detail columns."""
+    if not table.child_details:
+        return table.columns
+    own = set(table.column_names)
+    return table.columns + tuple(c for c in CHILD_DETAIL_COLUMNS if c.name not in own)
+
+
+def event_date(table: Table) -> str:
+    """The date that orders a table's events (for 'latest event row' child details)."""
+    return table.key_dates[0] if table.key_dates else ""

@@ -1,0 +1,449 @@
+"""The workbook (SPEC §5) and its CSV twin: typed cells only, never a formula.
+
+Cell types follow the column dtype: datetime64 → Excel date (`dd/mm/yyyy`), numeric →
+number, anything else → text. Object columns that are not all text (Summary key/value
+blocks) are typed cell by cell. Text that Excel or a CSV reader could take for a formula
+(leading `=`, `+`, `-`, `@`, tab, CR) is stored as text with a quote prefix in xlsx and
+with a leading `'` in CSV.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import math
+import numbers
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import xlsxwriter
+from pandas.api import types as pdt
+
+from .output import atomic_write, encrypt_xlsx, ensure_dir, output_lock
+
+SUMMARY = "Summary"
+MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows less the header
+MAX_TEXT = 32_767  # characters in one Excel cell
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+DATE_FORMAT = "dd/mm/yyyy"
+DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
+MIN_WIDTH, MAX_WIDTH = 6, 60
+_EXCEL_FIRST_DATE = dt.datetime(1900, 1, 1)  # earlier dates show as ##### in Excel
+_WORKBOOK_OPTIONS = {
+    "strings_to_formulas": False,
+    "strings_to_urls": False,
+    "strings_to_numbers": False,
+    "in_memory": True,  # no plaintext part files in TMPDIR
+    "remove_timezone": True,
+}
+
+
+@dataclass
+class Sheet:
+    name: str
+    frame: pd.DataFrame  # columns in output order; headers are the column names
+    notes: list[str] = field(default_factory=list)
+    dropdowns: dict[str, list[str]] = field(default_factory=dict)  # column header -> allowed values (xlsx only)
+
+
+@dataclass
+class Block:
+    """One titled table on the Summary sheet."""
+
+    title: str | None
+    frame: pd.DataFrame
+
+
+@dataclass
+class Chart:
+    """A chart of `Report.summary[block]`: column 0 = categories, each other column a series."""
+
+    block: int
+    title: str
+
+
+@dataclass
+class Report:
+    summary: list[Block]
+    chart: Chart | None
+    sheets: list[Sheet]  # in workbook order, after Summary
+
+
+# ---------------------------------------------------------------- value preparation
+
+
+def _fit_text(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
+def _dmy(d: dt.date) -> str:
+    # strftime("%Y") does not zero-pad years before 1000 on every platform.
+    return f"{d.day:02d}/{d.month:02d}/{d.year:04d}"
+
+
+def _cell(v: object) -> tuple[str, object]:
+    """(kind, value) of a cell in an untyped column; kind: empty/bool/number/date/datetime/text."""
+    if v is None or (pdt.is_scalar(v) and not isinstance(v, str) and pd.isna(v)):
+        return "empty", None
+    if isinstance(v, (bool, np.bool_)):
+        return "bool", bool(v)
+    if isinstance(v, numbers.Real):
+        finite = isinstance(v, numbers.Integral) or math.isfinite(v)
+        return ("number", v) if finite else ("empty", None)
+    if isinstance(v, np.datetime64):
+        v = pd.Timestamp(v).to_pydatetime()
+    if isinstance(v, dt.datetime):
+        v = v.replace(tzinfo=None)
+        return ("date" if v.time() == dt.time() else "datetime"), v
+    if isinstance(v, dt.date):
+        return "date", dt.datetime.combine(v, dt.time())
+    text = str(v)
+    return ("text", text) if text else ("empty", None)
+
+
+@dataclass
+class _Column:
+    """One column as Python values ready for typed writes (None = empty cell)."""
+
+    kind: str  # "date", "number", "bool", "text" or "mixed"
+    values: list
+    width: int  # characters needed by the widest value
+    quoted: np.ndarray | None = None  # text: row positions needing a quote prefix
+    # date: (row position, text) of dates before 1900, which Excel cannot show as dates
+    early: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _text_column(s: pd.Series) -> _Column:
+    s = s.astype("str")  # missing stays missing
+    values = s.to_numpy(dtype=object, na_value=None).tolist()
+    lens = s.str.len()
+    for i in np.flatnonzero(lens.to_numpy(dtype="float64", na_value=0) > MAX_TEXT):
+        values[i] = _fit_text(values[i])
+    quoted = np.flatnonzero(s.str.startswith(FORMULA_START).to_numpy(dtype=bool, na_value=False))
+    width = 0 if lens.isna().all() else int(min(lens.max(), MAX_WIDTH))
+    return _Column("text", values, width, quoted=quoted)
+
+
+def _excel_serials(arr: np.ndarray, skip: np.ndarray) -> list:
+    """Excel's date numbers for datetime64 values (None for NaT and for `skip`).
+
+    Writing these with a date format is what `write_datetime` does per cell; doing the
+    arithmetic on the whole column saves about a tenth of the workbook's build time.
+    """
+    days = (arr - np.datetime64("1899-12-30")) / np.timedelta64(1, "D")
+    # Excel counts the non-existent 29/02/1900, so earlier serials are one day less.
+    days[arr < np.datetime64("1900-03-01")] -= 1
+    obj = days.astype(object)
+    obj[np.isnat(arr)] = None
+    obj[skip] = None
+    return obj.tolist()
+
+
+def _prepare(s: pd.Series) -> _Column:
+    """Convert a column once, so the write loop needs no per-cell type checks."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    if pdt.is_datetime64_any_dtype(s):
+        if getattr(s.dt, "tz", None) is not None:
+            s = s.dt.tz_localize(None)
+        arr = s.to_numpy(dtype="datetime64[us]")
+        early_at = np.flatnonzero(arr < np.datetime64(_EXCEL_FIRST_DATE))
+        early = [(i, _dmy(d)) for i, d in zip(early_at, arr[early_at].tolist())]
+        return _Column("date", _excel_serials(arr, early_at), len(DATE_FORMAT), early=early)
+    if pdt.is_bool_dtype(s):
+        return _Column("bool", s.to_numpy(dtype=object, na_value=None).tolist(), 5)
+    if pdt.is_numeric_dtype(s):
+        if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":
+            values = s.to_numpy().tolist()
+        else:
+            a = s.to_numpy(dtype="float64", na_value=np.nan)
+            obj = a.astype(object)
+            obj[~np.isfinite(a)] = None
+            values = obj.tolist()
+        finite = [v for v in (s.min(), s.max()) if pd.notna(v)]
+        width = max((len(f"{v:.10g}") for v in finite), default=0)
+        return _Column("number", values, width)
+    if s.dtype == object and pdt.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        values = s.tolist()
+        width = max((len(_csv_cell(v)) for v in values), default=0)
+        return _Column("mixed", values, min(width, MAX_WIDTH))
+    return _text_column(s)
+
+
+# ---------------------------------------------------------------- xlsx
+
+
+class _Formats:
+    def __init__(self, wb: xlsxwriter.Workbook) -> None:
+        header = {"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "border": 1}
+        self.header = wb.add_format(header)
+        self.header_q = wb.add_format({**header, "quote_prefix": True})
+        self.title = wb.add_format({"bold": True})
+        self.title_q = wb.add_format({"bold": True, "quote_prefix": True})
+        self.quote = wb.add_format({"quote_prefix": True})
+        self.date = wb.add_format({"num_format": DATE_FORMAT})
+        self.datetime = wb.add_format({"num_format": DATETIME_FORMAT})
+
+
+def _write_text(ws, row: int, col: int, text: str, plain, quoted) -> None:
+    text = _fit_text(text)
+    ws.write_string(row, col, text, quoted if text.startswith(FORMULA_START) else plain)
+
+
+def _write_mixed(ws, row: int, col: int, v: object, fmts: _Formats) -> None:
+    kind, v = _cell(v)
+    if kind == "number":
+        ws.write_number(row, col, v)
+    elif kind == "bool":
+        ws.write_boolean(row, col, v)
+    elif kind in ("date", "datetime"):
+        if v < _EXCEL_FIRST_DATE:
+            ws.write_string(row, col, _dmy(v))
+        else:
+            ws.write_datetime(row, col, v, fmts.date if kind == "date" else fmts.datetime)
+    elif kind == "text":
+        _write_text(ws, row, col, v, None, fmts.quote)
+
+
+def _write_column(ws, col: int, top: int, c: _Column, fmts: _Formats) -> None:
+    """Write a prepared column's values from row `top` down, one typed call per cell."""
+    values = c.values
+    if c.kind == "text":
+        write = ws.write_string
+        for r, v in enumerate(values, top):
+            if v:
+                write(r, col, v)
+        for i in c.quoted:  # rare: rewrite these few cells with the quote prefix
+            write(top + i, col, values[i], fmts.quote)
+    elif c.kind == "number":
+        write = ws.write_number
+        for r, v in enumerate(values, top):
+            if v is not None:
+                write(r, col, v)
+    elif c.kind == "date":
+        write, fmt = ws.write_number, fmts.date  # values are Excel date serials
+        for r, v in enumerate(values, top):
+            if v is not None:
+                write(r, col, v, fmt)
+        for i, text in c.early:
+            ws.write_string(top + i, col, text)
+    elif c.kind == "bool":
+        for r, v in enumerate(values, top):
+            if v is not None:
+                ws.write_boolean(r, col, v)
+    else:
+        for r, v in enumerate(values, top):
+            _write_mixed(ws, r, col, v, fmts)
+
+
+def _write_table(ws, frame: pd.DataFrame, top: int, fmts: _Formats) -> list[int]:
+    """Write `frame` with its header at row `top`; return the column widths it needs."""
+    widths = []
+    for col, name in enumerate(frame.columns):
+        header = str(name)
+        _write_text(ws, top, col, header, fmts.header, fmts.header_q)
+        prepared = _prepare(frame.iloc[:, col])
+        _write_column(ws, col, top + 1, prepared, fmts)
+        # +3 leaves room for the autofilter arrow, +2 a margin around the data
+        widths.append(max(len(header) + 3, prepared.width + 2))
+    return widths
+
+
+def _set_widths(ws, widths: list[int]) -> None:
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, min(max(width, MIN_WIDTH), MAX_WIDTH))
+
+
+def _part_name(name: str, part: int) -> str:
+    if part == 0:
+        return name
+    suffix = f" ({part + 1})"
+    return name[: 31 - len(suffix)] + suffix
+
+
+def _write_list_sheet(wb: xlsxwriter.Workbook, sheet: Sheet, fmts: _Formats) -> None:
+    frame, ncols = sheet.frame, sheet.frame.shape[1]
+    for part, start in enumerate(range(0, max(len(frame), 1), MAX_DATA_ROWS)):
+        chunk = frame.iloc[start : start + MAX_DATA_ROWS]
+        ws = wb.add_worksheet(_part_name(sheet.name, part))
+        _set_widths(ws, _write_table(ws, chunk, 0, fmts))
+        ws.freeze_panes(1, 0)
+        if ncols:
+            ws.autofilter(0, 0, len(chunk), ncols - 1)
+        for header, allowed in sheet.dropdowns.items():
+            if len(chunk):
+                col = frame.columns.get_loc(header)
+                ws.data_validation(1, col, len(chunk), col, {"validate": "list", "source": list(allowed)})
+
+
+def _write_summary(wb: xlsxwriter.Workbook, report: Report, fmts: _Formats) -> None:
+    ws = wb.add_worksheet(SUMMARY)
+    row, widths, headers = 0, [], []
+    for i, block in enumerate(report.summary):
+        if i:
+            row += 1
+        if block.title:
+            # Titles overflow into the empty cells to their right, so they set no width.
+            _write_text(ws, row, 0, block.title, fmts.title, fmts.title_q)
+            row += 1
+        headers.append(row)
+        for col, width in enumerate(_write_table(ws, block.frame, row, fmts)):
+            if col < len(widths):
+                widths[col] = max(widths[col], width)
+            else:
+                widths.append(width)
+        row += 1 + len(block.frame)
+    _set_widths(ws, widths)
+    if report.chart is not None:
+        _add_chart(wb, ws, report, headers, len(widths))
+
+
+def _add_chart(wb, ws, report: Report, headers: list[int], used_cols: int) -> None:
+    chart_spec = report.chart
+    frame = report.summary[chart_spec.block].frame
+    if frame.empty or frame.shape[1] < 2:
+        return  # nothing to plot; an empty chart would only confuse
+    head = headers[chart_spec.block]
+    first, last = head + 1, head + len(frame)
+    chart = wb.add_chart({"type": "column"})
+    for col in range(1, frame.shape[1]):
+        chart.add_series(
+            {
+                "name": [SUMMARY, head, col],
+                "categories": [SUMMARY, first, 0, last, 0],
+                "values": [SUMMARY, first, col, last, col],
+            }
+        )
+    # xlsxwriter reads a name starting with "=" as a cell reference.
+    title = chart_spec.title
+    chart.set_title({"name": " " + title if title.startswith("=") else title})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": 720, "height": 360})
+    ws.insert_chart(0, used_cols + 1, chart)
+
+
+def render_xlsx(report: Report) -> bytes:
+    """Build the whole workbook in memory: Summary first, then `report.sheets`."""
+    buf = io.BytesIO()
+    wb = xlsxwriter.Workbook(buf, _WORKBOOK_OPTIONS)
+    fmts = _Formats(wb)
+    _write_summary(wb, report, fmts)
+    for sheet in report.sheets:
+        _write_list_sheet(wb, sheet, fmts)
+    wb.close()
+    return buf.getvalue()
+
+
+def write_xlsx(
+    report: Report, dest: Path, *, password: str | None = None, lock_timeout: float = 60.0
+) -> Path:
+    """Write the workbook to `dest` atomically (mode 0600), encrypted when `password` is given."""
+    dest = Path(dest)
+    ensure_dir(dest.parent)  # fail on a bad --out before spending time on the build
+    data = render_xlsx(report)
+    if password is not None:
+        data = encrypt_xlsx(data, password)
+    with output_lock(dest, lock_timeout):
+        atomic_write(dest, lambda fh: fh.write(data))
+    return dest
+
+
+# ---------------------------------------------------------------- CSV
+
+
+def _csv_text(s: pd.Series) -> pd.Series:
+    s = s.astype("str")
+    return s.where(~s.str.startswith(FORMULA_START).astype(bool), "'" + s).fillna("")
+
+
+def _csv_cell(v: object) -> str:
+    kind, v = _cell(v)
+    if kind == "empty":
+        return ""
+    if kind == "bool":
+        return "TRUE" if v else "FALSE"
+    if kind == "number":
+        if isinstance(v, numbers.Integral):
+            return str(int(v))
+        v = float(v)
+        return str(int(v)) if v.is_integer() else repr(v)
+    if kind == "date":
+        return _dmy(v)
+    if kind == "datetime":
+        return f"{_dmy(v)} {v:%H:%M}"
+    return "'" + v if v.startswith(FORMULA_START) else v
+
+
+def _csv_numbers(s: pd.Series) -> pd.Series:
+    if s.dtype.kind in "iu":  # exact, also for nullable Int64 beyond 2**53
+        return s.astype("string").fillna("").astype(object)
+    a = s.to_numpy(dtype="float64", na_value=np.nan)
+    out = np.full(len(a), "", dtype=object)
+    finite = np.isfinite(a)
+    whole = finite & (np.trunc(a) == a)
+    small = whole & (np.abs(a) < 2**53)
+    out[small] = a[small].astype(np.int64).astype(str)
+    out[whole & ~small] = [str(int(v)) for v in a[whole & ~small].tolist()]  # no "1e+20"
+    out[finite & ~whole] = a[finite & ~whole].astype(str)
+    return pd.Series(out, index=s.index, dtype=object)
+
+
+def _csv_column(s: pd.Series) -> pd.Series:
+    """A column as the strings a CSV cell should hold ("" = empty)."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = s.astype(object)
+    if pdt.is_datetime64_any_dtype(s):
+        return s.dt.strftime("%d/%m/%Y").fillna("").astype(object)
+    if pdt.is_bool_dtype(s):
+        return s.map({True: "TRUE", False: "FALSE"}).fillna("").astype(object)
+    if pdt.is_numeric_dtype(s):
+        return _csv_numbers(s)
+    if s.dtype == object and pdt.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        return s.map(_csv_cell, na_action=None).astype(object)
+    return _csv_text(s).astype(object)
+
+
+def _csv_table(frame: pd.DataFrame) -> str:
+    if frame.shape[1] == 0:
+        return ""
+    out = pd.DataFrame({i: _csv_column(frame.iloc[:, i]) for i in range(frame.shape[1])})
+    out.columns = [_csv_cell(str(c)) for c in frame.columns]
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, lineterminator="\r\n")
+    return buf.getvalue()
+
+
+def _csv_summary(blocks: list[Block]) -> str:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    for i, block in enumerate(blocks):
+        if i:
+            buf.write("\r\n")
+        if block.title:
+            writer.writerow([_csv_cell(block.title)])
+        buf.write(_csv_table(block.frame))
+    return buf.getvalue()
+
+
+def csv_file_name(index: int, sheet_name: str) -> str:
+    """`00_Summary.csv`, `01_1a_Contacts.csv`, …"""
+    return f"{index:02d}_{sheet_name.replace(' ', '_')}.csv"
+
+
+def write_csv_folder(report: Report, folder: Path, *, lock_timeout: float = 60.0) -> list[Path]:
+    """Write one UTF-8 (BOM) CSV per sheet, Summary first, each atomically with mode 0600."""
+    folder = Path(folder)
+    ensure_dir(folder)
+    texts = [(SUMMARY, _csv_summary(report.summary))]
+    texts += [(s.name, _csv_table(s.frame)) for s in report.sheets]
+    paths = []
+    with output_lock(folder / "ofsted-lists-csv", lock_timeout):
+        for i, (name, text) in enumerate(texts):
+            data = ("\ufeff" + text).encode("utf-8")
+            path = folder / csv_file_name(i, name)
+            atomic_write(path, lambda fh, data=data: fh.write(data))
+            paths.append(path)
+    return paths

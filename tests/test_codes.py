@@ -1,0 +1,401 @@
+"""Coded values -> Annex A codes (codes.py): hand-built cases per kind, config mappings, and
+the real local spellings of the liia-tools-pipeline variant table (tests/data/peer)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from ofsted_lists import codes
+from ofsted_lists.errors import UsageError
+
+PEER = Path(__file__).parent / "data" / "peer" / "annexa_value_variants_half.csv"
+
+
+def mapped(kind: str, values: list, extra=None) -> list:
+    return codes.map_codes(kind, pd.Series(values, dtype=object), extra).values.tolist()
+
+
+def flags(kind: str, values: list, extra=None) -> list[bool]:
+    return codes.map_codes(kind, pd.Series(values, dtype=object), extra).unmapped.tolist()
+
+
+def disability(values: list, extra=None) -> list[tuple[str, ...]]:
+    return codes.parse_disability(pd.Series(values, dtype=object), extra).codes.tolist()
+
+
+# ---------------------------------------------------------------------------
+# Gender (SPEC §3.2)
+
+@pytest.mark.parametrize("value, label", [
+    ("1", "a) Male"), ("M", "a) Male"), ("male", "a) Male"), ("a) Male", "a) Male"),
+    ("2", "b) Female"), ("f", "b) Female"), ("2 - Female", "b) Female"),
+    ("9", "d) Neither"), ("I", "d) Neither"), ("Indeterminate", "d) Neither"), ("Neither", "d) Neither"),
+    ("Other", "d) Neither"), ("Non-binary", "d) Neither"), ("Transgender female", "d) Neither"),
+    ("0", "c) Not stated/recorded"), ("U", "c) Not stated/recorded"), ("Unknown", "c) Not stated/recorded"),
+    ("Not stated", "c) Not stated/recorded"), ("0 - Not Recorded", "c) Not stated/recorded"),
+    ("Unborn", "c) Not stated/recorded"), ("Withheld", "c) Not stated/recorded"),
+    ("c) Not stated/recorded (or unborn)", "c) Not stated/recorded"),
+])
+def test_gender_spellings(value, label):
+    assert mapped("gender", [value]) == [label]
+
+
+def test_gender_blank_is_not_stated_and_not_unmapped():
+    m = codes.map_codes("gender", pd.Series(["", "  ", None, "xyz "], dtype=object))
+    assert m.values.tolist() == ["c) Not stated/recorded"] * 3 + ["xyz"]
+    assert m.unmapped.tolist() == [False, False, False, True]
+
+
+# ---------------------------------------------------------------------------
+# Ethnicity (CBDS)
+
+@pytest.mark.parametrize("value, label", [
+    ("WBRI", "a) WBRI"), ("(A.A1) White - British", "a) WBRI"), ("White British", "a) WBRI"),
+    ("WBRI - White British", "a) WBRI"), ("A1", "a) WBRI"), ("WENG", "a) WBRI"),
+    ("White - Irish", "b) WIRI"), ("Traveller of Irish Heritage", "c) WIRT"),
+    ("White (Polish)", "d) WOTH"), ("Gypsy/Roma", "e) WROM"),
+    ("Mixed White and Black Caribbean", "f) MWBC"), ("BLACK AFRICAN & WHITE", "g) MWBA"),
+    ("White & Pakistani", "h) MWAS"), ("Any other mixed background", "i) MOTH"),
+    ("Mixed - Black and White", "i) MOTH"), ("Asian and Chinese", "i) MOTH"),
+    ("Asian or Asian British - Indian", "j) AIND"), ("Pakistani", "k) APKN"), ("ABAN", "l) ABAN"),
+    ("Any other Asian background", "m) AOTH"), ("Asian or Asian British - Caribbean Asian", "m) AOTH"),
+    ("Black Caribbean", "n) BCRB"), ("Black or Black British - Nigerian", "o) BAFR"), ("BSOM", "o) BAFR"),
+    ("Black European", "p) BOTH"), ("Black or Black British - Black British", "p) BOTH"),
+    ("Chinese (E1)", "q) CHNE"), ("Asian / Asian British (Iraqi)", "r) OOTH"),
+    ("Any other ethnic group", "r) OOTH"), ("Chinese or Other Ethnic Group/ Arab", "r) OOTH"),
+    ("Refused", "s) REFU"), ("REFU", "s) REFU"), ("Parent/pupil preferred not to say.", "s) REFU"),
+    ("Information not yet obtained", "s) NOBT"), ("Not stated", "s) NOBT"), ("NOBT", "s) NOBT"),
+    ("s) NOBT", "s) NOBT"), ("XXXX", "s) NOBT"),
+])
+def test_ethnicity_spellings(value, label):
+    assert mapped("ethnicity", [value]) == [label]
+
+
+def test_ethnicity_blank_is_nobt_and_unreadable_is_unmapped():
+    m = codes.map_codes("ethnicity", pd.Series([None, "", "Martian", "**DO NOT USE**"], dtype="str"))
+    assert m.values.tolist() == ["s) NOBT", "s) NOBT", "Martian", "**DO NOT USE**"]
+    assert m.unmapped.tolist() == [False, False, True, True]
+
+
+# ---------------------------------------------------------------------------
+# Contact / referral source (CIN census)
+
+@pytest.mark.parametrize("value, code", [
+    ("1A", "1A"), ("a) 1A: Individual", "1A"), ("Family member", "1A"), ("Grandmother", "1A"),
+    ("Daughter in law", "1A"), ("Neighbour", "1B"), ("Individual - Acquaintance", "1B"), ("Self", "1C"),
+    ("Member of the public", "1D"), ("Individual - Other - Councillors, Lawyers", "1D"),
+    ("School", "2A"), ("Schools", "2A"), ("Education - Primary School", "2A"),
+    ("Education", "2B"), ("Education welfare officer", "2B"),
+    ("Education Support Services (not school based)", "2B"),
+    ("GP", "3A"), ("Health Visitor", "3B"), ("School Nurse", "3C"), ("Midwife", "3D"),
+    ("A&E", "3E"), ("Accident & Emergency", "3E"), ("Hospice", "3F"), ("Med - CAMHS", "3F"),
+    ("Housing Association", "4"), ("LA - Housing", "4"),
+    ("Adult Social Care", "5A"), ("Youth Offending Team", "5B"),
+    ("LA SERVICES - other internal (dept other than social care, eg youth offending (excluding housing))", "5B"),
+    ("Other Local Authority", "5C"), ("Early Help", "5D"), ("p1) 5D: LA services", "5D"),
+    ("Police", "6"), ("q) 6: Police", "6"), ("‘6", "6"), ("01) Police", "6"), ("Police/Court /Probation", "6"),
+    ("Probation", "7"), ("CAFCASS", "7"), ("Courts", "7"), ("HMP Prison Service", "7"), ("Immigration", "7"),
+    ("Voluntary Organisation", "8"), ("NSPCC", "8"), ("Children's Centre", "8"),
+    ("EDU - Children's Centre", "8"),
+    ("Anonymous", "9"), ("Unknown / Anonymous", "10"), ("Not recorded", "10"), ("Unknown [10]", "10"),
+    ("10) Housing (e.g. Housing Dept)", "4"),  # a pick-list number, not the code 10
+])
+def test_source_spellings(value, code):
+    assert mapped("source", [value]) == [codes.SOURCE_LABELS[code]]
+
+
+def test_source_blank_is_na_not_unmapped():
+    m = codes.map_codes("source", pd.Series(["", None, "Zorgon"], dtype="str"))
+    assert m.values.isna().tolist() == [True, True, False]
+    assert m.values.iloc[2] == "Zorgon"
+    assert m.unmapped.tolist() == [False, False, True]
+
+
+# ---------------------------------------------------------------------------
+# Primary need and category of abuse
+
+@pytest.mark.parametrize("value, code", [
+    ("N1", "N1"), ("n2", "N2"), ("N2 - Child’s Disability", "N2"), ("Child's disability", "N2"),
+    ("Parental disability or illness", "N3"), ("Parental illness or disability: parents abuse alcohol", "N3"),
+    ("Family in acute stress", "N4"), ("Family dysfunction", "N5"), ("Socially unacceptable behaviour", "N6"),
+    ("Low income", "N7"), ("Absent parenting", "N8"), ("Cases other than children in need", "N9"),
+    ("N0 - Not stated", "N0"), ("N1SA : Physical Abuse", "N1"), ("1c Emotional Abuse", "N1"),
+    ("Abuse or Neglect: Domestic Violence", "N1"), ("Disability: Children with learning disabilities", "N2"),
+    ("Family in Acute Stress - Health Development Concerns (inc Temporary Disability", "N4"),
+    ("CIN-Unaccompanied Asylum Seeking Child", "N8"), ("Step Parent Adoption", "N9"),
+])
+def test_primary_need_spellings(value, code):
+    assert mapped("primary_need", [value]) == [codes.NEED_LABELS[code]]
+
+
+@pytest.mark.parametrize("value, code", [
+    ("NEG", "NEG"), ("a) Neglect", "NEG"), ("Likelihood of Neglect", "NEG"), ("PHY", "PHY"),
+    ("Physical injury", "PHY"), ("SAB", "SAB"), ("Sexual abuse", "SAB"), ("EMO", "EMO"),
+    ("Emotional abuse", "EMO"), ("MUL", "MUL"), ("Multiple/not recommended", "MUL"),
+    ("Neglect and Emotional", "MUL"), ("Emotional abuse; Physical abuse", "MUL"),
+    ("NEGLECT/PHYSICAL ABUSE", "MUL"), ("Multiple: Neglect", "MUL"), ("Emotional Neglect", "MUL"),
+    ("NYNN", "PHY"), ("YYNN", "MUL"),  # Y/N flags in Annex A order: neglect, physical, sexual, emotional
+])
+def test_abuse_category_spellings(value, code):
+    assert mapped("abuse_category", [value]) == [codes.CATEGORY_LABELS[code]]
+
+
+@pytest.mark.parametrize("kind", ["primary_need", "abuse_category"])
+def test_blank_is_na_and_unknown_text_unmapped(kind):
+    m = codes.map_codes(kind, pd.Series([" ", None, " Bananas  "], dtype="str"))
+    assert m.values.isna().tolist() == [True, True, False]
+    assert m.values.iloc[2] == "Bananas"  # written as it came, trimmed
+    assert m.unmapped.tolist() == [False, False, True]
+
+
+# ---------------------------------------------------------------------------
+# Config mappings (`extra`)
+
+@pytest.mark.parametrize("kind, extra, value, label", [
+    ("source", {"Team Alpha": "3A"}, "team alpha", "g) 3A: Health services"),
+    ("source", {"Team-Alpha": "g) 3A: Health services"}, "TEAM ALPHA", "g) 3A: Health services"),
+    ("source", {"Police": "8"}, "police", "s) 8: Other"),  # config wins over the built-in table
+    ("ethnicity", {"Martian": "WBRI"}, "martian", "a) WBRI"),
+    ("primary_need", {"CWD": "N2"}, "C.W.D.", "N2 - Child's disability"),
+    ("abuse_category", {"Cat 1": "NEG"}, "cat 1", "a) Neglect"),
+    ("gender", {"Bloke": "M"}, "bloke", "a) Male"),
+    ("gender", {"Z": "d) Neither"}, "z", "d) Neither"),
+])
+def test_extra_maps_local_values(kind, extra, value, label):
+    m = codes.map_codes(kind, pd.Series([value]), extra)
+    assert m.values.tolist() == [label]
+    assert not m.unmapped.any()
+
+
+@pytest.mark.parametrize("kind", codes.KINDS)
+def test_extra_naming_no_code_is_a_usage_error_naming_the_key(kind):
+    with pytest.raises(UsageError, match="Local Thing"):
+        codes.map_codes(kind, pd.Series(["x"]), {"Local Thing": "ZZZ9"})
+
+
+def test_extra_errors_for_disability_and_outcome():
+    with pytest.raises(UsageError, match="Wobbly"):
+        codes.parse_disability(pd.Series(["x"]), {"Wobbly": "ZZZ"})
+    with pytest.raises(UsageError, match="Maybe"):
+        codes.map_assessment_outcome(pd.Series(["x"]), {"Maybe": "perhaps"})
+
+
+def test_unknown_kind_is_a_programming_error():
+    with pytest.raises(ValueError):
+        codes.map_codes("colour", pd.Series(["red"]))
+
+
+# ---------------------------------------------------------------------------
+# Disability (SPEC §3.1)
+
+@pytest.mark.parametrize("value, expected", [
+    ("LD,AUT", ("LD", "AUT")), ("aut; ld", ("LD", "AUT")), ("HAND HEAR", ("HAND", "HEAR")),
+    ("VIS|MOB", ("MOB", "VIS")), ("Learning disability", ("LD",)), ("Autism", ("AUT",)),
+    ("Autistic Spectrum Disorder", ("AUT",)), ("Asperger Syndrome", ("AUT",)),
+    ("Diagnosed with autism or Asperger syndrome", ("AUT",)), ("Hearing impairment", ("HEAR",)),
+    ("Visual impairment", ("VIS",)), ("Mobility", ("MOB",)), ("Epilepsy", ("CON",)), ("Seizures", ("CON",)),
+    ("Behaviour", ("BEH",)), ("ADHD", ("BEH",)), ("Communication", ("COMM",)), ("Personal care", ("PC",)),
+    ("Hand function", ("HAND",)), ("Incontinence", ("INC",)), ("Other DDA", ("DDA",)), ("Other", ("DDA",)),
+    ("Learning disability, Autism", ("LD", "AUT")), ("LD Autism", ("LD", "AUT")),
+    ("Y", ("YES",)), ("Yes", ("YES",)), ("a) Yes", ("YES",)), ("True", ("YES",)), ("1", ("YES",)),
+    ("1 - Yes", ("YES",)), ("N", ("NONE",)), ("No", ("NONE",)), ("b) No", ("NONE",)), ("False", ("NONE",)),
+    ("0", ("NONE",)), ("NONE", ("NONE",)), ("No disability", ("NONE",)),
+    ("", ()), ("Unknown", ()), ("c) Unknown", ()), ("NOBT", ()), ("REFU", ()), ("N/A", ()),
+    ("NONE, LD", ("LD", "NONE")),  # kept for the caller to report (SPEC §3.3)
+    ("AUT, aut, LD", ("LD", "AUT")),  # duplicates removed, CIN census order
+])
+def test_disability_cells(value, expected):
+    parsed = codes.parse_disability(pd.Series([value]))
+    assert parsed.codes.tolist() == [expected]
+    assert not parsed.unmapped.any()
+
+
+def test_disability_unmapped_token_is_flagged_and_mapped_tokens_kept():
+    parsed = codes.parse_disability(pd.Series(["LD; Diabetes", "Diabetes", None], dtype=object))
+    assert parsed.codes.tolist() == [("LD",), (), ()]
+    assert parsed.unmapped.tolist() == [True, True, False]
+
+
+def test_disability_non_text_cells():
+    assert disability([True, False, 1.0, 0, np.nan]) == [("YES",), ("NONE",), ("YES",), ("NONE",), ()]
+
+
+def test_disability_extra_maps_local_labels_whole_and_as_tokens():
+    extra = {"Cerebral palsy": "MOB", "ASC": "AUT", "Needs review": "Unknown"}
+    assert disability(["cerebral palsy", "ASC, HEAR", "Needs review"], extra) == [
+        ("MOB",), ("HEAR", "AUT"), ()]
+
+
+# ---------------------------------------------------------------------------
+# Assessment outcome (SPEC §4)
+
+@pytest.mark.parametrize("value, outcome", [
+    ("nfa", "nfa"), ("NFA", "nfa"), ("No further action", "nfa"), ("RC8", "nfa"),
+    ("Case closed after assessment, no further action", "nfa"), ("b) No", "nfa"), ("No", "nfa"),
+    ("other_agency", "other_agency"), ("Early help", "other_agency"), ("Step down", "other_agency"),
+    ("RC9", "other_agency"), ("Signposting", "other_agency"), ("Referred to early help", "other_agency"),
+    ("Services from other agencies", "other_agency"), ("Universal services", "other_agency"),
+    ("Case closed after assessment, referred to early help", "other_agency"),
+    ("csc", "csc"), ("CIN plan", "csc"), ("Child in need", "csc"), ("core assessment", "csc"),
+    ("Further CSC action", "csc"), ("a) Yes", "csc"), ("Yes", "csc"), ("Continue assessment", "csc"),
+    ("s47", "s47"), ("Section 47", "s47"), ("Strategy discussion", "s47"), ("Child protection enquiry", "s47"),
+])
+def test_assessment_outcome_spellings(value, outcome):
+    m = codes.map_assessment_outcome(pd.Series([value]))
+    assert m.values.tolist() == [outcome]
+    assert not m.unmapped.any()
+
+
+def test_assessment_outcome_unknowns():
+    m = codes.map_assessment_outcome(pd.Series(["", None, "c) Unknown", "Purple"], dtype="str"))
+    assert m.values.isna().all()  # an unmapped value reads as unknown, not as it came
+    assert m.unmapped.tolist() == [False, False, False, True]
+
+
+def test_assessment_outcome_extra_wins():
+    m = codes.map_assessment_outcome(pd.Series(["Outcome 7", "No"]), {"Outcome 7": "s47", "No": "csc"})
+    assert m.values.tolist() == ["s47", "csc"]
+
+
+# ---------------------------------------------------------------------------
+# Series handling: index, dtypes, odd cells
+
+def test_index_and_dtypes_kept():
+    values = pd.Series(["M", None, "zz"], index=[10, 5, 7], dtype="str")
+    m = codes.map_codes("gender", values)
+    assert m.values.index.tolist() == [10, 5, 7] and m.unmapped.index.tolist() == [10, 5, 7]
+    assert pd.api.types.is_string_dtype(m.values.dtype) and m.unmapped.dtype == bool
+    p = codes.parse_disability(values)
+    assert p.codes.index.tolist() == [10, 5, 7] and p.unmapped.dtype == bool
+
+
+def test_odd_cells_never_raise():
+    values = pd.Series([1, 2.0, True, ["x"], {"a": 1}, b"\xff", "\udcff", pd.Timestamp("2020-01-01")],
+                       dtype=object)
+    for kind in codes.KINDS:
+        m = codes.map_codes(kind, values)
+        assert len(m.values) == len(values)
+    assert mapped("gender", [1, 2.0]) == ["a) Male", "b) Female"]
+    assert len(codes.parse_disability(values).codes) == len(values)
+    assert len(codes.map_assessment_outcome(values).values) == len(values)
+
+
+def test_categorical_input():
+    values = pd.Series(["M", "F", "M"], dtype="category")
+    assert codes.map_codes("gender", values).values.tolist() == ["a) Male", "b) Female", "a) Male"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=40)), max_size=8))
+def test_any_text_maps_to_a_label_or_comes_back_as_it_came(items):
+    values = pd.Series(items, dtype=object)
+    for kind in codes.KINDS:
+        m = codes.map_codes(kind, values)
+        labels = set(codes._LABELS[kind].values())
+        for cell, out, bad in zip(items, m.values, m.unmapped):
+            if bad:
+                assert out == cell.strip()
+            else:
+                assert pd.isna(out) or out in labels
+    p = codes.parse_disability(values)
+    allowed = {*codes.DISABILITY_CODES, "NONE", "YES"}
+    assert all(set(c) <= allowed and len(set(c)) == len(c) for c in p.codes)
+    outcomes = codes.map_assessment_outcome(values).values
+    assert all(pd.isna(o) or o in codes.OUTCOMES for o in outcomes)
+
+
+# ---------------------------------------------------------------------------
+# Real local spellings: the liia-tools-pipeline variant table (a random half)
+#
+# The peer table files each observed spelling under a GROUPED code (pan-London
+# minimisation), so our Annex A code is converted to the peer's group before comparing.
+
+_ETH_GROUP = {
+    **dict.fromkeys(("WBRI", "WIRI", "WIRT", "WOTH", "WROM"), "a) white"),
+    **dict.fromkeys(("MWBC", "MWBA", "MWAS", "MOTH"), "b) mixed"),
+    **dict.fromkeys(("AIND", "APKN", "ABAN", "AOTH"), "c) asian or asian british"),
+    **dict.fromkeys(("BCRB", "BAFR", "BOTH"), "d) black or black british"),
+    **dict.fromkeys(("CHNE", "OOTH"), "e) other ethnic group"),
+    **dict.fromkeys(("REFU", "NOBT"), "f) not stated"),
+}
+_SOURCE_GROUP = {
+    **dict.fromkeys(("1A", "1B", "1C", "1D"), "a) individual"), "2A": "b) schools",
+    "2B": "c) education services", **dict.fromkeys(("3A", "3B", "3C", "3D", "3E", "3F"), "d) health services"),
+    "4": "e) housing", **dict.fromkeys(("5A", "5B", "5C", "5D"), "f) la services"), "6": "g) police",
+    "7": "h) other legal agency", "8": "i) other", "9": "j) anonymous", "10": "k) unknown",
+}
+_NEED_GROUP = {
+    "N1": "a) abuse or neglect", "N2": "b) child's disability", "N3": "c) parents illness or disability",
+    "N4": "d) family in acute stress", "N5": "e) family dysfunction", "N6": "f) socially unacceptable behaviour",
+    "N7": "g) low income", "N8": "h) absent parenting", "N9": "i) not cin", "N0": "j) not stated",
+}
+_CATEGORY_GROUP = {"NEG": "a) neglect", "PHY": "b) physical abuse", "SAB": "c) sexual abuse",
+                   "EMO": "d) emotional abuse", "MUL": "e) multiple"}
+_GENDER_GROUP = {"M": "a) male", "F": "b) female", "U": "c) not stated/recorded", "N": "d) neither"}
+
+# column group -> (peer columns, codes kind, Annex A code -> peer group)
+_PEER_GROUPS = {
+    "gender": (("Gender",), "gender", _GENDER_GROUP),
+    "ethnicity": (("Ethnicity",), "ethnicity", _ETH_GROUP),
+    "source": (("Contact Source", "Referral Source"), "source", _SOURCE_GROUP),
+    "abuse_category": (("Initial Category of Abuse", "Latest Category of Abuse"), "abuse_category",
+                       _CATEGORY_GROUP),
+    "primary_need": (("Primary Need Code",), "primary_need", _NEED_GROUP),
+    "disability": (("Disability", "Does the Child have a Disability"), None, None),
+}
+# Share of each group's rows that must land in the peer's group. Sources fall short of 98 %:
+# about 6 % of their rows are single-LA pick-list codes with no words in them ("SHEL",
+# "NURH", "HN", "PEM"), left unmapped for the LA's config, and the rest of the gap is the
+# peer's own filing (probation under police, CPN under other, MPs under other, CIN's
+# 1D description under other). Teaching codes.py those would be fitting this file, not LAs.
+_FLOOR = {"gender": 0.98, "ethnicity": 0.98, "source": 0.87, "abuse_category": 0.98,
+          "primary_need": 0.98, "disability": 0.98}
+_FLOOR_OVERALL = 0.92
+
+
+def _ours(group: str, variants: pd.Series) -> tuple[list[str], np.ndarray]:
+    columns, kind, to_peer = _PEER_GROUPS[group]
+    if kind is None:
+        parsed = codes.parse_disability(variants)
+        ours = ["True" if set(c) - {"NONE"} else "False" if c else "Unknown" for c in parsed.codes]
+        return [o.lower() for o in ours], parsed.unmapped.to_numpy()
+    m = codes.map_codes(kind, variants)
+    code_of = {label: code for code, label in codes._LABELS[kind].items()}
+    ours = ["zzcodeerror" if bad else to_peer[code_of[v]] for v, bad in zip(m.values, m.unmapped)]
+    return ours, m.unmapped.to_numpy()
+
+
+def test_real_local_spellings_land_in_the_peer_group():
+    table = pd.read_csv(PEER, dtype=str, keep_default_na=False)
+    right_total = rows_total = 0
+    report, failures = [], []
+    for group, (columns, _, _) in _PEER_GROUPS.items():
+        rows = table[table["column"].isin(columns)]
+        if group == "gender":
+            # The peer files "I" under not stated; SPEC §3.2 says I -> neither: not scored.
+            rows = rows[rows["observed_variant"] != "I"]
+        expected = rows["peer_code"].str.lower().to_numpy()
+        ours, unmapped = _ours(group, pd.Series(rows["observed_variant"].to_numpy(), dtype="str"))
+        right = np.array(ours) == expected
+        share = right.mean()
+        right_total += right.sum()
+        rows_total += len(right)
+        wrong_group = (~right & ~unmapped).mean()
+        report.append(f"{group:15} {right.sum():5}/{len(right):<5} = {share:6.1%} right; "
+                      f"{wrong_group:5.1%} in another group, {(~right & unmapped).mean():5.1%} unmapped")
+        for variant, exp, got in zip(rows["observed_variant"][~right], expected[~right], np.array(ours)[~right]):
+            report.append(f"    miss: {variant!r} peer={exp!r} ours={got!r}")
+        if share < _FLOOR[group]:
+            failures.append(f"{group}: {share:.1%} < {_FLOOR[group]:.0%}")
+    overall = right_total / rows_total
+    report.append(f"{'overall':15} {right_total:5}/{rows_total:<5} = {overall:6.1%}")
+    print("\n" + "\n".join(report))
+    if overall < _FLOOR_OVERALL:
+        failures.append(f"overall: {overall:.1%} < {_FLOOR_OVERALL:.0%}")
+    assert not failures, failures
