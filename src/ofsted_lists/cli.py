@@ -6,6 +6,7 @@ Exit codes: 0 success (warnings allowed); 1 a bug; 2 usage error; 3 input error
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import os
@@ -16,6 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__, config as config_mod, pipeline
@@ -48,15 +50,20 @@ class UI:
         if not self.quiet:
             self.out.print(*args, **kwargs)
 
+    @contextlib.contextmanager
     def progress(self):
-        """A progress callback for reading files, or None when quiet."""
-        if self.quiet or not self.out.is_terminal:
-            return None
-
-        def show(name: str, n: int, total: int) -> None:
-            self.err.print(f"[dim]reading {n}/{total}: {name}[/dim]")
-
-        return show
+        """A rich progress display on stderr while the exports are read (file names only;
+        never any data). Yields the callback the reader calls per file, or None when quiet."""
+        if self.quiet:
+            yield None
+            return
+        bar = Progress(SpinnerColumn(), TextColumn("reading {task.description}"), BarColumn(),
+                       MofNCompleteColumn(), TimeElapsedColumn(), console=self.err, transient=True)
+        task = bar.add_task("exports", total=None)
+        with bar:
+            def show(name: str, n: int, total: int) -> None:
+                bar.update(task, description=name, completed=n - 1, total=total)
+            yield show
 
 
 def command(fn):
@@ -130,10 +137,12 @@ def _output_path(out: Path | None, cfg: config_mod.Config, default_name: str) ->
 def _run(input_dir, config, since, as_of, allow_missing, ui: UI) -> tuple[pipeline.Run, config_mod.Config]:
     cfg = _config(config)
     today = dt.date.today()
-    run = pipeline.build_lists(
-        _input_dir(input_dir, cfg), cfg, as_of=parse_as_of(as_of, today), since=since,
-        allow_missing=allow_missing, today=today, progress=ui.progress(),
-    )
+    as_of_date = parse_as_of(as_of, today)
+    with ui.progress() as progress:
+        run = pipeline.build_lists(
+            _input_dir(input_dir, cfg), cfg, as_of=as_of_date, since=since,
+            allow_missing=allow_missing, today=today, progress=progress,
+        )
     return run, cfg
 
 
@@ -205,6 +214,48 @@ def build(
     _show(run, ui)
     ui.print(f"Written: {dest}" + (" (encrypted)" if password else ""))
     _strict_exit(run, strict)
+
+
+@app.command()
+@command
+def sample(
+    input: InputOpt = None,
+    config: ConfigOpt = None,
+    seed: Annotated[int | None, typer.Option("--seed", min=1, help="Seed of the draw (default: a new one, printed and recorded).")] = None,
+    since: SinceOpt = "12m",
+    as_of: AsOfOpt = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Workbook path (.xlsx) or folder (default ./out).")] = None,
+    allow_missing: AllowMissingOpt = False,
+    password_env: PasswordOpt = None,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Draw the inspectors' case sample (5 pre-selected, 8 day-one cases) from the lists.
+
+    The same seed and the same records give the same cases, whatever the order of rows
+    or files. Example: ofsted-lists sample --seed 7 --as-of 2026-03-31
+    """
+    from . import sample as sample_mod, workbook
+
+    ui = UI(quiet, verbose)
+    password = _password(password_env)
+    run, cfg = _run(input, config, since, as_of, allow_missing, ui)
+    seed = seed if seed is not None else sample_mod.new_seed()
+    drawn = sample_mod.draw(run, seed, cfg.sample_counts)
+    dest = workbook.write_xlsx(sample_mod.sample_report(drawn, run),
+                               _output_path(out, cfg, sample_mod.default_name(run.as_of, seed)), password=password)
+    t = Table(title=f"Case sample, seed {seed}, as at {run.as_of:%d/%m/%Y}")
+    for col in sample_mod.terminal_columns(verbose):
+        t.add_column(col)
+    for row in sample_mod.terminal_rows(drawn, verbose):
+        t.add_row(*row)
+    ui.print(t)
+    for key, short in drawn.shortfall.items():
+        if short:
+            ui.print(f"Shortfall: {drawn.tally.loc[key, 'Category']}: {short} fewer than wanted "
+                     f"({drawn.tally.loc[key, 'Eligible records']} eligible)")
+    ui.print(f"Seed: {seed} (give --seed {seed} to draw the same cases again)")
+    ui.print(f"Written: {dest}" + (" (encrypted)" if password else ""))
 
 
 @app.command()

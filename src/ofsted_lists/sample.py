@@ -175,7 +175,7 @@ def _take(pool: _Pool, want: int, sampled: set[str]) -> np.ndarray:
     then (only if that runs out) further records of children already in the sample."""
     fresh = np.flatnonzero(~np.isin(pool.child, np.array(list(sampled), dtype=object)))
     _, first = np.unique(pool.child[fresh], return_index=True)
-    chosen = fresh[:want]
+    chosen = np.sort(fresh[first])[:want]
     if len(chosen) == want:
         return chosen
     rest = np.setdiff1d(np.arange(len(pool)), chosen)  # sorted: draw order
