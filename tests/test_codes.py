@@ -1,5 +1,6 @@
-"""Coded values -> Annex A codes (codes.py): hand-built cases per kind, config mappings, and
-the real local spellings of the liia-tools-pipeline variant table (tests/data/peer)."""
+"""Coded values -> Annex A codes (codes.py): hand-built cases per kind (the rules), config
+mappings, the known-spellings table, and the real local spellings of the liia-tools-pipeline
+variant table (tests/data/peer), scored by the rules alone and with the table."""
 
 from __future__ import annotations
 
@@ -17,6 +18,12 @@ from ofsted_lists.errors import UsageError
 PEER = Path(__file__).parent / "data" / "peer" / "annexa_value_variants_half.csv"
 
 
+@pytest.fixture
+def rules_only(monkeypatch):
+    """Without the known spellings: the hand-built spelling cases pin down the rules themselves."""
+    monkeypatch.setattr(codes, "_KNOWN", {})
+
+
 def mapped(kind: str, values: list, extra=None) -> list:
     return codes.map_codes(kind, pd.Series(values, dtype=object), extra).values.tolist()
 
@@ -32,6 +39,7 @@ def disability(values: list, extra=None) -> list[tuple[str, ...]]:
 # ---------------------------------------------------------------------------
 # Gender (SPEC §3.2)
 
+@pytest.mark.usefixtures("rules_only")
 @pytest.mark.parametrize("value, label", [
     ("1", "a) Male"), ("M", "a) Male"), ("male", "a) Male"), ("a) Male", "a) Male"),
     ("2", "b) Female"), ("f", "b) Female"), ("2 - Female", "b) Female"),
@@ -55,6 +63,7 @@ def test_gender_blank_is_not_stated_and_not_unmapped():
 # ---------------------------------------------------------------------------
 # Ethnicity (CBDS)
 
+@pytest.mark.usefixtures("rules_only")
 @pytest.mark.parametrize("value, label", [
     ("WBRI", "a) WBRI"), ("(A.A1) White - British", "a) WBRI"), ("White British", "a) WBRI"),
     ("WBRI - White British", "a) WBRI"), ("A1", "a) WBRI"), ("WENG", "a) WBRI"),
@@ -77,6 +86,7 @@ def test_ethnicity_spellings(value, label):
     assert mapped("ethnicity", [value]) == [label]
 
 
+@pytest.mark.usefixtures("rules_only")
 def test_ethnicity_blank_is_nobt_and_unreadable_is_unmapped():
     m = codes.map_codes("ethnicity", pd.Series([None, "", "Martian", "**DO NOT USE**"], dtype="str"))
     assert m.values.tolist() == ["s) NOBT", "s) NOBT", "Martian", "**DO NOT USE**"]
@@ -86,6 +96,7 @@ def test_ethnicity_blank_is_nobt_and_unreadable_is_unmapped():
 # ---------------------------------------------------------------------------
 # Contact / referral source (CIN census)
 
+@pytest.mark.usefixtures("rules_only")
 @pytest.mark.parametrize("value, code", [
     ("1A", "1A"), ("a) 1A: Individual", "1A"), ("Family member", "1A"), ("Grandmother", "1A"),
     ("Daughter in law", "1A"), ("Neighbour", "1B"), ("Individual - Acquaintance", "1B"), ("Self", "1C"),
@@ -120,6 +131,7 @@ def test_source_blank_is_na_not_unmapped():
 # ---------------------------------------------------------------------------
 # Primary need and category of abuse
 
+@pytest.mark.usefixtures("rules_only")
 @pytest.mark.parametrize("value, code", [
     ("N1", "N1"), ("n2", "N2"), ("N2 - Child’s Disability", "N2"), ("Child's disability", "N2"),
     ("Parental disability or illness", "N3"), ("Parental illness or disability: parents abuse alcohol", "N3"),
@@ -134,6 +146,7 @@ def test_primary_need_spellings(value, code):
     assert mapped("primary_need", [value]) == [codes.NEED_LABELS[code]]
 
 
+@pytest.mark.usefixtures("rules_only")
 @pytest.mark.parametrize("value, code", [
     ("NEG", "NEG"), ("a) Neglect", "NEG"), ("Likelihood of Neglect", "NEG"), ("PHY", "PHY"),
     ("Physical injury", "PHY"), ("SAB", "SAB"), ("Sexual abuse", "SAB"), ("EMO", "EMO"),
@@ -311,10 +324,150 @@ def test_any_text_maps_to_a_label_or_comes_back_as_it_came(items):
 
 
 # ---------------------------------------------------------------------------
+# Known local spellings (data/known_spellings.csv; SPEC §4 "labels")
+
+@pytest.fixture
+def known(monkeypatch):
+    """Swap the known-spellings table for a hand-built one: kind -> {spelling: group}."""
+    def use(table: dict[str, dict[str, str]]) -> None:
+        rows = [(kind, spelling, group)
+                for kind, spellings in table.items() for spelling, group in spellings.items()]
+        monkeypatch.setattr(codes, "_KNOWN", codes._known_table(rows))
+    return use
+
+
+@pytest.mark.parametrize("kind, value, label", [
+    ("source", "Zorgon", "q) 6: Police"),                 # rules find nothing: the group's code
+    ("source", " a) ZORGON!! ", "q) 6: Police"),          # matched case-, space-, punctuation-insensitively
+    ("source", "Police", "d) 1D: Individual"),            # rules in another group: the group's "other" code
+    ("source", "Housing Association", "o) 5B: LA services"),
+    ("source", "Schools", "l) 3F: Health services"),
+    ("source", "GP", "g) 3A: Health services"),           # rules in the known group: their finer code kept
+    ("source", "Grandmother", "a) 1A: Individual"),
+    ("source", "7 - Law - Probation", "r) 7: Other legal agency"),  # a value naming its code keeps it
+    ("source", "q) 6: Police", "q) 6: Police"),
+    ("ethnicity", "Martian", "d) WOTH"),
+    ("ethnicity", "British", "i) MOTH"),
+    ("ethnicity", "Kurdish", "d) WOTH"),
+    ("ethnicity", "WBRI - White British", "a) WBRI"),
+    ("ethnicity", "Refused", "s) REFU"),                  # REFU is in the not-stated group: kept
+    ("ethnicity", "Unknown", "s) NOBT"),
+    ("primary_need", "Bananas", "N7 - Low income"),
+    ("primary_need", "16/17 yr old homeless", "N8 - Absent parenting"),
+    ("primary_need", "N0 - N/A (adoption)", "N0 - Not stated"),
+    ("abuse_category", "Bananas", "e) Multiple/not recommended"),
+    ("abuse_category", "Neglect, Physical", "a) Neglect"),
+    ("abuse_category", "NYNN", "b) Physical abuse"),
+    ("gender", "Bloke", "a) Male"),
+    ("gender", "Man", "a) Male"),
+])
+def test_known_spelling_lands_in_its_group(known, kind, value, label):
+    known({
+        "source": {"Zorgon": "police", "Police": "individual", "Housing Association": "la services",
+                   "Schools": "health services", "GP": "health services", "Grandmother": "individual",
+                   "7 - Law - Probation": "police", "q) 6: Police": "other"},
+        "ethnicity": {"Martian": "white", "British": "mixed", "Kurdish": "white",
+                      "WBRI - White British": "mixed", "Refused": "not stated", "Unknown": "not stated"},
+        "primary_need": {"Bananas": "low income", "16/17 yr old homeless": "absent parenting",
+                         "N0 - N/A (adoption)": "not cin"},
+        "abuse_category": {"Bananas": "multiple", "Neglect, Physical": "neglect", "NYNN": "neglect"},
+        "gender": {"Bloke": "male", "Man": "female"},
+    })
+    m = codes.map_codes(kind, pd.Series([value]))
+    assert m.values.tolist() == [label] and not m.unmapped.any()
+
+
+def test_known_spellings_never_beat_config_or_fill_blanks(known):
+    known({"source": {"Zorgon": "police", "N/A": "unknown"}, "ethnicity": {"Martian": "white"}})
+    assert mapped("source", ["Zorgon"], {"Zorgon": "8"}) == ["s) 8: Other"]
+    assert mapped("ethnicity", ["Martian"], {"Martian": "CHNE"}) == ["q) CHNE"]
+    m = codes.map_codes("source", pd.Series(["N/A", None, "Zorgon's"], dtype="str"))
+    assert m.values.isna().tolist() == [True, True, False]  # blank stays blank
+    assert m.unmapped.tolist() == [False, False, True]      # an unknown spelling stays unmapped
+
+
+def test_known_spellings_for_disability(known):
+    known({"disability": {"Diabetes": "true", "Learning": "false", "Autism": "true", "Maybe": "unknown",
+                          "LD; Asthma": "true", "LD": "false"}})
+    parsed = codes.parse_disability(pd.Series(["diabetes", "Learning", "Autism", "Maybe", "LD; Asthma", "LD",
+                                               "Asthma"]))
+    # a cell naming a code outright ("LD") keeps it; a known cell is never unmapped
+    assert parsed.codes.tolist() == [("YES",), ("NONE",), ("AUT",), (), ("LD",), ("LD",), ()]
+    assert parsed.unmapped.tolist() == [False, False, False, False, False, False, True]
+    assert disability(["Diabetes"], {"Diabetes": "MOB"}) == [("MOB",)]
+    assert disability(["Learning"], {"Learning": "HEAR"}) == [("HEAR",)]
+    assert disability(["LD; Asthma"], {"Asthma": "MOB"}) == [("MOB", "LD")]
+
+
+def test_known_table_drops_clashes_and_rejects_unknown_groups():
+    table = codes._known_table([
+        ("source", "Legal Services", "la services"), ("source", "LEGAL SERVICES.", "other legal agency"),
+        ("source", "GP", "health services"), ("source", "gp", "health services"), ("source", "-", "other"),
+        ("primary_need", "Legal Services", "not cin"),
+    ])
+    assert table == {"source": {"gp": "health services"}, "primary_need": {"legalservices": "not cin"}}
+    with pytest.raises(ValueError, match="Zorgon"):
+        codes._known_table([("source", "Zorgon", "martians")])
+
+
+@pytest.mark.parametrize("kind, value, label, unmapped", [
+    ("gender", "I", "d) Neither", False),  # SPEC §3.2, though the peer files "I" as not stated
+    ("primary_need", "zzCodeError", "zzCodeError", True),
+    ("primary_need", "9NOTCIN - Obsolete DO NOT USE", "9NOTCIN - Obsolete DO NOT USE", True),
+    ("ethnicity", "**DO NOT USE**", "s) NOBT", False),  # the peer's own filing of a retired code
+])
+def test_shipped_table_edges(kind, value, label, unmapped):
+    m = codes.map_codes(kind, pd.Series([value]))
+    assert m.values.tolist() == [label] and m.unmapped.tolist() == [unmapped]
+
+
+# ---------------------------------------------------------------------------
 # Real local spellings: the liia-tools-pipeline variant table (a random half)
 #
 # The peer table files each observed spelling under a GROUPED code (pan-London
 # minimisation), so our Annex A code is converted to the peer's group before comparing.
+# The same table is shipped (derived) as data/known_spellings.csv, so the figure with it
+# is partly a lookup of its own rows: the rules alone, and the cross-column estimate below,
+# say how the mapping does on spellings it has not seen.
+
+_PEER_KINDS = {
+    "Gender": "gender", "Ethnicity": "ethnicity", "Contact Source": "source", "Referral Source": "source",
+    "Primary Need Code": "primary_need", "Initial Category of Abuse": "abuse_category",
+    "Latest Category of Abuse": "abuse_category", "Disability": "disability",
+    "Does the Child have a Disability": "disability",
+}
+
+
+def _derive(peer: pd.DataFrame) -> pd.DataFrame:
+    """known_spellings.csv from peer rows: their group per spelling, without code errors, gender "I"
+    (SPEC §3.2: I -> neither) or spellings filed under two groups of one kind."""
+    rows = peer[peer["column"].isin(_PEER_KINDS) & (peer["peer_code"] != "zzCodeError")]
+    out = pd.DataFrame({
+        "kind": rows["column"].map(_PEER_KINDS),
+        "spelling": rows["observed_variant"],
+        "group": rows["peer_code"].str.replace(r"^[a-z]\) ", "", regex=True).str.strip().str.casefold(),
+    })
+    keys = out["spelling"].map(codes._known_key)
+    keep = ~((out["kind"] == "gender") & (keys == "i"))
+    out, keys = out[keep], keys[keep]
+    kept = codes._known_table(out.itertuples(index=False))
+    out = out[[key in kept.get(kind, {}) for kind, key in zip(out["kind"], keys)]]
+    return out.drop_duplicates().sort_values(["kind", "group", "spelling"]).reset_index(drop=True)
+
+
+def _peer() -> pd.DataFrame:
+    return pd.read_csv(PEER, dtype=str, keep_default_na=False)
+
+
+def test_shipped_known_spellings_are_derived_from_the_peer_table():
+    from importlib import resources
+    shipped = resources.files("ofsted_lists").joinpath("data").joinpath("known_spellings.csv")
+    with shipped.open(encoding="utf-8") as f:
+        table = pd.read_csv(f, dtype=str, keep_default_na=False)
+    pd.testing.assert_frame_equal(table, _derive(_peer()))
+    assert set(table["kind"]) == {*codes.KINDS, "disability"}
+    assert codes._known_key("I") not in codes._KNOWN["gender"]
+
 
 _ETH_GROUP = {
     **dict.fromkeys(("WBRI", "WIRI", "WIRT", "WOTH", "WROM"), "a) white"),
@@ -349,53 +502,76 @@ _PEER_GROUPS = {
     "primary_need": (("Primary Need Code",), "primary_need", _NEED_GROUP),
     "disability": (("Disability", "Does the Child have a Disability"), None, None),
 }
-# Share of each group's rows that must land in the peer's group. Sources fall short of 98 %:
-# about 6 % of their rows are single-LA pick-list codes with no words in them ("SHEL",
-# "NURH", "HN", "PEM"), left unmapped for the LA's config, and the rest of the gap is the
-# peer's own filing (probation under police, CPN under other, MPs under other, CIN's
-# 1D description under other). Teaching codes.py those would be fitting this file, not LAs.
-_FLOOR = {"gender": 0.98, "ethnicity": 0.98, "source": 0.87, "abuse_category": 0.98,
-          "primary_need": 0.98, "disability": 0.98}
-_FLOOR_OVERALL = 0.92
+# Acceptance (issue 3): with the known spellings, >= 98 % of each group's rows in the peer's
+# group. The rest is spellings the peer files under two groups (dropped from the table, so
+# only one filing can be matched). The rules alone must stay >= 90 % overall so they do not
+# rot behind the table: about 6 % of source rows are single-LA pick-list codes with no words
+# in them ("SHEL", "NURH", "PEM") that only the table knows.
+_FLOOR = 0.98
+_FLOOR_RULES_ALONE = 0.90
 
 
-def _ours(group: str, variants: pd.Series) -> tuple[list[str], np.ndarray]:
+def _ours(group: str, variants: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     columns, kind, to_peer = _PEER_GROUPS[group]
     if kind is None:
         parsed = codes.parse_disability(variants)
-        ours = ["True" if set(c) - {"NONE"} else "False" if c else "Unknown" for c in parsed.codes]
-        return [o.lower() for o in ours], parsed.unmapped.to_numpy()
+        ours = ["true" if set(c) - {"NONE"} else "false" if c else "unknown" for c in parsed.codes]
+        return np.array(ours), parsed.unmapped.to_numpy()
     m = codes.map_codes(kind, variants)
     code_of = {label: code for code, label in codes._LABELS[kind].items()}
     ours = ["zzcodeerror" if bad else to_peer[code_of[v]] for v, bad in zip(m.values, m.unmapped)]
-    return ours, m.unmapped.to_numpy()
+    return np.array(ours), m.unmapped.to_numpy()
 
 
-def test_real_local_spellings_land_in_the_peer_group():
-    table = pd.read_csv(PEER, dtype=str, keep_default_na=False)
+def _score(table: pd.DataFrame, title: str, groups=tuple(_PEER_GROUPS), columns=None) -> dict[str, float]:
+    """Share of rows in the peer's group, per column group and overall; printed with misses."""
+    shares, report = {}, [title]
     right_total = rows_total = 0
-    report, failures = [], []
-    for group, (columns, _, _) in _PEER_GROUPS.items():
-        rows = table[table["column"].isin(columns)]
+    for group in groups:
+        rows = table[table["column"].isin(columns or _PEER_GROUPS[group][0])]
         if group == "gender":
             # The peer files "I" under not stated; SPEC §3.2 says I -> neither: not scored.
             rows = rows[rows["observed_variant"] != "I"]
         expected = rows["peer_code"].str.lower().to_numpy()
         ours, unmapped = _ours(group, pd.Series(rows["observed_variant"].to_numpy(), dtype="str"))
-        right = np.array(ours) == expected
-        share = right.mean()
+        right = ours == expected
+        shares[group] = right.mean()
         right_total += right.sum()
         rows_total += len(right)
-        wrong_group = (~right & ~unmapped).mean()
-        report.append(f"{group:15} {right.sum():5}/{len(right):<5} = {share:6.1%} right; "
-                      f"{wrong_group:5.1%} in another group, {(~right & unmapped).mean():5.1%} unmapped")
-        for variant, exp, got in zip(rows["observed_variant"][~right], expected[~right], np.array(ours)[~right]):
-            report.append(f"    miss: {variant!r} peer={exp!r} ours={got!r}")
-        if share < _FLOOR[group]:
-            failures.append(f"{group}: {share:.1%} < {_FLOOR[group]:.0%}")
-    overall = right_total / rows_total
-    report.append(f"{'overall':15} {right_total:5}/{rows_total:<5} = {overall:6.1%}")
+        report.append(f"  {group:15} {right.sum():5}/{len(right):<5} = {right.mean():6.1%} right; "
+                      f"{(~right & ~unmapped).mean():5.1%} in another group, "
+                      f"{(~right & unmapped).mean():5.1%} unmapped")
+        for variant, exp, got in zip(rows["observed_variant"][~right], expected[~right], ours[~right]):
+            report.append(f"      miss: {variant!r} peer={exp!r} ours={got!r}")
+    shares["overall"] = right_total / rows_total
+    report.append(f"  {'overall':15} {right_total:5}/{rows_total:<5} = {shares['overall']:6.1%}")
     print("\n" + "\n".join(report))
-    if overall < _FLOOR_OVERALL:
-        failures.append(f"overall: {overall:.1%} < {_FLOOR_OVERALL:.0%}")
-    assert not failures, failures
+    return shares
+
+
+def test_real_local_spellings_by_the_rules_alone(monkeypatch):
+    monkeypatch.setattr(codes, "_KNOWN", {})
+    shares = _score(_peer(), "rules alone (no known spellings):")
+    assert shares["overall"] >= _FLOOR_RULES_ALONE, shares
+
+
+def test_real_local_spellings_with_the_known_spellings():
+    shares = _score(_peer(), "rules + known spellings:")
+    assert all(share >= _FLOOR for share in shares.values()), shares
+
+
+def test_known_spellings_generalise_across_source_columns(monkeypatch):
+    """Leave one column out: the table built from Referral Source rows scores Contact Source rows,
+    and vice versa, estimating how the table helps on an LA's spellings it has not seen."""
+    peer = _peer()
+    right = total = 0.0
+    for learn, score in (("Referral Source", "Contact Source"), ("Contact Source", "Referral Source")):
+        monkeypatch.setattr(codes, "_KNOWN", codes._known_table(
+            _derive(peer[peer["column"] == learn]).itertuples(index=False)))
+        rows = peer[peer["column"] == score]
+        share = _score(rows, f"known spellings from {learn} only, scoring {score}:", ("source",))["source"]
+        right, total = right + share * len(rows), total + len(rows)
+    monkeypatch.setattr(codes, "_KNOWN", {})
+    rules_alone = _score(peer, "rules alone, sources:", ("source",))["source"]
+    print(f"  cross-column source estimate {right / total:.1%} (rules alone {rules_alone:.1%})")
+    assert right / total >= rules_alone

@@ -9,14 +9,21 @@ order: the whole value against a table of codes, labels and descriptions; then
 a DfE code embedded in the value; then keywords drawn from the DfE meanings
 (CIN census source, need and category definitions, CBDS ethnicity groups).
 
+After the rules, a value that is a known local spelling (data/known_spellings.csv,
+derived from the liia-tools-pipeline variant table) is checked against the group that
+table files it under; config mappings (`extra`) win over both.
+
 Everything runs once per distinct value and is spread back onto the rows, so a
 million-row column costs no more than its distinct spellings. No value raises.
 """
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 from collections.abc import Callable, Hashable, Iterable, Mapping
+from importlib import resources
 from typing import NamedTuple
 
 import numpy as np
@@ -215,13 +222,18 @@ _GENDER_RULES = _compile([
 def _gender(t: str) -> str | None:
     if _is_blank(t):
         return "U"
+    return _gender_named(t) or _first(_GENDER_RULES, _words(t))
+
+
+def _gender_named(t: str) -> str | None:
+    """The code a value names outright: a code or label, or a DfE code prefix ("2 - Female")."""
     code = _GENDER_EXACT.get(norm(t))
     if code:
         return code
-    m = re.match(r"^([0129])\s*[-:]\s*(.+)$", t)  # DfE code prefix, "2 - Female"
+    m = re.match(r"^([0129])\s*[-:]\s*(.+)$", t)
     if m:
         return _gender(m.group(2)) or _GENDER_EXACT[m.group(1)]
-    return _first(_GENDER_RULES, _words(t))
+    return None
 
 
 # ---------------------------------------------------------------------------
@@ -430,11 +442,8 @@ _ETH_SYSTEM_PREFIX = re.compile(r"^\(?([a-fnux])\.[a-z]{1,3}\d*\)?\s*:?\s*|^([a-
 _ETH_OLD_CODE = re.compile(rf"(?<![\w.])({'|'.join(_ETH_OLD)})(?![\w.])")
 
 
-def _ethnicity(raw: str, t: str) -> str | None:
-    if _is_blank(t) or re.fullmatch(r"x+", t.strip(" -_.")):  # "XXXX": a placeholder
-        return "NOBT"
-    if _DO_NOT_USE.search(t):
-        return None
+def _ethnicity_named(raw: str, t: str) -> str | None:
+    """The code a value names outright: a code, label or description, or an embedded CBDS code."""
     n = norm(t)
     if n in _ETH_EXACT:
         return _ETH_EXACT[n]
@@ -444,6 +453,17 @@ def _ethnicity(raw: str, t: str) -> str | None:
         token = m.group(1)
         if token.upper() in _ETH_CODES and (token.isupper() or i == 0):
             return _ETH_CODES[token.upper()]
+    return None
+
+
+def _ethnicity(raw: str, t: str) -> str | None:
+    if _is_blank(t) or re.fullmatch(r"x+", t.strip(" -_.")):  # "XXXX": a placeholder
+        return "NOBT"
+    if _DO_NOT_USE.search(t):
+        return None
+    code = _ethnicity_named(raw, t)
+    if code:
+        return code
     group = None
     m = _ETH_SYSTEM_PREFIX.match(t)
     if m:
@@ -611,15 +631,21 @@ def _source(raw: str, t: str) -> str | None:
         return ""
     if _DO_NOT_USE.search(t):
         return None
+    code = _source_named(raw, t)
+    if code:
+        return code
+    t = _SYSTEM_TAG.sub("", t)
+    return _source_words(_words(_strip_negations(t)).replace(" in law", " inlaw"))
+
+
+def _source_named(raw: str, t: str) -> str | None:
+    """The code a value names outright: a leading or bracketed CIN code, a code or label."""
     t = _SYSTEM_TAG.sub("", t)
     for pattern in (_SOURCE_CODE, _SOURCE_BRACKET):
         m = pattern.search(t)
         if m and m.group(1).upper() in SOURCE_LABELS:
             return m.group(1).upper()
-    n = norm(t)
-    if n in _SOURCE_EXACT:
-        return _SOURCE_EXACT[n]
-    return _source_words(_words(_strip_negations(t)).replace(" in law", " inlaw"))
+    return _SOURCE_EXACT.get(norm(t))
 
 
 _SOURCE_EXACT = (
@@ -670,20 +696,23 @@ _NEED_EXACT = (
 )
 
 
+def _primary_need_named(raw: str, t: str) -> str | None:
+    """The code a value names outright: a code or label, an embedded N code or local sub-code."""
+    n = norm(t)
+    if n in _NEED_EXACT:
+        return _NEED_EXACT[n]
+    m = _NEED_CODE.search(t) or _NEED_LOCAL.match(t)
+    return f"N{m.group(1)}" if m else None
+
+
 def _primary_need(raw: str, t: str) -> str | None:
     if _is_blank(t):
         return ""
     if _DO_NOT_USE.search(t):
         return None
-    n = norm(t)
-    if n in _NEED_EXACT:
-        return _NEED_EXACT[n]
-    m = _NEED_CODE.search(t)
-    if m:
-        return f"N{m.group(1)}"
-    m = _NEED_LOCAL.match(t)
-    if m:
-        return f"N{m.group(1)}"
+    code = _primary_need_named(raw, t)
+    if code:
+        return code
     first = re.match(r"[a-z]+", t)
     if first and first.group() in _NEED_ABBREVIATIONS and re.match(r"[a-z]+[_ ]", t):
         return _NEED_ABBREVIATIONS[first.group()]
@@ -709,17 +738,25 @@ _CATEGORY_EXACT = (
 )
 
 
-def _abuse_category(raw: str, t: str) -> str | None:
-    if _is_blank(t):
-        return ""
-    if _DO_NOT_USE.search(t):
-        return None
+def _abuse_category_named(raw: str, t: str) -> str | None:
+    """The code a value names outright: a code or label, or Y/N flags in Annex A order ("NYNN")."""
     n = norm(t)
     if n in _CATEGORY_EXACT:
         return _CATEGORY_EXACT[n]
     if re.fullmatch(r"[yn]{4}", n):
         named = [c for c, flag in zip(_CATEGORY_FLAGS, n) if flag == "y"]
         return None if not named else named[0] if len(named) == 1 else "MUL"
+    return None
+
+
+def _abuse_category(raw: str, t: str) -> str | None:
+    if _is_blank(t):
+        return ""
+    if _DO_NOT_USE.search(t):
+        return None
+    code = _abuse_category_named(raw, t)
+    if code:
+        return code
     w = _words(t)
     if re.search(r"\b(mul|multiple|more than one|not recommended)\b", w):
         return "MUL"
@@ -738,6 +775,13 @@ _CLASSIFIERS: dict[str, Callable[[str, str], str | None]] = {
     "source": _source,
     "primary_need": _primary_need,
     "abuse_category": _abuse_category,
+}
+_NAMED: dict[str, Callable[[str, str], str | None]] = {
+    "gender": lambda raw, t: _gender_named(t),
+    "ethnicity": _ethnicity_named,
+    "source": _source_named,
+    "primary_need": _primary_need_named,
+    "abuse_category": _abuse_category_named,
 }
 _STRICT = {  # what a config value may name: a code or its label
     "gender": {norm(k): v for k, v in _GENDER_EXACT.items()} | {norm(x): c for c, x in GENDER_LABELS.items()},
@@ -758,10 +802,103 @@ def _classify(kind: str, text: str) -> str | None:
     return _CLASSIFIERS[kind](text.strip(), _prep(text))
 
 
+# ---------------------------------------------------------------------------
+# Known local spellings (SPEC §4 "Codes")
+#
+# SPEC §4 defines a code's labels as the DfE descriptions *and* the real local spellings of
+# the liia-tools-pipeline variant table. That table files each spelling under a group of its
+# pan-London minimisation, not under an Annex A code, so data/known_spellings.csv (derived
+# from it; MIT, see data/LICENSE-liia-tools.txt) holds (kind, spelling, group). The rules
+# still run first: when they land in the known group their code is kept, being finer than
+# the group; otherwise the spelling only tells us the group, so it gets the group's "other"
+# code (1D, WOTH, 5B ...), or the one code of a one-code group.
+
+_GROUPS: dict[str, dict[str, str]] = {  # kind -> Annex A code -> the variant table's group
+    "gender": {"M": "male", "F": "female", "U": "not stated/recorded", "N": "neither"},
+    "ethnicity": {
+        **dict.fromkeys(("WBRI", "WIRI", "WIRT", "WOTH", "WROM"), "white"),
+        **dict.fromkeys(("MWBC", "MWBA", "MWAS", "MOTH"), "mixed"),
+        **dict.fromkeys(("AIND", "APKN", "ABAN", "AOTH"), "asian or asian british"),
+        **dict.fromkeys(("BCRB", "BAFR", "BOTH"), "black or black british"),
+        **dict.fromkeys(("CHNE", "OOTH"), "other ethnic group"),
+        **dict.fromkeys(("REFU", "NOBT"), "not stated"),
+    },
+    "source": {
+        **dict.fromkeys(("1A", "1B", "1C", "1D"), "individual"), "2A": "schools",
+        "2B": "education services", **dict.fromkeys(("3A", "3B", "3C", "3D", "3E", "3F"), "health services"),
+        "4": "housing", **dict.fromkeys(("5A", "5B", "5C", "5D"), "la services"), "6": "police",
+        "7": "other legal agency", "8": "other", "9": "anonymous", "10": "unknown",
+    },
+    "primary_need": {
+        "N1": "abuse or neglect", "N2": "child's disability", "N3": "parents illness or disability",
+        "N4": "family in acute stress", "N5": "family dysfunction", "N6": "socially unacceptable behaviour",
+        "N7": "low income", "N8": "absent parenting", "N9": "not cin", "N0": "not stated",
+    },
+    "abuse_category": {"NEG": "neglect", "PHY": "physical abuse", "SAB": "sexual abuse",
+                       "EMO": "emotional abuse", "MUL": "multiple"},
+}
+# kind -> group -> the code of a spelling known only by its group
+_GROUP_CODE: dict[str, dict[str, object]] = {
+    kind: {group: code for code, group in groups.items()} for kind, groups in _GROUPS.items()
+}
+_GROUP_CODE["ethnicity"] = {"white": "WOTH", "mixed": "MOTH", "asian or asian british": "AOTH",
+                            "black or black british": "BOTH", "other ethnic group": "OOTH", "not stated": "NOBT"}
+_GROUP_CODE["source"] = {"individual": "1D", "schools": "2A", "education services": "2B",
+                         "health services": "3F", "housing": "4", "la services": "5B", "police": "6",
+                         "other legal agency": "7", "other": "8", "anonymous": "9", "unknown": "10"}
+_GROUP_CODE["disability"] = {"true": ("YES",), "false": ("NONE",), "unknown": ()}
+
+
+def _known_key(text: str) -> str:
+    return norm(_prep(text))
+
+
+def _known_table(rows: Iterable[tuple[str, str, str]]) -> dict[str, dict[str, str]]:
+    """kind -> normalised spelling -> group; a spelling filed under two groups of one kind is dropped."""
+    table: dict[str, dict[str, str]] = {}
+    clashes: set[tuple[str, str]] = set()
+    for kind, spelling, group in rows:
+        if group not in _GROUP_CODE.get(kind, {}):
+            raise ValueError(f"known spelling {spelling!r}: {group!r} is no {kind} group")
+        key = _known_key(spelling)
+        if key and table.setdefault(kind, {}).setdefault(key, group) != group:
+            clashes.add((kind, key))
+    for kind, key in clashes:
+        del table[kind][key]
+    return table
+
+
+def _read_known_spellings() -> dict[str, dict[str, str]]:
+    data = resources.files(__package__).joinpath("data").joinpath("known_spellings.csv")
+    rows = csv.reader(io.StringIO(data.read_text("utf-8")))
+    next(rows)  # header: kind, spelling, group
+    return _known_table((kind, spelling, group) for kind, spelling, group in rows)
+
+
+# Tests swap this for {} to score the rules alone.
+_KNOWN: dict[str, dict[str, str]] = _read_known_spellings()
+
+
+def _with_known(kind: str, text: str, key: str, code: str | None) -> str | None:
+    """The rules' code, unless the spelling is known to sit in another group.
+
+    Blanks stay blank, and a value naming its code outright keeps it: SPEC §4 maps codes
+    and labels first, and the variant table has some filed against their own code
+    ("7 - Law - Probation" under police).
+    """
+    group = _KNOWN.get(kind, {}).get(key)
+    if group is None or code == "" or code is not None and (
+        _GROUPS[kind][code] == group or _NAMED[kind](text, _prep(text))
+    ):
+        return code
+    return _GROUP_CODE[kind][group]  # type: ignore[return-value]
+
+
 def map_codes(kind: str, values: pd.Series, extra: Mapping[str, str] | None = None) -> Mapped:
     """Annex A labels for a coded column; unmapped values come out as they came (trimmed).
 
-    `extra` maps local values to a code or label and is checked before the built-in tables.
+    `extra` maps local values to a code or label and is checked before the built-in tables
+    and the known local spellings.
     """
     if kind not in _LABELS:
         raise ValueError(f"unknown code kind {kind!r}; expected one of {KINDS}")
@@ -773,7 +910,10 @@ def map_codes(kind: str, values: pd.Series, extra: Mapping[str, str] | None = No
     bad: list[bool] = []
     for u in uniques:
         text = _as_text(u).strip()
-        code = extra_table.get(norm(text)) or extra_table.get(norm(_prep(text))) or _classify(kind, text)
+        key = _known_key(text)
+        code = extra_table.get(norm(text)) or extra_table.get(key)
+        if code is None:
+            code = _with_known(kind, text, key, _classify(kind, text))
         if code == "":
             out.append(blank_label)
             bad.append(False)
@@ -845,12 +985,27 @@ def _disability_part(raw: str) -> tuple[str, ...] | None:
 
 
 def _disability_cell(raw: str, extra_table: dict[str, object]) -> tuple[tuple[str, ...], bool]:
-    """(codes, unmapped) for one cell: the whole cell, else each part between separators."""
+    """(codes, unmapped) for one cell: config, then the rules, then the known spellings' group."""
     text = raw.strip()
-    for key in (norm(text), norm(_prep(text))):
-        if key in extra_table:
-            return extra_table[key], False  # type: ignore[return-value]
-    if norm(_prep(text)) in _DISABILITY_EXACT or not _DISABILITY_SPLIT.search(text):  # "N/A", "Autism"
+    key = _known_key(text)
+    for k in (norm(text), key):
+        if k in extra_table:
+            return extra_table[k], False  # type: ignore[return-value]
+    codes, unmapped = _disability_rules(text, extra_table)
+    group = _KNOWN.get("disability", {}).get(key)
+    if group is None or key in _DISABILITY_EXACT or (
+        extra_table and any(norm(p) in extra_table for p in _DISABILITY_SPLIT.split(text))
+    ):
+        return codes, unmapped
+    found = "true" if set(codes) - {"NONE"} else "false" if codes else "unknown"
+    if found != group:
+        codes = _GROUP_CODE["disability"][group]  # type: ignore[assignment]
+    return codes, False
+
+
+def _disability_rules(text: str, extra_table: dict[str, object]) -> tuple[tuple[str, ...], bool]:
+    """(codes, unmapped) by the rules: the whole cell, else each part between separators."""
+    if _known_key(text) in _DISABILITY_EXACT or not _DISABILITY_SPLIT.search(text):  # "N/A", "Autism"
         whole = _disability_part(text)
         return _ordered(whole or ()), whole is None
     codes: list[str] = []

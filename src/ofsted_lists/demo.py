@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
+import xlsxwriter
 
 from .errors import UsageError
 from .schema import TABLES
@@ -37,7 +38,7 @@ XLSX_MAX_ROWS = 1_048_575  # data rows under the header row
 _CHUNK = 50_000  # rows converted to text at a time
 
 # A frame: canonical column name → int64 day numbers (a date column) or a pyarrow
-# string array (everything else, identifiers included).
+# string or dictionary-of-string array (everything else, identifiers included).
 Frame = dict[str, "np.ndarray | pa.Array"]
 
 # --- code sets and their (made-up but plausible) frequencies -----------------------
@@ -763,8 +764,6 @@ def _dates(days: np.ndarray) -> pa.Array:
 def write_xlsx(frame: Frame, out_dir: Path, name: str, *, created: dt.date) -> list[Path]:
     """One sheet named after the table; a table too long for one sheet goes on in
     `<name>_2.xlsx`, … (SPEC §3 concatenates several files of one table)."""
-    import xlsxwriter
-
     n = _rows(frame)
     paths = []
     for part, first in enumerate(range(0, max(n, 1), XLSX_MAX_ROWS), start=1):
@@ -792,7 +791,7 @@ def write_xlsx(frame: Frame, out_dir: Path, name: str, *, created: dt.date) -> l
                     columns.append(serial.to_pylist())
                 else:
                     columns.append(values.slice(begin, size).to_pylist())
-            for record in zip(*columns):
+            for record in zip(*columns):  # xlsxwriter takes a cell at a time, in row order
                 for col, value in enumerate(record):
                     if value is None:
                         continue

@@ -6,9 +6,11 @@ destroys the previous good output.
 
 Stale temporary files: a run killed with SIGKILL can leave a hidden
 `.<name>.<random>.tmp` beside the destination. `atomic_write` removes such files for the
-same destination once they are older than `STALE_TEMP_AGE` seconds; age rather than lock
-state decides, because `atomic_write` may be called without `output_lock` and a live
-writer's temp file is always younger than that.
+same destination once they are older than `stale_age` seconds (default `STALE_TEMP_AGE`):
+without `output_lock` a young temp file may belong to a live writer. The workbook writers
+hold the lock and pass `stale_age=0`, so the next run clears what a killed one left.
+
+How long a run waits for another's lock: `OFSTED_LISTS_LOCK_TIMEOUT` seconds, else 60.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import BinaryIO
@@ -28,6 +30,8 @@ from typing import BinaryIO
 from .errors import OutputError, UsageError
 
 STALE_TEMP_AGE = 3600.0  # seconds
+LOCK_TIMEOUT_ENV = "OFSTED_LISTS_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 60.0  # seconds
 _LOCK_POLL = 0.05  # seconds between lock attempts
 _PERMISSION = (errno.EACCES, errno.EPERM, errno.EROFS)
 _FULL = (errno.ENOSPC, errno.EDQUOT)
@@ -82,8 +86,8 @@ def _temp_pattern(dest: Path) -> re.Pattern[str]:
     return re.compile(rf"\.{re.escape(dest.name)}\.[a-z0-9_]{{8}}\.tmp")
 
 
-def _remove_stale_temps(dest: Path) -> None:
-    pattern, cutoff = _temp_pattern(dest), time.time() - STALE_TEMP_AGE
+def _remove_stale_temps(dest: Path, stale_age: float) -> None:
+    pattern, cutoff = _temp_pattern(dest), time.time() - stale_age
     with suppress(OSError), os.scandir(dest.parent) as entries:
         for entry in entries:
             if pattern.fullmatch(entry.name):
@@ -103,16 +107,15 @@ def _fsync_dir(folder: Path) -> None:
             os.close(fd)
 
 
-def atomic_write(dest: Path, write: Callable[[BinaryIO], None]) -> None:
-    """Write `dest` (mode 0600) via `write(fh)` so that it is replaced whole or not at all."""
-    dest = Path(dest)
+def _stage(dest: Path, write: Callable[[BinaryIO], None], stale_age: float) -> str:
+    """A temporary file beside `dest`, written by `write`, fsynced, mode 0600; its path."""
     folder = dest.parent
     try:
         if dest.is_dir():
             raise OutputError(f"cannot write {dest}: it is a folder")
         if not folder.is_dir():
             raise OutputError(f"cannot write {dest}: the folder {folder} does not exist")
-        _remove_stale_temps(dest)
+        _remove_stale_temps(dest, stale_age)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{dest.name}.", suffix=".tmp")
     except OSError as exc:  # e.g. a folder we may not search or write
         raise _as_output_error(exc, dest) from None
@@ -122,24 +125,74 @@ def atomic_write(dest: Path, write: Callable[[BinaryIO], None]) -> None:
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, 0o600)
-        os.replace(tmp, dest)
     except BaseException as exc:
         with suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
             raise _as_output_error(exc, dest) from None
         raise
-    _fsync_dir(folder)
+    return tmp
+
+
+def atomic_write_all(
+    files: Iterable[tuple[Path, Callable[[BinaryIO], None]]], *, stale_age: float = STALE_TEMP_AGE
+) -> None:
+    """Write several files (mode 0600) so that none is replaced unless every one was written.
+
+    All temporary files are written and fsynced first; only then are they renamed into
+    place, so a full disk or an error while writing the fifth file leaves the first four
+    destinations as they were.
+    """
+    files = [(Path(dest), write) for dest, write in files]
+    pending: list[tuple[str, Path]] = []
+    try:
+        for dest, write in files:
+            pending.append((_stage(dest, write, stale_age), dest))
+        while pending:
+            tmp, dest = pending[0]
+            try:
+                os.replace(tmp, dest)
+            except OSError as exc:
+                raise _as_output_error(exc, dest) from None
+            pending.pop(0)
+    finally:
+        for tmp, _ in pending:
+            with suppress(OSError):
+                os.unlink(tmp)
+    for folder in dict.fromkeys(dest.parent for dest, _ in files):
+        _fsync_dir(folder)
+
+
+def atomic_write(dest: Path, write: Callable[[BinaryIO], None], *, stale_age: float = STALE_TEMP_AGE) -> None:
+    """Write `dest` (mode 0600) via `write(fh)` so that it is replaced whole or not at all."""
+    atomic_write_all([(dest, write)], stale_age=stale_age)
+
+
+def lock_timeout() -> float:
+    """Seconds to wait for another run's lock: $OFSTED_LISTS_LOCK_TIMEOUT, else 60."""
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value < float("inf"):
+        raise UsageError(f"{LOCK_TIMEOUT_ENV} must be a number of seconds (0 or more), not '{raw}'")
+    return value
 
 
 @contextmanager
-def output_lock(dest: Path, timeout: float = 60.0) -> Iterator[None]:
+def output_lock(dest: Path, timeout: float | None = None) -> Iterator[None]:
     """Hold an exclusive lock on `dest` (file `.<name>.lock` beside it) for the block.
 
-    Waits up to `timeout` seconds for another holder, then raises OutputError. The lock
-    file stays in place: deleting it would let a waiter lock an unlinked inode.
+    Waits up to `timeout` seconds (None: `lock_timeout()`) for another holder, then raises
+    OutputError. The lock file stays in place: deleting it would let a waiter lock an
+    unlinked inode.
     """
     dest = Path(dest)
+    if timeout is None:
+        timeout = lock_timeout()
     lock_path = dest.parent / f".{dest.name}.lock"
     try:
         fd = os.open(lock_path, os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)

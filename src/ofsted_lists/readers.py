@@ -24,15 +24,18 @@ from .errors import InputError
 from .quality import Findings
 from .schema import TABLES, Table, all_columns, norm
 
-CSV_SUFFIXES = {".csv", ".txt"}
+CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
 HEADER_SCAN_ROWS = 30
 # SQL exports write NULL for a missing value; it means blank, never the text "NULL".
 NA_TEXT = ["", "NULL", "null"]
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _ZIP_MAGIC = b"PK\x03\x04"
-# A trailing date or number set off by "_", "-" or a space: "contacts_2026-03", "Contacts 2".
-_TRAILING = re.compile(r"^(.*?[A-Za-z].*?)[\s_-]+\d[\d\s_.-]*$")
+# Files an operating system drops into any folder; never exports.
+_SYSTEM_FILES = {"thumbs.db", "desktop.ini"}
+# A trailing date or number set off by "_", "-" or a space ("contacts_2026-03", "Contacts 2"),
+# or a copy number in brackets ("Contacts (2)"); digits inside the name ("s47") stay.
+_TRAILING = re.compile(r"^(.*?[A-Za-z].*?)(?:[\s_-]+\d[\d\s_.-]*|\s*\(\d+\)\s*)+$")
 
 _NAME_TO_TABLE = {norm(alias): t.name for t in TABLES.values() for alias in (t.name, *t.aliases)}
 
@@ -51,48 +54,53 @@ class InputFile:
 class ReadResult:
     tables: dict[str, pd.DataFrame]
     files: list[InputFile]
-    unrecognised: list[str]
+    unrecognised: list[str]  # "file" or "file [sheet]", in folder order
 
 
 def recognise(name: str, config: Config, *, sheet: bool) -> str | None:
     """The table a file or sheet name stands for, or None.
 
-    An explicit config glob wins; then the whole name; then the name without a
-    trailing date or number (never digits inside the name, as in `s47`).
+    An explicit config glob wins (a file glob may or may not include the extension);
+    then the whole name; then the name without a trailing date or number.
     """
+    stem = name if sheet else Path(name).stem
     for table, tc in config.tables.items():
         globs = tc.sheets if sheet else tc.files
-        if any(fnmatch.fnmatch(name.casefold(), g.casefold()) for g in globs):
+        if any(fnmatch.fnmatchcase(n.casefold(), g.casefold()) for g in globs for n in {name, stem}):
             return table
-    stem = name if sheet else Path(name).stem
     if (hit := _NAME_TO_TABLE.get(norm(stem))) is not None:
         return hit
     m = _TRAILING.match(stem)
     return _NAME_TO_TABLE.get(norm(m.group(1))) if m else None
 
 
-def _candidates(table: Table, tc: TableConfig) -> list[tuple[str, list[str]]]:
-    """Per canonical column, the normalised headings that name it, best first."""
-    out = []
-    for col in all_columns(table):
-        names = [tc.columns[col.name]] if col.name in tc.columns else []
-        names += [col.name, *col.aliases]
-        out.append((col.name, [norm(n) for n in names]))
-    return out
+def _candidates(table: Table, tc: TableConfig) -> list[list[tuple[str, str]]]:
+    """(canonical, normalised heading) pairs in three passes: config mappings, canonical
+    names, aliases. A later pass never takes a heading an earlier pass claimed, so a
+    config mapping or a canonical name beats another column's alias."""
+    cols = all_columns(table)
+    return [
+        [(c.name, norm(tc.columns[c.name])) for c in cols if c.name in tc.columns],
+        [(c.name, norm(c.name)) for c in cols],
+        [(c.name, norm(a)) for c in cols for a in c.aliases],
+    ]
 
 
 def map_headings(headings: list[object], table: Table, tc: TableConfig) -> dict[int, str]:
-    """Column position -> canonical name. Each heading names at most one column."""
-    normed = [norm(h) if h is not None and not pd.isna(h) else "" for h in headings]
-    used: set[int] = set()
+    """Column position -> canonical name. Each heading names at most one column, each
+    column is named by at most one heading (the first, left to right)."""
+    positions: dict[str, list[int]] = {}
+    for i, h in enumerate(headings):
+        if h is not None and not pd.isna(h) and (n := norm(h)):
+            positions.setdefault(n, []).append(i)
     mapping: dict[int, str] = {}
-    for canonical, names in _candidates(table, tc):
-        for n in names:
-            hit = next((i for i, h in enumerate(normed) if h == n and i not in used), None)
-            if hit is not None:
-                used.add(hit)
-                mapping[hit] = canonical
-                break
+    for candidates in _candidates(table, tc):
+        for canonical, name in candidates:
+            if canonical in mapping.values():
+                continue
+            free = [i for i in positions.get(name, ()) if i not in mapping]
+            if free:
+                mapping[free[0]] = canonical
     return mapping
 
 
@@ -106,44 +114,70 @@ def _header_row(rows: list[list[object]], table: Table, tc: TableConfig) -> int:
     return best
 
 
-def _frame_for(
-    body: pd.DataFrame, mapping: dict[int, str], first_row: int, file: str, sheet: str
-) -> pd.DataFrame:
-    """Select and rename mapped columns; attach provenance; drop blank lines."""
-    frame = body.iloc[:, sorted(mapping)].copy()
-    frame.columns = [mapping[i] for i in sorted(mapping)]
-    frame = frame.astype("str") if len(frame.columns) else frame
-    frame = frame.apply(lambda s: s.str.strip()).replace("", pd.NA) if len(frame) else frame
-    frame["_row"] = pd.RangeIndex(first_row, first_row + len(frame))
-    frame = frame[frame.drop(columns="_row").notna().any(axis=1)] if len(frame.columns) > 1 else frame.iloc[0:0]
-    frame.insert(0, "_sheet", sheet)
-    frame.insert(0, "_file", file)
-    return frame.reset_index(drop=True)
+def _where(file: str, sheet: str) -> str:
+    return file + (f", sheet '{sheet}'" if sheet else "")
 
 
-def _check_required(frame_cols: set[str], table: Table, file: str, sheet: str, headings: list[object]) -> None:
-    where = f"{file}" + (f", sheet '{sheet}'" if sheet else "")
+def _check_header(mapping: dict[int, str], table: Table, file: str, sheet: str) -> None:
+    """A header row must name the table's required columns; otherwise stop with what to fix."""
+    where = _where(file, sheet)
+    found = set(mapping.values())
+    if not found:
+        expected = ", ".join(f"'{c.name}'" for c in table.columns if c.required) or "'child_id'"
+        raise InputError(
+            f"{where}: found no header row in the first {HEADER_SCAN_ROWS} rows for table "
+            f"'{table.name}' (no heading names any of its columns, such as {expected}); add the "
+            f"header row, or map the local headings in ofsted-lists.toml under [tables.{table.name}.columns]"
+        )
     for col in table.columns:
-        if col.required and col.name not in frame_cols:
+        if col.required and col.name not in found:
             names = ", ".join(f"'{a}'" for a in (col.name, *col.aliases))
             raise InputError(
                 f"{where}: table '{table.name}' has no column for '{col.name}' "
                 f"(looked for {names}); add the column or map its heading in ofsted-lists.toml "
                 f"under [tables.{table.name}.columns]"
             )
-    if table.key_dates and len(table.key_dates) > 1 and not frame_cols & set(table.key_dates):
+    if len(table.key_dates) > 1 and not found & set(table.key_dates):
         raise InputError(
-            f"{where}: table '{table.name}' needs at least one of the columns "
-            f"{', '.join(table.key_dates)}"
+            f"{where}: table '{table.name}' needs at least one of the columns {', '.join(table.key_dates)}"
         )
+
+
+def _report_unused(headings: list[object], mapping: dict[int, str], file: str, sheet: str, row: int,
+                   findings: Findings) -> None:
+    for i, h in enumerate(headings):
+        if i not in mapping and h is not None and not pd.isna(h) and str(h).strip():
+            findings.add_one(quality.UNUSED_COLUMN, f"heading '{str(h).strip()}' matches no column of this "
+                             "table; ignored", file=file, sheet=sheet, row=row, column=str(h).strip())
+
+
+def _frame_for(body: pd.DataFrame, mapping: dict[int, str], first_row: int, file: str,
+               sheet: str) -> pd.DataFrame:
+    """Select and rename mapped columns; attach provenance; drop blank lines.
+
+    `body` holds the data rows only, its first row being spreadsheet row `first_row`."""
+    frame = body.iloc[:, sorted(mapping)].copy()
+    frame.columns = [mapping[i] for i in sorted(mapping)]
+    frame = frame.astype("str").apply(lambda s: s.str.strip()).replace("", pd.NA)
+    frame["_row"] = pd.RangeIndex(first_row, first_row + len(frame))
+    frame = frame[frame.drop(columns="_row").notna().any(axis=1).to_numpy()]
+    frame.insert(0, "_sheet", sheet)
+    frame.insert(0, "_file", file)
+    return frame.reset_index(drop=True)
+
+
+def _short(exc: Exception) -> str:
+    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else exc.__class__.__name__
 
 
 # --- CSV ---------------------------------------------------------------------------
 
-def _decode_check(raw: bytes, name: str) -> str:
-    """The file's encoding: UTF-8 (with or without BOM), else Windows-1252."""
+def _encoding(raw: bytes, name: str) -> str:
+    """The file's encoding: UTF-16 or UTF-8 by their BOM, else UTF-8, else Windows-1252."""
     if not raw.strip():
         raise InputError(f"{name} is empty: export it again or remove it from the input folder")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode Text" export
+        return "utf-16"
     if b"\x00" in raw[:65536]:
         raise InputError(f"{name} is not a text CSV (it holds binary data): export it again as CSV")
     if raw.startswith(b"\xef\xbb\xbf"):
@@ -156,96 +190,144 @@ def _decode_check(raw: bytes, name: str) -> str:
     try:
         raw.decode("cp1252")
         return "cp1252"
-    except UnicodeDecodeError:
+    except UnicodeDecodeError:  # bytes cp1252 leaves undefined; latin-1 reads every byte
         return "latin-1"
 
 
-def _read_csv(path: Path, raw: bytes, config: Config, table_name: str, findings: Findings) -> pd.DataFrame:
-    table, tc = TABLES[table_name], config.table(table_name)
-    enc = _decode_check(raw, path.name)
-    head_text = raw[:262144].decode(enc, errors="replace")
-    head_lines = head_text.splitlines()[:HEADER_SCAN_ROWS]
-    best = (-1, ",", 0)
-    for sep in (",", ";", "\t", "|"):
-        rows = list(csv.reader(head_lines, delimiter=sep))
-        idx = _header_row(rows, table, tc)
-        score = len(map_headings(rows[idx], table, tc)) if rows else 0
-        if score > best[0]:
-            best = (score, sep, idx)
-    _, sep, header_idx = best
-    header_fields = next(csv.reader([head_lines[header_idx]], delimiter=sep)) if head_lines else []
-    mapping = map_headings(header_fields, table, tc)
-    _check_required(set(mapping.values()), table, path.name, "", header_fields)
-    _report_unused(header_fields, mapping, path.name, "", header_idx + 1, findings)
+def _head_records(raw: bytes, enc: str, sep: str, name: str) -> list[list[str]]:
+    """The first records of the file as the csv module splits them (quoted line breaks
+    stay inside their record, as they do in pandas and in a spreadsheet)."""
+    head = raw[:262144].decode(enc, errors="replace")
+    out: list[list[str]] = []
     try:
+        for record in csv.reader(io.StringIO(head, newline=""), delimiter=sep):
+            out.append(record)
+            if len(out) >= HEADER_SCAN_ROWS:
+                break
+    except csv.Error as exc:
+        raise InputError(f"{name} could not be read as CSV: {_short(exc)}") from None
+    return out
+
+
+def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: Findings) -> pd.DataFrame:
+    table, tc = TABLES[table_name], config.table(table_name)
+    enc = _encoding(raw, name)
+    best: tuple[int, str, int, list[str]] = (-1, ",", 0, [])
+    for sep in (",", ";", "\t", "|"):
+        records = _head_records(raw, enc, sep, name)
+        idx = _header_row(records, table, tc)
+        fields = records[idx] if records else []
+        score = len(map_headings(fields, table, tc))
+        if score > best[0]:
+            best = (score, sep, idx, fields)
+    _, sep, header_idx, header_fields = best
+    mapping = map_headings(header_fields, table, tc)
+    _check_header(mapping, table, name, "")
+    _report_unused(header_fields, mapping, name, "", header_idx + 1, findings)
+    try:
+        # The header record is read too, so pandas takes the column count from it: rows
+        # with fewer cells get blanks, and no row can shift a column (then it is dropped).
         body = pd.read_csv(
             io.BytesIO(raw),
             encoding=enc,
             sep=sep,
             header=None,
-            skiprows=header_idx + 1,
+            skiprows=header_idx,
             usecols=sorted(mapping),
             dtype="str",
             keep_default_na=False,
             na_values=NA_TEXT,
             skip_blank_lines=False,
             engine="c",
-        )
-    except pd.errors.EmptyDataError:
-        body = pd.DataFrame({i: pd.Series(dtype="str") for i in sorted(mapping)})
-    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path.name} could not be read as CSV: {_short(exc)}") from None
-    # usecols keeps only the mapped columns, in position order.
-    positional = {pos: mapping[col] for pos, col in enumerate(sorted(mapping))}
+        ).iloc[1:]
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, UnicodeError) as exc:
+        raise InputError(f"{name} could not be read as CSV: {_short(exc)}") from None
+    # usecols keeps the mapped columns in position order.
     body.columns = range(len(body.columns))
-    return _frame_for(body, positional, header_idx + 2, path.name, "")
-
-
-def _short(exc: Exception) -> str:
-    return str(exc).strip().splitlines()[0][:200] if str(exc).strip() else exc.__class__.__name__
-
-
-def _report_unused(headings: list[object], mapping: dict[int, str], file: str, sheet: str, row: int, findings: Findings) -> None:
-    for i, h in enumerate(headings):
-        if i not in mapping and h is not None and not pd.isna(h) and str(h).strip():
-            findings.add_one(quality.UNUSED_COLUMN, f"heading '{h}' matches no column of this table; ignored",
-                             file=file, sheet=sheet, row=row, column=str(h))
+    positional = {pos: mapping[col] for pos, col in enumerate(sorted(mapping))}
+    return _frame_for(body, positional, header_idx + 2, name, "")
 
 
 # --- Excel -------------------------------------------------------------------------
 
-def _open_excel(path: Path, raw_head: bytes):
+def _encrypted(raw: bytes) -> bool:
+    import msoffcrypto
+
+    try:
+        return bool(msoffcrypto.OfficeFile(io.BytesIO(raw)).is_encrypted())
+    except Exception:  # not an Office container msoffcrypto knows; calamine will say more
+        return False
+
+
+def _open_excel(name: str, raw: bytes):
+    """A fastexcel reader, or None when the "workbook" is really a text (CSV) file."""
     import fastexcel
 
-    if path.suffix.lower() in {".xlsx", ".xlsm"} and raw_head.startswith(_OLE_MAGIC):
-        raise InputError(
-            f"{path.name} is password-protected (encrypted): save an unprotected copy into the input folder"
-        )
-    if path.suffix.lower() in {".xlsx", ".xlsm"} and not raw_head.startswith(_ZIP_MAGIC):
-        raise InputError(f"{path.name} is not a valid Excel workbook (corrupt, or not really .xlsx): export it again")
+    if raw.startswith(_OLE_MAGIC) and _encrypted(raw):
+        raise InputError(f"{name} is password-protected (encrypted): save an unprotected copy into the input folder")
+    if not raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
+        sniff = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        if sniff.startswith((b"<", b"\xff\xfe<", b"\xfe\xff\x00<")):
+            raise InputError(
+                f"{name} is a web page or XML file saved under an Excel name, not a workbook: open it in "
+                "Excel and save it as .xlsx, or export the data as CSV"
+            )
+        if b"\x00" in raw[:65536] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+            raise InputError(f"{name} is not a valid Excel workbook (corrupt, or not really Excel): export it again")
+        return None  # a CSV or tab-separated export given an Excel name
     try:
-        return fastexcel.read_excel(str(path))
+        # From bytes, calamine recognises the format by content: an .xls saved as .xlsx still opens.
+        return fastexcel.read_excel(raw)
     except Exception as exc:  # fastexcel raises its own error types for any unreadable workbook
-        raise InputError(f"{path.name} could not be opened as an Excel workbook: {_short(exc)}") from None
+        raise InputError(f"{name} could not be opened as an Excel workbook: {_short(exc)}") from None
 
 
-def _read_sheet(reader, sheet: str, path: Path, table_name: str, config: Config, findings: Findings) -> pd.DataFrame:
-    table, tc = TABLES[table_name], config.table(table_name)
+def _load_sheet(reader, sheet: str, name: str) -> pd.DataFrame:
+    """Every cell of a sheet as text; position + 1 is the row Excel shows (skip_rows=0
+    keeps blank rows above the data)."""
     try:
-        loaded = reader.load_sheet(sheet, header_row=None, dtypes="string", skip_rows=0)
-        body = loaded.to_pandas()
+        body = reader.load_sheet(sheet, header_row=None, dtypes="string", skip_rows=0).to_pandas()
     except Exception as exc:
-        raise InputError(f"{path.name}, sheet '{sheet}' could not be read: {_short(exc)}") from None
+        raise InputError(f"{name}, sheet '{sheet}' could not be read: {_short(exc)}") from None
     body.columns = range(len(body.columns))
-    top = body.head(HEADER_SCAN_ROWS).astype(object).where(body.head(HEADER_SCAN_ROWS).notna(), None)
-    rows = top.values.tolist()
+    return body
+
+
+def _read_sheet(body: pd.DataFrame, name: str, sheet: str, table_name: str, config: Config,
+                findings: Findings) -> pd.DataFrame:
+    table, tc = TABLES[table_name], config.table(table_name)
+    if body.empty:
+        raise InputError(f"{_where(name, sheet)} is empty: export it again or remove it from the workbook")
+    top = body.head(HEADER_SCAN_ROWS).astype(object)
+    rows = top.where(top.notna(), None).values.tolist()
     header_idx = _header_row(rows, table, tc)
-    headings = rows[header_idx] if rows else []
+    headings = rows[header_idx]
     mapping = map_headings(headings, table, tc)
-    _check_required(set(mapping.values()), table, path.name, sheet, headings)
-    _report_unused(headings, mapping, path.name, sheet, header_idx + 1, findings)
-    # fastexcel with skip_rows=0 starts at sheet row 1, so position + 1 is the row Excel shows.
-    return _frame_for(body.iloc[header_idx + 1 :], mapping, header_idx + 2, path.name, sheet)
+    _check_header(mapping, table, name, sheet)
+    _report_unused(headings, mapping, name, sheet, header_idx + 1, findings)
+    return _frame_for(body.iloc[header_idx + 1:], mapping, header_idx + 2, name, sheet)
+
+
+def _workbook_tables(reader, name: str, config: Config, findings: Findings,
+                     unrecognised: list[str]) -> list[tuple[str, str, pd.DataFrame]]:
+    """(table, sheet, body) for each sheet that holds a table.
+
+    A sheet is recognised by its name; the file name names the one sheet of a workbook
+    whose other sheets are empty (Excel's blank "Sheet2"). Empty sheets are skipped
+    quietly; any other unrecognised sheet is listed."""
+    by_name = {s: recognise(s, config, sheet=True) for s in reader.sheet_names}
+    bodies = {s: _load_sheet(reader, s, name) for s in reader.sheet_names}
+    others = [s for s, t in by_name.items() if t is None and not bodies[s].empty]
+    if len(others) == 1 and all(t is None for t in by_name.values()):
+        by_name[others[0]] = recognise(name, config, sheet=False)
+    out = []
+    for sheet, table in by_name.items():
+        if table is not None:
+            out.append((table, sheet, bodies[sheet]))
+        elif not bodies[sheet].empty:
+            unrecognised.append(f"{name} [{sheet}]")
+            findings.add_one(quality.UNRECOGNISED, "sheet name matches no table; not read", file=name, sheet=sheet)
+    return out
 
 
 # --- the folder ----------------------------------------------------------------------
@@ -254,22 +336,26 @@ def _sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def input_files(folder: Path) -> list[Path]:
+def _listing(folder: Path) -> tuple[list[Path], list[Path]]:
+    """(export files, other files) in the folder, by name; hidden and lock files left out."""
     if not folder.exists():
         raise InputError(f"input folder not found: {folder} (give --input DIR or set input.dir in ofsted-lists.toml)")
     if not folder.is_dir():
         raise InputError(f"--input must be a folder of exports; {folder} is a file")
     try:
-        files = sorted(
-            p for p in folder.iterdir()
-            if p.is_file() and not p.name.startswith((".", "~$"))
-            and p.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES
-        )
+        entries = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
     except PermissionError:
         raise InputError(f"cannot read the input folder {folder}: permission denied") from None
-    if not files:
+    exports = [p for p in entries if p.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES]
+    others = [p for p in entries if p not in exports and p.name.lower() not in _SYSTEM_FILES]
+    if not exports:
         raise InputError(f"input folder {folder} holds no .csv, .xlsx, .xlsm or .xls files")
-    return files
+    return exports, others
+
+
+def input_files(folder: Path) -> list[Path]:
+    """The export files (CSV and Excel) in `folder`, by name."""
+    return _listing(folder)[0]
 
 
 def read_folder(
@@ -282,7 +368,7 @@ def read_folder(
     parts: dict[str, list[pd.DataFrame]] = {}
     files: list[InputFile] = []
     unrecognised: list[str] = []
-    paths = input_files(folder)
+    paths, others = _listing(folder)
     for n, path in enumerate(paths, 1):
         if progress:
             progress(path.name, n, len(paths))
@@ -293,35 +379,30 @@ def read_folder(
         except OSError as exc:
             raise InputError(f"cannot read {path.name}: {exc.strerror or exc}") from None
         info = InputFile(path.name, _sha256(raw))
-        if path.suffix.lower() in CSV_SUFFIXES:
+        files.append(info)
+        if path.suffix.lower() in EXCEL_SUFFIXES:
+            if not raw:
+                raise InputError(f"{path.name} is empty: export it again or remove it from the input folder")
+            reader = _open_excel(path.name, raw)
+        else:
+            reader = None
+        if reader is None:  # CSV, or text under an Excel name
             table = recognise(path.name, config, sheet=False)
             if table is None:
                 unrecognised.append(path.name)
                 findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=path.name)
-            else:
-                frame = _read_csv(path, raw, config, table, findings)
-                parts.setdefault(table, []).append(frame)
-                info.rows += len(frame)
-                info.tables.append(table)
+                continue
+            found = [(table, "", _read_csv(path.name, raw, config, table, findings))]
         else:
-            if not raw:
-                raise InputError(f"{path.name} is empty: export it again or remove it from the input folder")
-            reader = _open_excel(path, raw[:8])
-            sheets = reader.sheet_names
-            for sheet in sheets:
-                table = recognise(sheet, config, sheet=True)
-                if table is None and len(sheets) == 1:
-                    table = recognise(path.name, config, sheet=False)
-                if table is None:
-                    unrecognised.append(f"{path.name} [{sheet}]")
-                    findings.add_one(quality.UNRECOGNISED, "sheet name matches no table; not read",
-                                     file=path.name, sheet=sheet)
-                    continue
-                frame = _read_sheet(reader, sheet, path, table, config, findings)
-                parts.setdefault(table, []).append(frame)
-                info.rows += len(frame)
-                info.tables.append(table)
-        files.append(info)
+            found = [(table, sheet, _read_sheet(body, path.name, sheet, table, config, findings))
+                     for table, sheet, body in _workbook_tables(reader, path.name, config, findings, unrecognised)]
+        for table, _, frame in found:
+            parts.setdefault(table, []).append(frame)
+            info.rows += len(frame)
+            info.tables.append(table)
+    for path in others:
+        unrecognised.append(path.name)
+        findings.add_one(quality.UNRECOGNISED, "not a CSV or Excel file; not read", file=path.name)
     tables = {name: pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
               for name, frames in parts.items()}
     return ReadResult(tables, files, unrecognised)

@@ -22,7 +22,7 @@ import pandas as pd
 import xlsxwriter
 from pandas.api import types as pdt
 
-from .output import atomic_write, encrypt_xlsx, ensure_dir, output_lock
+from .output import atomic_write, atomic_write_all, encrypt_xlsx, ensure_dir, output_lock
 
 SUMMARY = "Summary"
 MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows less the header
@@ -338,16 +338,22 @@ def render_xlsx(report: Report) -> bytes:
 
 
 def write_xlsx(
-    report: Report, dest: Path, *, password: str | None = None, lock_timeout: float = 60.0
+    report: Report, dest: Path, *, password: str | None = None, lock_timeout: float | None = None
 ) -> Path:
-    """Write the workbook to `dest` atomically (mode 0600), encrypted when `password` is given."""
+    """Write the workbook to `dest` atomically (mode 0600), encrypted when `password` is given.
+
+    The workbook is built and encrypted in memory, so no plaintext copy touches the disk.
+    `lock_timeout` None: `output.lock_timeout()` (environment, else 60 s).
+    """
     dest = Path(dest)
     ensure_dir(dest.parent)  # fail on a bad --out before spending time on the build
     data = render_xlsx(report)
     if password is not None:
         data = encrypt_xlsx(data, password)
     with output_lock(dest, lock_timeout):
-        atomic_write(dest, lambda fh: fh.write(data))
+        # Every writer of `dest` holds this lock, so any temp file left beside it is a
+        # killed run's: stale_age=0 clears it.
+        atomic_write(dest, lambda fh: fh.write(data), stale_age=0)
     return dest
 
 
@@ -433,17 +439,19 @@ def csv_file_name(index: int, sheet_name: str) -> str:
     return f"{index:02d}_{sheet_name.replace(' ', '_')}.csv"
 
 
-def write_csv_folder(report: Report, folder: Path, *, lock_timeout: float = 60.0) -> list[Path]:
-    """Write one UTF-8 (BOM) CSV per sheet, Summary first, each atomically with mode 0600."""
+def write_csv_folder(report: Report, folder: Path, *, lock_timeout: float | None = None) -> list[Path]:
+    """Write one UTF-8 (BOM) CSV per sheet, Summary first, mode 0600.
+
+    All or nothing: no file of the folder is replaced unless every one was written.
+    """
     folder = Path(folder)
     ensure_dir(folder)
     texts = [(SUMMARY, _csv_summary(report.summary))]
     texts += [(s.name, _csv_table(s.frame)) for s in report.sheets]
-    paths = []
+    paths = [folder / csv_file_name(i, name) for i, (name, _) in enumerate(texts)]
+    blobs = [("\ufeff" + text).encode("utf-8") for _, text in texts]
     with output_lock(folder / "ofsted-lists-csv", lock_timeout):
-        for i, (name, text) in enumerate(texts):
-            data = ("\ufeff" + text).encode("utf-8")
-            path = folder / csv_file_name(i, name)
-            atomic_write(path, lambda fh, data=data: fh.write(data))
-            paths.append(path)
+        atomic_write_all(
+            [(path, lambda fh, data=data: fh.write(data)) for path, data in zip(paths, blobs)], stale_age=0
+        )
     return paths

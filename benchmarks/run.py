@@ -1,0 +1,363 @@
+"""Benchmark: `ofsted-lists build` against the parse floor and a naive pandas+openpyxl pipeline.
+
+    python benchmarks/run.py --contacts 1000000            # 3 interleaved reps, naive once
+    python benchmarks/run.py --contacts 5000000 --reps 1 --skip-naive
+
+Generates (and caches under benchmarks/data/) a synthetic local authority with
+`ofsted_lists.demo.generate` in both .xlsx and .csv form, then times, per format and
+interleaved rep by rep:
+
+1. the parse floor: every input file read by the fastest reader available, nothing else;
+   each candidate reader is measured and the fastest median is the floor;
+2. `ofsted-lists build` end to end (`python -m ofsted_lists.cli build`);
+3. (xlsx, once) the naive baseline: every table read with `pandas.read_excel(engine="openpyxl")`,
+   the project's own rules on those frames, every sheet written with
+   `DataFrame.to_excel(engine="openpyxl")`.
+
+Every measurement is a whole fresh process, so interpreter start-up and imports count on
+both sides of each ratio. Peak RSS comes from `os.wait4` on that process.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SRC = REPO / "src"
+DEFAULT_DATA = REPO / "benchmarks" / "data"
+UNTIL = "2026-03-31"
+TARGET_CONTACTS = 1_000_000  # the size the targets are set for
+TARGETS = {  # name -> (limit, comparison) ; checked at TARGET_CONTACTS
+    "xlsx build / parse floor": (1.25, "<="),
+    "naive / xlsx build": (10.0, ">="),
+    "xlsx build peak RSS (GB)": (1.5, "<="),
+    "csv build / parse floor": (1.5, "<="),
+}
+
+# Candidate floor readers: name -> (module that must import, program reading sys.argv[1:]).
+# Each reads every sheet / file completely into memory and does nothing else.
+_XLSX_READERS = {
+    "fastexcel (calamine), typed": ("fastexcel", """
+import sys, fastexcel
+for p in sys.argv[1:]:
+    r = fastexcel.read_excel(p)
+    for s in r.sheet_names:
+        r.load_sheet(s).to_arrow()
+"""),
+    "fastexcel (calamine), as text": ("fastexcel", """
+import sys, fastexcel
+for p in sys.argv[1:]:
+    r = fastexcel.read_excel(p)
+    for s in r.sheet_names:
+        r.load_sheet(s, header_row=None, dtypes="string").to_arrow()
+"""),
+    "python-calamine": ("python_calamine", """
+import sys, python_calamine
+for p in sys.argv[1:]:
+    wb = python_calamine.CalamineWorkbook.from_path(p)
+    for s in wb.sheet_names:
+        wb.get_sheet_by_name(s).to_python()
+"""),
+}
+_CSV_READERS = {
+    "pandas C engine, typed": ("pandas", """
+import sys, pandas as pd
+for p in sys.argv[1:]:
+    pd.read_csv(p)
+"""),
+    "pandas C engine, as text": ("pandas", """
+import sys, pandas as pd
+for p in sys.argv[1:]:
+    pd.read_csv(p, dtype="str", keep_default_na=False)
+"""),
+    "pyarrow.csv (threaded)": ("pyarrow", """
+import sys, pyarrow.csv as pv
+for p in sys.argv[1:]:
+    pv.read_csv(p)
+"""),
+    "pandas pyarrow engine": ("pyarrow", """
+import sys, pandas as pd
+for p in sys.argv[1:]:
+    pd.read_csv(p, engine="pyarrow")
+"""),
+    "polars": ("polars", """
+import sys, polars as pl
+for p in sys.argv[1:]:
+    pl.read_csv(p, infer_schema_length=10000)
+"""),
+}
+
+
+# --------------------------------------------------------------------------- processes
+
+
+@dataclass
+class Sample:
+    secs: float
+    rss_mb: float
+
+
+@dataclass
+class Series:
+    label: str
+    samples: list[Sample] = field(default_factory=list)
+
+    @property
+    def median(self) -> float:
+        return statistics.median(s.secs for s in self.samples)
+
+    @property
+    def peak_rss_mb(self) -> float:
+        return max(s.rss_mb for s in self.samples)
+
+    def describe(self) -> str:
+        secs = [s.secs for s in self.samples]
+        spread = f"{min(secs):.2f}–{max(secs):.2f}, " if len(secs) > 1 else ""
+        return f"{self.median:8.2f} s  ({spread}n={len(secs)})  peak RSS {self.peak_rss_mb:,.0f} MB"
+
+
+def _env() -> dict[str, str]:
+    path = os.environ.get("PYTHONPATH")
+    return {**os.environ, "PYTHONPATH": str(SRC) + (os.pathsep + path if path else "")}
+
+
+def run_process(cmd: list[str], *, quiet_ok: bool = True) -> Sample:
+    """Run `cmd` to completion; wall time and the peak RSS of that process (os.wait4)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    # Drain the pipes first (a full pipe would block the child), then reap it with wait4,
+    # which returns the rusage of exactly this child.
+    out, err = proc.stdout.read(), proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    secs = time.perf_counter() - t0
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    proc.stdout.close()
+    proc.stderr.close()
+    if proc.returncode != 0:
+        sys.stderr.write(err.decode(errors="replace")[-3000:])
+        raise SystemExit(f"benchmark step failed (exit {proc.returncode}): {' '.join(cmd[:4])} …")
+    if out and not quiet_ok:
+        sys.stdout.write(out.decode(errors="replace"))
+    scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
+    return Sample(secs, usage.ru_maxrss * scale / 1e6)
+
+
+def _importable(module: str) -> bool:
+    from importlib.util import find_spec
+
+    return find_spec(module) is not None
+
+
+# --------------------------------------------------------------------------- data
+
+
+def dataset(root: Path, contacts: int, seed: int, regenerate: bool) -> dict[str, Path]:
+    """The cached synthetic input folders, {"xlsx": dir, "csv": dir}; generated when missing."""
+    base = root / f"contacts-{contacts}_seed-{seed}_until-{UNTIL}"
+    folders = {}
+    for fmt in ("xlsx", "csv"):
+        folder, marker = base / fmt, base / f"{fmt}.complete.json"
+        if regenerate or not marker.exists():
+            print(f"generating {contacts:,} contacts as {fmt} into {folder} …", flush=True)
+            t0 = time.perf_counter()
+            cmd = [sys.executable, "-c", (
+                "import datetime as dt, json, sys; from pathlib import Path; from ofsted_lists import demo; "
+                f"c = demo.generate(Path(sys.argv[1]), seed={seed}, contacts={contacts}, "
+                f"until=dt.date.fromisoformat('{UNTIL}'), fmt='{fmt}'); print(json.dumps(c))"
+            ), str(folder)]
+            marker.unlink(missing_ok=True)
+            out = subprocess.run(cmd, env=_env(), check=True, capture_output=True, text=True).stdout
+            marker.write_text(out)
+            print(f"  done in {time.perf_counter() - t0:.0f} s", flush=True)
+        folders[fmt] = folder
+    counts = json.loads((base / "csv.complete.json").read_text())
+    print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
+    for fmt, folder in folders.items():
+        size = sum(p.stat().st_size for p in folder.iterdir())
+        print(f"{fmt}: {len(list(folder.iterdir()))} files, {size / 1e6:,.0f} MB")
+    return folders
+
+
+def _files(folder: Path) -> list[str]:
+    return [str(p) for p in sorted(folder.iterdir()) if p.suffix in (".csv", ".xlsx")]
+
+
+def _warm(folders: dict[str, Path]) -> None:
+    """Read every file once so no measurement pays for a cold page cache."""
+    for folder in folders.values():
+        for p in _files(folder):
+            with open(p, "rb") as fh:
+                while fh.read(1 << 24):
+                    pass
+
+
+# --------------------------------------------------------------------------- the three measurements
+
+
+def floor_cmd(program: str, folder: Path) -> list[str]:
+    return [sys.executable, "-c", program, *_files(folder)]
+
+
+def build_cmd(folder: Path, out: Path) -> list[str]:
+    return [sys.executable, "-m", "ofsted_lists.cli", "build", "--input", str(folder), "--as-of", UNTIL,
+            "--out", str(out), "--quiet"]
+
+
+def naive_cmd(folder: Path, out: Path) -> list[str]:
+    return [sys.executable, str(Path(__file__).resolve()), "--naive-worker", str(folder), str(out)]
+
+
+def naive_worker(folder: Path, out: Path) -> None:
+    """What an analyst would write: pandas+openpyxl in and out, the project's rules between.
+
+    Every sheet is read with `pd.read_excel(engine="openpyxl", dtype=str)`, its headings
+    mapped to the canonical names, and handed to the same normalise/disability/list code
+    the tool runs (by standing in for the reader); every sheet is written with
+    `DataFrame.to_excel(engine="openpyxl")`.
+    """
+    import pandas as pd
+
+    from ofsted_lists import pipeline, readers
+    from ofsted_lists.config import Config
+    from ofsted_lists.readers import InputFile, ReadResult
+    from ofsted_lists.schema import TABLES
+
+    def read_folder(folder, config, findings, progress=None):
+        parts: dict[str, list[pd.DataFrame]] = {}
+        files = []
+        for path in sorted(Path(folder).glob("*.xlsx")):
+            info = InputFile(path.name, "")
+            for sheet, df in pd.read_excel(path, sheet_name=None, engine="openpyxl", dtype=str).items():
+                table = readers.recognise(sheet, config, sheet=True) or readers.recognise(
+                    path.name, config, sheet=False)
+                mapping = readers.map_headings(list(df.columns), TABLES[table], config.table(table))
+                df = df.iloc[:, sorted(mapping)].set_axis([mapping[i] for i in sorted(mapping)], axis=1)
+                df = df.apply(lambda s: s.str.strip()).replace("", pd.NA)
+                df.insert(0, "_file", path.name)
+                df.insert(1, "_sheet", sheet)
+                df["_row"] = range(2, len(df) + 2)
+                parts.setdefault(table, []).append(df)
+                info.rows += len(df)
+                info.tables.append(table)
+            files.append(info)
+        tables = {t: pd.concat(f, ignore_index=True) for t, f in parts.items()}
+        return ReadResult(tables, files, [])
+
+    readers.read_folder = read_folder  # pipeline.build_lists calls readers.read_folder
+    run = pipeline.build_lists(folder, Config(), as_of=dt.date.fromisoformat(UNTIL))
+    rep = pipeline.report(run)
+    with pd.ExcelWriter(out, engine="openpyxl") as xw:
+        row = 0
+        for block in rep.summary:
+            block.frame.to_excel(xw, sheet_name="Summary", startrow=row, index=False)
+            row += len(block.frame) + 2
+        for sheet in rep.sheets:
+            sheet.frame.to_excel(xw, sheet_name=sheet.name, index=False)
+
+
+def _sheet_rows(path: Path) -> dict[str, int]:
+    import fastexcel
+
+    r = fastexcel.read_excel(str(path))
+    return {s: r.load_sheet(s, header_row=None, dtypes="string").height for s in r.sheet_names if s != "Summary"}
+
+
+# --------------------------------------------------------------------------- main
+
+
+def _check(name: str, value: float, at_target_size: bool) -> str:
+    limit, op = TARGETS[name]
+    ok = value <= limit if op == "<=" else value >= limit
+    verdict = ("PASS" if ok else "FAIL") if at_target_size else ("pass" if ok else "fail") + " (targets are for 1,000,000 contacts)"
+    unit = "×" if "/" in name else ""
+    return f"{name:<28} {value:8.2f}{unit:<2} target {op} {limit:g}{unit}   {verdict}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--contacts", type=int, default=TARGET_CONTACTS, help="contacts in the synthetic LA")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--reps", type=int, default=3, help="interleaved repeats of floor and build")
+    ap.add_argument("--skip-naive", action="store_true", help="leave out the (slow) pandas+openpyxl baseline")
+    ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="cache of generated inputs")
+    ap.add_argument("--regenerate", action="store_true", help="generate the inputs even when cached")
+    ap.add_argument("--naive-worker", nargs=2, metavar=("INPUT", "OUT"), help=argparse.SUPPRESS)
+    args = ap.parse_args(argv)
+    if args.naive_worker:
+        naive_worker(Path(args.naive_worker[0]), Path(args.naive_worker[1]))
+        return 0
+
+    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
+          f"{platform.platform(terse=True)}")
+    folders = dataset(args.data_dir, args.contacts, args.seed, args.regenerate)
+    _warm(folders)
+    readers = {
+        "xlsx": {k: v for k, (mod, v) in _XLSX_READERS.items() if _importable(mod)},
+        "csv": {k: v for k, (mod, v) in _CSV_READERS.items() if _importable(mod)},
+    }
+    floors = {fmt: {name: Series(name) for name in progs} for fmt, progs in readers.items()}
+    builds = {fmt: Series(f"ofsted-lists build ({fmt})") for fmt in folders}
+    naive = Series("naive pandas+openpyxl (xlsx)")
+
+    with tempfile.TemporaryDirectory(prefix="ofsted-bench-") as tmp:
+        outs = {fmt: Path(tmp) / f"build-{fmt}.xlsx" for fmt in folders}
+        for rep in range(1, args.reps + 1):
+            for fmt, folder in folders.items():
+                for name, program in readers[fmt].items():
+                    sample = run_process(floor_cmd(program, folder))
+                    floors[fmt][name].samples.append(sample)
+                    print(f"rep {rep} {fmt} floor  {name:<30} {sample.secs:8.2f} s  {sample.rss_mb:,.0f} MB", flush=True)
+                sample = run_process(build_cmd(folder, outs[fmt]))
+                builds[fmt].samples.append(sample)
+                print(f"rep {rep} {fmt} build  {'':<30} {sample.secs:8.2f} s  {sample.rss_mb:,.0f} MB", flush=True)
+        same = _sheet_rows(outs["xlsx"]) == _sheet_rows(outs["csv"])
+        if not args.skip_naive:
+            print("naive baseline (runs once: it takes minutes at 1,000,000 contacts) …", flush=True)
+            naive_out = Path(tmp) / "naive.xlsx"
+            naive.samples.append(run_process(naive_cmd(folders["xlsx"], naive_out)))
+            naive_same = _sheet_rows(naive_out) == _sheet_rows(outs["xlsx"])
+
+    at_target = args.contacts == TARGET_CONTACTS
+    print()
+    print(f"=== summary: {args.contacts:,} contacts, medians of {args.reps} interleaved reps; each figure is a "
+          "whole process (interpreter start and imports included) ===")
+    ratios = {}
+    for fmt in folders:
+        best = min(floors[fmt].values(), key=lambda s: s.median)
+        for s in floors[fmt].values():
+            mark = "  <- parse floor" if s is best else ""
+            print(f"{fmt:<4} read  {s.label:<32} {s.describe()}{mark}")
+        print(f"{fmt:<4} build {'ofsted-lists build':<32} {builds[fmt].describe()}")
+        ratios[f"{fmt} build / parse floor"] = builds[fmt].median / best.median
+    if naive.samples:
+        print(f"xlsx naive {'pandas+openpyxl, n=1':<27} {naive.describe()}")
+        ratios["naive / xlsx build"] = naive.median / builds["xlsx"].median
+    print(f"build output identical in row counts for xlsx and csv inputs: {'yes' if same else 'NO'}")
+    if naive.samples:
+        print(f"naive output has the same rows per sheet as the build: {'yes' if naive_same else 'NO'}")
+    print()
+    print(_check("xlsx build / parse floor", ratios["xlsx build / parse floor"], at_target))
+    if "naive / xlsx build" in ratios:
+        print(_check("naive / xlsx build", ratios["naive / xlsx build"], at_target))
+    else:
+        print(f"{'naive / xlsx build':<28} skipped (--skip-naive)")
+    print(_check("xlsx build peak RSS (GB)", builds["xlsx"].peak_rss_mb / 1000, at_target))
+    print(_check("csv build / parse floor", ratios["csv build / parse floor"], at_target))
+    print(f"csv build peak RSS (GB)      {builds['csv'].peak_rss_mb / 1000:8.2f}")
+    print(f"run completed at {args.contacts:,} contacts")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
