@@ -172,3 +172,12 @@ def test_console_script_runs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout == ""
     assert (tmp_path / "x.xlsx").exists()
+
+
+@pytest.mark.parametrize("cmd", ["build", "sample", "validate", "demo-data"])
+def test_help_documents_exit_codes(cmd):
+    res = invoke(cmd, "--help")
+    assert res.exit_code == 0
+    text = " ".join(res.output.split())
+    assert "Exit codes: 0 success" in text and "4 data- quality" in text.replace("data-quality", "data- quality")
+    assert "Example:" in text

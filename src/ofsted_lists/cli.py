@@ -106,6 +106,7 @@ AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing", help="Write th
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 4 when there are data-quality findings.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Allow child identifiers in terminal output.")]
+OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Workbook path (.xlsx) or folder (default ./out).")]
 PasswordOpt = Annotated[str | None, typer.Option("--password-env", metavar="VAR", help="Encrypt the workbook with the password held in environment variable VAR.")]
 
 
@@ -173,14 +174,14 @@ def _strict_exit(run: pipeline.Run, strict: bool) -> None:
 
 # --- commands --------------------------------------------------------------------------
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 @command
 def build(
     input: InputOpt = None,
     config: ConfigOpt = None,
     since: SinceOpt = "12m",
     as_of: AsOfOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Workbook path (.xlsx) or folder (default ./out).")] = None,
+    out: OutOpt = None,
     format: Annotated[str, typer.Option("--format", help="xlsx (default) or csv (one CSV per sheet in a folder).")] = "xlsx",
     allow_missing: AllowMissingOpt = False,
     strict: StrictOpt = False,
@@ -216,7 +217,7 @@ def build(
     _strict_exit(run, strict)
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 @command
 def sample(
     input: InputOpt = None,
@@ -224,7 +225,7 @@ def sample(
     seed: Annotated[int | None, typer.Option("--seed", min=1, help="Seed of the draw (default: a new one, printed and recorded).")] = None,
     since: SinceOpt = "12m",
     as_of: AsOfOpt = None,
-    out: Annotated[Path | None, typer.Option("--out", "-o", help="Workbook path (.xlsx) or folder (default ./out).")] = None,
+    out: OutOpt = None,
     allow_missing: AllowMissingOpt = False,
     password_env: PasswordOpt = None,
     quiet: QuietOpt = False,
@@ -258,7 +259,7 @@ def sample(
     ui.print(f"Written: {dest}" + (" (encrypted)" if password else ""))
 
 
-@app.command()
+@app.command(epilog=EXIT_CODES_HELP)
 @command
 def validate(
     input: InputOpt = None,
@@ -280,7 +281,7 @@ def validate(
     _strict_exit(run, strict)
 
 
-@app.command("demo-data")
+@app.command("demo-data", epilog=EXIT_CODES_HELP)
 @command
 def demo_data(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the synthetic exports into.")] = Path("demo_data"),
