@@ -10,6 +10,7 @@ import contextlib
 import datetime as dt
 import functools
 import os
+import signal
 import sys
 import traceback
 from pathlib import Path
@@ -21,13 +22,14 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn
 from rich.table import Table
 
 from . import __version__, config as config_mod, pipeline
-from .errors import EXIT_BUG, EXIT_QUALITY, UsageError, UserError
+from .errors import EXIT_BUG, EXIT_QUALITY, OutputError, UsageError, UserError
 from .window import parse_as_of
 
 EXIT_CODES_HELP = (
     "Exit codes: 0 success (warnings allowed); 2 usage error (bad option, --since, --as-of or config); "
     "3 input or output error (missing file, table or column, unreadable file, output not writable) — nothing "
-    "written; 4 data-quality findings and --strict given; 1 a bug."
+    "written; 4 data-quality findings and --strict given; 1 a bug. "
+    "A run waits up to $OFSTED_LISTS_LOCK_TIMEOUT seconds (default 60) for another run writing the same output."
 )
 
 app = typer.Typer(
@@ -66,12 +68,21 @@ class UI:
             yield show
 
 
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
 def command(fn):
     """Run a command body: user errors become one message and their exit code; anything
     else is a bug (exit 1) reported without data values unless --debug."""
 
     @functools.wraps(fn)
     def wrapper(*args, **kwargs):
+        try:
+            # cron's `timeout` sends SIGTERM: clean up like Ctrl-C (no temp file left behind).
+            signal.signal(signal.SIGTERM, _interrupt)
+        except ValueError:  # not the main thread (embedded use): leave signals alone
+            pass
         try:
             return fn(*args, **kwargs)
         except typer.Exit:
@@ -135,8 +146,26 @@ def _output_path(out: Path | None, cfg: config_mod.Config, default_name: str) ->
     return folder / default_name
 
 
-def _run(input_dir, config, since, as_of, allow_missing, ui: UI) -> tuple[pipeline.Run, config_mod.Config]:
-    cfg = _config(config)
+def _out_folder(out: Path | None, cfg: config_mod.Config) -> Path:
+    """The folder outputs go into."""
+    if out is not None and out.suffix.lower() == ".xlsx":
+        return out.parent
+    return out or cfg.output_dir or Path("out")
+
+
+def _check_writable(folder: Path) -> None:
+    """Fail before a long build, not after it, when the output cannot be written. Creates nothing."""
+    probe = folder.absolute()
+    while not probe.exists() and probe != probe.parent:
+        probe = probe.parent
+    if not probe.is_dir():
+        raise OutputError(f"cannot write to {folder}: part of the path is a file ({probe}) — choose another --out")
+    if not os.access(probe, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write to {folder}: permission denied — choose another --out "
+                          "or fix the folder's permissions")
+
+
+def _run(input_dir, cfg: config_mod.Config, since, as_of, allow_missing, ui: UI) -> pipeline.Run:
     today = dt.date.today()
     as_of_date = parse_as_of(as_of, today)
     with ui.progress() as progress:
@@ -144,7 +173,7 @@ def _run(input_dir, config, since, as_of, allow_missing, ui: UI) -> tuple[pipeli
             _input_dir(input_dir, cfg), cfg, as_of=as_of_date, since=since,
             allow_missing=allow_missing, today=today, progress=progress,
         )
-    return run, cfg
+    return run
 
 
 def _show(run: pipeline.Run, ui: UI) -> None:
@@ -201,12 +230,14 @@ def build(
     password = _password(password_env)
     if password and format == "csv":
         raise UsageError("--password-env encrypts a workbook; it cannot be used with --format csv")
-    run, cfg = _run(input, config, since, as_of, allow_missing, ui)
+    if format == "csv" and out is not None and out.suffix.lower() == ".xlsx":
+        raise UsageError("--format csv writes a folder of CSV files: give --out a folder, not an .xlsx name")
+    cfg = _config(config)
+    _check_writable(_out_folder(out, cfg))
+    run = _run(input, cfg, since, as_of, allow_missing, ui)
     rep = pipeline.report(run)
     if format == "csv":
-        folder = (out or cfg.output_dir or Path("out")) / f"ofsted-lists_{run.as_of:%Y-%m-%d}"
-        if out is not None and out.suffix == "":
-            folder = out
+        folder = out or _out_folder(out, cfg) / f"ofsted-lists_{run.as_of:%Y-%m-%d}"
         workbook.write_csv_folder(rep, folder)
         dest = folder
     else:
@@ -240,7 +271,9 @@ def sample(
 
     ui = UI(quiet, verbose)
     password = _password(password_env)
-    run, cfg = _run(input, config, since, as_of, allow_missing, ui)
+    cfg = _config(config)
+    _check_writable(_out_folder(out, cfg))
+    run = _run(input, cfg, since, as_of, allow_missing, ui)
     seed = seed if seed is not None else sample_mod.new_seed()
     drawn = sample_mod.draw(run, seed, cfg.sample_counts)
     dest = workbook.write_xlsx(sample_mod.sample_report(drawn, run),
@@ -276,7 +309,7 @@ def validate(
     Example: ofsted-lists validate --input exports/ --strict
     """
     ui = UI(quiet, verbose)
-    run, _ = _run(input, config, since, as_of, allow_missing, ui)
+    run = _run(input, _config(config), since, as_of, allow_missing, ui)
     _show(run, ui)
     _strict_exit(run, strict)
 

@@ -22,6 +22,7 @@ import pandas as pd
 import xlsxwriter
 from pandas.api import types as pdt
 
+from .errors import OutputError
 from .output import atomic_write, atomic_write_all, encrypt_xlsx, ensure_dir, output_lock
 
 SUMMARY = "Summary"
@@ -347,6 +348,8 @@ def write_xlsx(
     """
     dest = Path(dest)
     ensure_dir(dest.parent)  # fail on a bad --out before spending time on the build
+    if dest.is_dir():
+        raise OutputError(f"cannot write {dest}: it is a folder")
     data = render_xlsx(report)
     if password is not None:
         data = encrypt_xlsx(data, password)

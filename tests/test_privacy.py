@@ -1,0 +1,302 @@
+"""Nothing personal in what the tool prints (SPEC §2, §8; issue 5).
+
+Runs `build`, `sample` and `validate` on sample_data/ (and on broken copies of it),
+captures everything printed, and fails on any identifier, date of birth (ISO,
+DD/MM/YYYY and other common spellings) or worker name found in the input. A positive
+control (`sample --verbose`, which may show identifiers) proves the scan finds them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import os
+import re
+import shutil
+import stat
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import msoffcrypto
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SAMPLE_AS_OF, SAMPLE_DATA
+from ofsted_lists.cli import app
+from ofsted_lists.lists import SPECS
+
+SRC = Path(__file__).resolve().parents[1] / "src"
+WIDE = {"COLUMNS": "400"}  # rich would wrap table cells and split a value across lines
+PASSWORD = "Tr0ub4dor&3-privacy"
+WINDOW = (dt.date.fromisoformat(SAMPLE_AS_OF), dt.date.fromisoformat(SAMPLE_AS_OF).replace(year=2025))
+# Whole date-like tokens, so that 5/11/2026 is not "found" inside 25/11/2026.
+DATE_LIKE = re.compile(r"(?<![\w/.-])(?:\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}|\d{1,2} [A-Z][a-z]+ \d{4})(?![\w/.-])")
+
+
+def invoke(*args: str, env: dict[str, str] | None = None):
+    return CliRunner().invoke(app, list(args), env={**WIDE, **(env or {})})
+
+
+def spellings(d: dt.date) -> set[str]:
+    return {d.isoformat(), f"{d:%d/%m/%Y}", f"{d:%d-%m-%Y}", f"{d:%d.%m.%Y}", f"{d.day}/{d.month}/{d.year}",
+            f"{d:%d %b %Y}", f"{d:%d %B %Y}", f"{d:%Y/%m/%d}"}
+
+
+class Secrets:
+    """The personal values of an export folder: identifiers, dates of birth, worker names."""
+
+    def __init__(self, folder: Path):
+        frames = [pd.read_csv(p, dtype=str, keep_default_na=False, encoding_errors="replace")
+                  for p in sorted(folder.glob("*.csv"))]
+
+        def cols(pattern: str) -> set[str]:
+            return {v for f in frames for c in f.columns if re.fullmatch(pattern, c) for v in f[c].str.strip() if v}
+
+        self.ids = cols(r".*_id")
+        self.workers = cols(r"worker")
+        self.dobs = {pd.Timestamp(v).date() for v in cols(r"dob|expected_dob")}
+        self.dates = {s for d in self.dobs for s in spellings(d)}
+        assert len(self.ids) > 1000 and len(self.workers) > 50 and len(self.dobs) > 1000
+
+    def found_in(self, text: str, shown: set[dt.date] = frozenset()) -> list[str]:
+        """The personal values in `text`. `shown`: dates the tool rightly prints (the window's
+        ends, a sample's key dates); a child born on such a day cannot be told apart."""
+        squeezed = re.sub(r"[\s│┃║|]+", "", text)  # a value split by a table border still counts
+        hits = [s for s in self.ids if s in text or s in squeezed]
+        hits += [w for w in self.workers if w in text or w.replace(" ", "") in squeezed]
+        allowed = {s for d in {*WINDOW, *shown} for s in spellings(d)}
+        hits += [d for d in DATE_LIKE.findall(text) if d in self.dates and d not in allowed]
+        return sorted(hits)
+
+
+def key_dates(sample_workbook: Path) -> set[dt.date]:
+    """The key dates of the cases in a sample workbook: `sample` prints them."""
+    if not sample_workbook.exists():
+        return set()
+    ws = openpyxl.load_workbook(sample_workbook, read_only=True)["Sample"]
+    header = next(ws.iter_rows(max_row=1, values_only=True))
+    col = header.index("Key date")
+    return {r[col].date() for r in ws.iter_rows(min_row=2, values_only=True) if r[col] is not None}
+
+
+@pytest.fixture(scope="module")
+def secrets() -> Secrets:
+    return Secrets(SAMPLE_DATA)
+
+
+@pytest.fixture(scope="module")
+def sample_out(tmp_path_factory):
+    """`sample` on sample_data/ once: its result and the workbook it wrote."""
+    out = tmp_path_factory.mktemp("sample") / "sample.xlsx"
+    res = invoke("sample", "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF, "--seed", "7", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    return res, out
+
+
+def printed(res) -> str:
+    return res.stdout + res.stderr
+
+
+# ---------------------------------------------------------------- success
+
+
+def test_the_scan_finds_identifiers_when_verbose_shows_them(secrets, tmp_path):
+    res = invoke("sample", "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF, "--seed", "7",
+                 "--out", str(tmp_path / "s.xlsx"), "--verbose")
+    assert res.exit_code == 0, res.output
+    assert len(secrets.found_in(printed(res))) >= 5  # the scan works: --verbose prints child ids
+
+
+def test_sample_prints_nothing_personal(secrets, sample_out):
+    res, out = sample_out
+    assert "Seed: 7" in res.stdout
+    assert secrets.found_in(printed(res), key_dates(out)) == []
+
+
+@pytest.mark.parametrize("command", ["build", "validate"])
+def test_build_and_validate_print_nothing_personal(secrets, tmp_path, command):
+    out = [] if command == "validate" else ["--out", str(tmp_path / "lists.xlsx")]
+    res = invoke(command, "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF, *out)
+    assert res.exit_code == 0, res.output
+    assert "Data-quality findings" in res.stdout  # the findings summary is there, as counts
+    assert secrets.found_in(printed(res)) == []
+
+
+def test_strict_exit_4_prints_nothing_personal(secrets):
+    res = invoke("validate", "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF, "--strict")
+    assert res.exit_code == 4
+    assert secrets.found_in(printed(res)) == []
+
+
+def test_real_process_prints_nothing_personal(secrets, tmp_path):
+    """As a real process, so warnings and anything native code writes to fd 1/2 count too."""
+    env = {**os.environ, **WIDE, "PYTHONPATH": str(SRC), "OFSTED_PW": PASSWORD}
+    env.pop("OFSTED_LISTS_DEBUG", None)
+    proc = subprocess.run(
+        [sys.executable, "-W", "default", "-m", "ofsted_lists.cli", "build", "--input", str(SAMPLE_DATA),
+         "--as-of", SAMPLE_AS_OF, "--out", str(tmp_path / "lists.xlsx"), "--password-env", "OFSTED_PW"],
+        capture_output=True, text=True, env=env,
+    )
+    assert proc.returncode == 0, proc.stderr
+    text = proc.stdout + proc.stderr
+    assert "(encrypted)" in text
+    assert secrets.found_in(text) == [] and PASSWORD not in text
+
+
+@pytest.mark.parametrize("command", ["build", "sample", "validate"])
+def test_quiet_prints_nothing_on_success(tmp_path, command):
+    out = [] if command == "validate" else ["--out", str(tmp_path / "o.xlsx")]
+    seed = ["--seed", "3"] if command == "sample" else []
+    res = invoke(command, "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF, *out, *seed, "--quiet")
+    assert res.exit_code == 0, res.output
+    assert res.stdout == "" and res.stderr == ""
+
+
+# ---------------------------------------------------------------- failures
+
+
+def _headerless(folder: Path) -> None:
+    """A second contacts export that lost its header row: its first line is a child's record."""
+    lines = (SAMPLE_DATA / "contacts.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / "contacts_2.csv").write_text("".join(lines[1:50]), encoding="utf-8")
+
+
+def _ragged(folder: Path) -> None:
+    """A referrals export with an unterminated quote in a record."""
+    lines = (SAMPLE_DATA / "referrals.csv").read_text(encoding="utf-8").splitlines(keepends=True)
+    (folder / "referrals_2.csv").write_text(lines[0] + lines[1].replace(",", ',"', 1) + "".join(lines[2:9]),
+                                             encoding="utf-8")
+
+
+def _headings_are_data(folder: Path) -> None:
+    """A workbook whose only sheet starts with a child's record where the header should be."""
+    children = pd.read_csv(SAMPLE_DATA / "children.csv", dtype=str).head(20)
+    children.to_excel(folder / "children_2.xlsx", sheet_name="children", header=False, index=False)
+
+
+def _bad_values(folder: Path) -> None:
+    """Records with every kind of bad value, for children who are in the data."""
+    children = pd.read_csv(SAMPLE_DATA / "children.csv", dtype=str).head(30).copy()
+    children["dob"] = ["31/02/2015", "soon", "2099-01-01", "", "0"] * 6
+    children["gender"] = "Z"
+    children["disability"] = "LD, NONE, WHAT"
+    children.to_csv(folder / "children_2.csv", index=False)
+
+
+BROKEN = {"headerless csv": (_headerless, 3), "unterminated quote": (_ragged, 3),
+          "workbook without header": (_headings_are_data, 3), "bad values": (_bad_values, 4)}
+# A read error stops every command at the same place, so `sample` runs on two of them.
+RUNS = [(b, c) for b in BROKEN for c in ("build", "validate")] + [("headerless csv", "sample"), ("bad values", "sample")]
+
+
+@pytest.mark.parametrize("broken,command", RUNS, ids=[f"{b}-{c}" for b, c in RUNS])
+def test_errors_print_nothing_personal(secrets, tmp_path, command, broken):
+    make, code = BROKEN[broken]
+    folder = tmp_path / "in"
+    shutil.copytree(SAMPLE_DATA, folder)
+    make(folder)
+    out = [] if command == "validate" else ["--out", str(tmp_path / "o.xlsx")]
+    strict = ["--strict"] if command != "sample" else []
+    res = invoke(command, "--input", str(folder), "--as-of", SAMPLE_AS_OF, *out, *strict)
+    assert res.exit_code == (0 if code == 4 and command == "sample" else code), res.output
+    assert "Traceback" not in printed(res)
+    shown = key_dates(tmp_path / "o.xlsx") if command == "sample" else set()
+    assert secrets.found_in(printed(res), shown) == []
+
+
+def test_a_bug_reports_where_not_what(secrets, tmp_path, monkeypatch):
+    """An unexpected exception carrying data values: exit 1, its place, none of its text."""
+    from ofsted_lists import pipeline
+
+    child = sorted(secrets.ids)[0]
+    worker = sorted(secrets.workers)[0]
+
+    def broken(run):
+        raise KeyError(f"{child} assigned to {worker}, born 2015-06-01")
+
+    monkeypatch.setattr(pipeline, "report", broken)
+    monkeypatch.delenv("OFSTED_LISTS_DEBUG", raising=False)
+    res = invoke("build", "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF, "--out", str(tmp_path / "o.xlsx"))
+    assert res.exit_code == 1
+    assert "internal error (a bug in ofsted-lists" in res.stderr and "KeyError" in res.stderr
+    text = printed(res)
+    assert "Traceback" not in text and child not in text and worker not in text and "2015" not in text
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+# ---------------------------------------------------------------- encryption
+
+ZIP_MAGIC, OLE_MAGIC = b"PK\x03\x04", bytes.fromhex("d0cf11e0a1b11ae1")
+
+
+def zip_files(*folders: Path) -> list[Path]:
+    """Files that are plain (unencrypted) xlsx/zip data."""
+    return [p for f in folders for p in f.rglob("*") if p.is_file() and p.read_bytes()[:4] == ZIP_MAGIC]
+
+
+@pytest.mark.parametrize("command,sheets", [
+    ("build", ["Summary", *(s.sheet for s in SPECS), "Data quality"]),
+    ("sample", ["Summary", "Sample"]),
+])
+def test_encrypted_workbook_round_trips_and_plaintext_never_touches_disk(tmp_path, monkeypatch, command, sheets):
+    from ofsted_lists import workbook
+
+    out_dir, spy_tmp = tmp_path / "out", tmp_path / "tmp"
+    spy_tmp.mkdir()
+    monkeypatch.setenv("TMPDIR", str(spy_tmp))
+    monkeypatch.setattr(tempfile, "tempdir", str(spy_tmp))
+    temps: list[str] = []  # every temporary file or folder anything asks tempfile for
+    for name in ("mkstemp", "mkdtemp", "NamedTemporaryFile", "TemporaryFile", "SpooledTemporaryFile"):
+        def spy(*args, _real=getattr(tempfile, name), _name=name, **kwargs):
+            temps.append(f"{_name} in {kwargs.get('dir') or spy_tmp}")
+            return _real(*args, **kwargs)
+        monkeypatch.setattr(tempfile, name, spy)
+    written: list[bytes] = []
+    during: list[list[Path]] = []
+    real_atomic_write = workbook.atomic_write
+
+    def watching_atomic_write(dest, write, **kwargs):
+        def watched(fh):
+            buf = io.BytesIO()
+            write(buf)
+            written.append(buf.getvalue())
+            fh.write(buf.getvalue())
+            fh.flush()
+            during.append(zip_files(out_dir, spy_tmp))  # the temp file is on disk now
+        real_atomic_write(dest, watched, **kwargs)
+
+    monkeypatch.setattr(workbook, "atomic_write", watching_atomic_write)
+    out = out_dir / "enc.xlsx"
+    seed = ["--seed", "5"] if command == "sample" else []
+    res = invoke(command, "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF, "--out", str(out), *seed,
+                 "--password-env", "OFSTED_PW", env={"OFSTED_PW": PASSWORD})
+    monkeypatch.undo()
+    assert res.exit_code == 0, res.output
+    assert "(encrypted)" in res.stdout and PASSWORD not in printed(res)
+
+    # Only the encrypted bytes were ever written, only beside the destination, never in TMPDIR.
+    assert len(written) == 1 and written[0][:8] == OLE_MAGIC
+    assert during == [[]] and zip_files(tmp_path) == []
+    assert temps == [f"mkstemp in {out_dir}"]
+    assert list(spy_tmp.iterdir()) == []
+    assert out.read_bytes() == written[0] and stat.S_IMODE(out.stat().st_mode) == 0o600
+
+    with pytest.raises(Exception):  # without the password it is not a workbook at all
+        openpyxl.load_workbook(out)
+    office = msoffcrypto.OfficeFile(io.BytesIO(out.read_bytes()))
+    office.load_key(password=PASSWORD)
+    plain = io.BytesIO()
+    office.decrypt(plain)
+    book = openpyxl.load_workbook(plain)
+    assert book.sheetnames == sheets
+    assert book["Summary"].max_row > 5
+
+    wrong = msoffcrypto.OfficeFile(io.BytesIO(out.read_bytes()))
+    wrong.load_key(password=PASSWORD + "x")
+    with pytest.raises(msoffcrypto.exceptions.InvalidKeyError):
+        wrong.decrypt(io.BytesIO())
+
