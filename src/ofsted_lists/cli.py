@@ -194,6 +194,10 @@ def _show(run: pipeline.Run, ui: UI) -> None:
         ui.print(q)
     else:
         ui.print("No data-quality findings.")
+    if run.read.unrecognised:
+        # File and sheet names, never their contents.
+        ui.print("Not read (the name matches no table; name it in ofsted-lists.toml): "
+                 + ", ".join(run.read.unrecognised))
 
 
 def _strict_exit(run: pipeline.Run, strict: bool) -> None:

@@ -11,9 +11,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-from . import codes, quality
+from . import codes, quality, values
 from .config import Config
 from .errors import InputError
 from .normalise import PROVENANCE, Dataset
@@ -23,6 +25,7 @@ from .schema import EVENT_TABLES
 DISABLED = "disabled"
 NOT_DISABLED = "not disabled"
 UNKNOWN = "unknown"
+DISABILITY_UNMAPPED = "maps to no CIN disability code; read as no record (map it under [values.disability])"
 _ORDER = {c: i for i, c in enumerate(codes.DISABILITY_CODES)}
 
 
@@ -33,7 +36,10 @@ class Disability:
 
     def of(self, child_ids: pd.Series) -> pd.Series:
         """Status for each id; a child with no record is UNKNOWN."""
-        return self.status.reindex(child_ids.to_numpy()).fillna(UNKNOWN).set_axis(child_ids.index)
+        pos = values.id_positions(child_ids, self.status.index)
+        labels = pa.array([*self.status.to_numpy(dtype=object), UNKNOWN], type=pa.large_string())
+        found = labels.take(pa.array(np.where(pos < 0, len(self.status), pos)))
+        return pd.Series(found, index=child_ids.index, dtype="str")
 
 
 def has_source(ds: Dataset) -> bool:
@@ -51,13 +57,13 @@ def _records(ds: Dataset, config: Config, findings: Findings) -> pd.DataFrame:
     ch = ds.children.reset_index()
     if ch["disability"].notna().any():
         parsed = codes.parse_disability(ch["disability"], extra)
-        _report_unmapped(ch, parsed.unmapped, "disability", findings)
+        findings.add_unmapped(ch, parsed.unmapped, "disability", DISABILITY_UNMAPPED)
         parts.append(pd.DataFrame({"child_id": ch["child_id"], "code": parsed.codes, "current": True,
                                    **{p: ch[p] for p in PROVENANCE}}))
     if ds.has("disabilities"):
         d = ds.tables["disabilities"]
         parsed = codes.parse_disability(d["disability_code"], extra)
-        _report_unmapped(d, parsed.unmapped, "disability_code", findings)
+        findings.add_unmapped(d, parsed.unmapped, "disability_code", DISABILITY_UNMAPPED)
         current = (d["start_date"].isna() | (d["start_date"] <= as_of)) & (
             d["end_date"].isna() | (d["end_date"] > as_of))
         parts.append(pd.DataFrame({"child_id": d["child_id"], "code": parsed.codes, "current": current,
@@ -66,12 +72,6 @@ def _records(ds: Dataset, config: Config, findings: Findings) -> pd.DataFrame:
         return pd.DataFrame(columns=["child_id", "code", "current", *PROVENANCE])
     long = pd.concat(parts, ignore_index=True).explode("code")
     return long[long["code"].notna()]
-
-
-def _report_unmapped(frame: pd.DataFrame, mask: pd.Series, column: str, findings: Findings) -> None:
-    bad = frame[mask.to_numpy(dtype=bool)].drop_duplicates(subset=[column])
-    findings.add(bad.assign(child_id=pd.NA), None, column, quality.UNMAPPED_CODE,
-                 "disability value '" + bad[column].astype(str) + "' maps to no CIN code; read as no record")
 
 
 def assess(ds: Dataset, config: Config, findings: Findings) -> Disability:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
 from . import codes, quality, values
@@ -52,19 +53,6 @@ class Dataset:
         return table in self.tables and column not in self.absent.get(table, set())
 
 
-def _first_per_value(frame: pd.DataFrame, column: str) -> pd.DataFrame:
-    return frame.drop_duplicates(subset=[column], keep="first")
-
-
-def _report_unmapped(frame: pd.DataFrame, mask: pd.Series, column: str, findings: Findings) -> None:
-    """A coded value that maps to no code: reported once per distinct value."""
-    bad = frame.loc[mask.to_numpy(dtype=bool), [*PROVENANCE, column]]
-    if bad.empty:
-        return
-    first = _first_per_value(bad, column)
-    findings.add(first.assign(child_id=pd.NA), None, column, quality.UNMAPPED_CODE,
-                 "value '" + first[column].astype(str) + "' maps to no Annex A code; written as it came")
-
 
 def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.date,
                      config: Config, findings: Findings) -> tuple[pd.DataFrame, set[str]]:
@@ -82,8 +70,10 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
         parsed = values.parse_ids(df[col.name])
         if col.name == "child_id":
             bad = parsed.bad | parsed.values.isna()
+            # Messages are built for the flagged rows only: cheap when there are none.
+            shown = df.loc[bad.to_numpy(), "child_id"]
             findings.add(df, bad, "child_id", quality.NOT_AN_ID,
-                         "'" + df["child_id"].fillna("").astype(str) + "' is not a child identifier; row left out")
+                         "'" + shown.fillna("").astype(str) + "' is not a child identifier; row left out")
             df["child_id"] = parsed.values
             df = df[~bad.to_numpy()]
         else:
@@ -97,13 +87,13 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
         parsed = values.parse_dates(df[col.name], as_of)
         is_key = col.name in table.key_dates
         findings.add(df, parsed.bad, col.name, quality.UNPARSEABLE_DATE,
-                     "unparseable date '" + df[col.name].astype(str) + "'"
+                     "unparseable date '" + df.loc[parsed.bad.to_numpy(), col.name].astype(str) + "'"
                      + (" — record left out" if is_key else " — read as blank"))
         dates = parsed.values
         if col.kind == EVENT_DATE:
             future = dates > today_ts
             findings.add(df.assign(**{col.name: dates}), future, col.name, quality.FUTURE_DATE,
-                         "date " + dates.dt.strftime("%d/%m/%Y").fillna("") + " is after today"
+                         "date " + dates[future.to_numpy()].dt.strftime("%d/%m/%Y").fillna("") + " is after today"
                          + (" — never listed" if is_key else " — read as blank"))
             if is_key:
                 keep &= ~future
@@ -125,7 +115,7 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
             continue
         parsed = values.parse_yes_no(df[col.name])
         findings.add(df, parsed.bad, col.name, quality.UNPARSEABLE_YESNO,
-                     "'" + df[col.name].astype(str) + "' is not yes/no; read as unknown")
+                     "'" + df.loc[parsed.bad.to_numpy(), col.name].astype(str) + "' is not yes/no; read as unknown")
         df[col.name] = parsed.values
 
     if table.period:
@@ -147,7 +137,7 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
         if column in df.columns and column not in absent:
             mapped = codes.map_codes(kind, df[column], config.mapping(kind))
             df[f"{column}_code"] = mapped.values
-            _report_unmapped(df, mapped.unmapped, column, findings)
+            findings.add_unmapped(df, mapped.unmapped, column)
         elif column in df.columns:
             df[f"{column}_code"] = pd.Series(pd.NA, index=df.index, dtype="str")
     return df.reset_index(drop=True), absent
@@ -172,7 +162,7 @@ def _contact_outcomes(df: pd.DataFrame, absent: set[str], config: Config, findin
             table[u] = yn.values.iloc[0] if not yn.bad.iloc[0] else None
     outcome = df["contact_outcome"].map(table).astype("boolean")
     unmapped = df["contact_outcome"].notna() & outcome.isna()
-    _report_unmapped(df, unmapped, "contact_outcome", findings)
+    findings.add_unmapped(df, unmapped, "contact_outcome", "is not a known contact outcome; map it under [values.contact_outcome]")
     df["led_to_referral"] = df["led_to_referral"].fillna(outcome)
     return df
 
@@ -180,7 +170,7 @@ def _contact_outcomes(df: pd.DataFrame, absent: set[str], config: Config, findin
 def _assessment_outcomes(df: pd.DataFrame, config: Config, findings: Findings) -> pd.DataFrame:
     mapped = codes.map_assessment_outcome(df["assessment_outcome"], config.mapping("assessment_outcome"))
     df["assessment_outcome_code"] = mapped.values
-    _report_unmapped(df, mapped.unmapped, "assessment_outcome", findings)
+    findings.add_unmapped(df, mapped.unmapped, "assessment_outcome", "is not a known assessment outcome; read as unknown (map it under [values.assessment_outcome])")
     return df
 
 
@@ -196,6 +186,13 @@ def _child_details(tables: dict[str, pd.DataFrame], absent: dict[str, set[str]],
     else:
         base = pd.DataFrame(columns=[*PROVENANCE, *CHILD_DETAILS]).set_index(pd.Index([], name="child_id", dtype="str"))
     base = base[[*PROVENANCE, *CHILD_DETAILS]].copy()
+
+    # Usual case: no event table carries child details and every child is in `children`;
+    # then nothing below would change `base`, and sorting every event row is skipped.
+    named = [n for n in EVENT_TABLES if n in tables]
+    if all(c in absent[n] for n in named for c in CHILD_DETAILS) and all(
+            (values.id_positions(tables[n]["child_id"], base.index) >= 0).all() for n in named):
+        return base
 
     events = []
     for name in EVENT_TABLES:
@@ -250,19 +247,23 @@ def _child_details(tables: dict[str, pd.DataFrame], absent: dict[str, set[str]],
 def _cross_checks(tables: dict[str, pd.DataFrame], children: pd.DataFrame, has_children: bool,
                   as_of: dt.date, findings: Findings) -> None:
     dob = children["dob"]
+    # Which of `children`'s rows come from the children table (the others only from events).
     known = pd.Index(tables["children"]["child_id"].unique()) if has_children else None
+    # (one extra False at the end, for position -1: not in `children` at all).
+    from_table = np.append(values.id_positions(children.index, known) >= 0, False) if has_children else None
     for name in EVENT_TABLES:
         if name not in tables:
             continue
         df = tables[name]
+        pos = values.id_positions(df["child_id"], dob.index)  # one hash pass serves both checks
         if has_children:
-            missing = ~df["child_id"].isin(known)
+            missing = pd.Series(~from_table[pos], index=df.index)
             findings.add(df, missing, "child_id", quality.CHILD_NOT_IN_CHILDREN,
                          "child is not in the children table; event kept")
         when = df[event_date(TABLES[name])]
         if name == "s47":
             when = when.fillna(df["s47_start_date"])
-        born = dob.reindex(df["child_id"]).to_numpy()
+        born = np.where(pos >= 0, dob.to_numpy()[pos], np.datetime64("NaT", "ns"))
         limit = pd.Series(born, index=df.index) - PRE_BIRTH_ALLOWANCE.get(name, pd.Timedelta(0))
         findings.add(df, when < limit, event_date(TABLES[name]), quality.BEFORE_BIRTH,
                      "event is before the child's date of birth; kept and listed")

@@ -68,8 +68,10 @@ def build_lists(
     missing = missing_tables(set(read.tables))
     if missing and not allow_missing:
         lines = "; ".join(f"no {t} export (needed by {', '.join(s)})" for t, s in missing.items())
+        # File and sheet names are not personal data; naming them shows what to rename or map.
+        unread = f" Not recognised: {', '.join(read.unrecognised)}." if read.unrecognised else ""
         raise InputError(
-            f"{lines}. Add the export to {input_dir}, name it in ofsted-lists.toml, "
+            f"{lines}.{unread} Add the export to {input_dir}, name it in ofsted-lists.toml, "
             "or give --allow-missing to write the other lists"
         )
     ds = normalise(read.tables, as_of, today, config, findings)

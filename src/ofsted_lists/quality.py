@@ -73,6 +73,13 @@ class Findings:
         self._parts.append(part)
         return len(part)
 
+    def add_unmapped(self, frame: pd.DataFrame, mask: pd.Series, column: str,
+                     consequence: str = "maps to no Annex A code; written as it came") -> int:
+        """A coded value that maps to no code: one finding per distinct value, at its first
+        row (with that row's child), so a value used 10,000 times is one line to fix."""
+        bad = frame[mask.to_numpy(dtype=bool, na_value=False)].drop_duplicates(subset=[column])
+        return self.add(bad, None, column, UNMAPPED_CODE, "value '" + bad[column].astype(str) + "' " + consequence)
+
     def add_one(
         self,
         kind: str,

@@ -7,6 +7,7 @@ number a spreadsheet program shows, so findings can point at it (SPEC §3.3).
 
 from __future__ import annotations
 
+import codecs
 import csv
 import fnmatch
 import hashlib
@@ -33,9 +34,9 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _ZIP_MAGIC = b"PK\x03\x04"
 # Files an operating system drops into any folder; never exports.
 _SYSTEM_FILES = {"thumbs.db", "desktop.ini"}
-# A trailing date or number set off by "_", "-" or a space ("contacts_2026-03", "Contacts 2"),
-# or a copy number in brackets ("Contacts (2)"); digits inside the name ("s47") stay.
-_TRAILING = re.compile(r"^(.*?[A-Za-z].*?)(?:[\s_-]+\d[\d\s_.-]*|\s*\(\d+\)\s*)+$")
+# The last part of a trailing date or number set off by "_", "-", "." or a space
+# ("contacts_2026-03", "Contacts 2"), or a copy number in brackets ("Contacts (2)").
+_LAST_NUMBER = re.compile(r"^(.*[A-Za-z].*?)(?:[\s_.-]+\d+|\s*\(\d+\))\s*$")
 
 _NAME_TO_TABLE = {norm(alias): t.name for t in TABLES.values() for alias in (t.name, *t.aliases)}
 
@@ -61,17 +62,20 @@ def recognise(name: str, config: Config, *, sheet: bool) -> str | None:
     """The table a file or sheet name stands for, or None.
 
     An explicit config glob wins (a file glob may or may not include the extension);
-    then the whole name; then the name without a trailing date or number.
+    then the whole name; then the name without its trailing numbers, stripped one at a
+    time so that digits belonging to the name stay ("Section 47 2" is `s47`).
     """
     stem = name if sheet else Path(name).stem
     for table, tc in config.tables.items():
         globs = tc.sheets if sheet else tc.files
         if any(fnmatch.fnmatchcase(n.casefold(), g.casefold()) for g in globs for n in {name, stem}):
             return table
-    if (hit := _NAME_TO_TABLE.get(norm(stem))) is not None:
-        return hit
-    m = _TRAILING.match(stem)
-    return _NAME_TO_TABLE.get(norm(m.group(1))) if m else None
+    while (hit := _NAME_TO_TABLE.get(norm(stem))) is None:
+        m = _LAST_NUMBER.match(stem)
+        if m is None:
+            return None
+        stem = m.group(1)
+    return hit
 
 
 def _candidates(table: Table, tc: TableConfig) -> list[list[tuple[str, str]]]:
@@ -87,8 +91,9 @@ def _candidates(table: Table, tc: TableConfig) -> list[list[tuple[str, str]]]:
 
 
 def map_headings(headings: list[object], table: Table, tc: TableConfig) -> dict[int, str]:
-    """Column position -> canonical name. Each heading names at most one column, each
-    column is named by at most one heading (the first, left to right)."""
+    """Column position -> canonical name. Each heading names at most one column and each
+    column is named by at most one heading: its config mapping, else its canonical name,
+    else an alias; the leftmost when a name appears twice."""
     positions: dict[str, list[int]] = {}
     for i, h in enumerate(headings):
         if h is not None and not pd.isna(h) and (n := norm(h)):
@@ -159,8 +164,13 @@ def _frame_for(body: pd.DataFrame, mapping: dict[int, str], first_row: int, file
     frame = body.iloc[:, sorted(mapping)].copy()
     frame.columns = [mapping[i] for i in sorted(mapping)]
     frame = frame.astype("str").apply(lambda s: s.str.strip()).replace("", pd.NA)
+    keep = frame.notna().any(axis=1)
+    # A rule line right under the header ("-----", as SQL Server writes) is layout, not a record.
+    first = frame.head(1).apply(lambda s: s.str.fullmatch(r"[-=_]+").fillna(True).astype(bool))
+    if len(first) and bool(first.all(axis=1).iloc[0]):
+        keep.iloc[0] = False
     frame["_row"] = pd.RangeIndex(first_row, first_row + len(frame))
-    frame = frame[frame.drop(columns="_row").notna().any(axis=1).to_numpy()]
+    frame = frame[keep.to_numpy()]
     frame.insert(0, "_sheet", sheet)
     frame.insert(0, "_file", file)
     return frame.reset_index(drop=True)
@@ -180,18 +190,23 @@ def _encoding(raw: bytes, name: str) -> str:
         return "utf-16"
     if b"\x00" in raw[:65536]:
         raise InputError(f"{name} is not a text CSV (it holds binary data): export it again as CSV")
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
+    if _decodes(raw, "utf-8"):
+        return "utf-8-sig" if raw.startswith(b"\xef\xbb\xbf") else "utf-8"
+    # Not UTF-8 throughout (a BOM followed by Windows-1252 text happens when exports are
+    # pasted together): Windows-1252, whose reading of a stray BOM norm() ignores in a heading.
+    return "cp1252" if _decodes(raw, "cp1252") else "latin-1"  # latin-1 reads every byte
+
+
+def _decodes(raw: bytes, encoding: str, chunk: int = 1 << 24) -> bool:
+    """Whether all of `raw` decodes, checked in chunks so a large file is never held as text."""
+    decoder = codecs.getincrementaldecoder(encoding)()
     try:
-        raw.decode("utf-8")
-        return "utf-8"
+        for start in range(0, len(raw), chunk):
+            decoder.decode(raw[start:start + chunk])
+        decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        pass
-    try:
-        raw.decode("cp1252")
-        return "cp1252"
-    except UnicodeDecodeError:  # bytes cp1252 leaves undefined; latin-1 reads every byte
-        return "latin-1"
+        return False
+    return True
 
 
 def _head_records(raw: bytes, enc: str, sep: str, name: str) -> list[list[str]]:
@@ -380,7 +395,8 @@ def read_folder(
             raise InputError(f"cannot read {path.name}: {exc.strerror or exc}") from None
         info = InputFile(path.name, _sha256(raw))
         files.append(info)
-        if path.suffix.lower() in EXCEL_SUFFIXES:
+        # The content decides, not the name: a workbook saved as .csv is still a workbook.
+        if path.suffix.lower() in EXCEL_SUFFIXES or raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
             if not raw:
                 raise InputError(f"{path.name} is empty: export it again or remove it from the input folder")
             reader = _open_excel(path.name, raw)

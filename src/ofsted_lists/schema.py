@@ -87,6 +87,9 @@ CHILD_DETAIL_COLUMNS: tuple[Column, ...] = (
 )
 CHILD_DETAILS = tuple(c.name for c in CHILD_DETAIL_COLUMNS)
 
+# Table aliases include Ofsted's Annex A sheet names (List_1 … List_7) for the lists that
+# hold our tables' records. List 6 is left out: its "CIN Start Date" is the start of the
+# episode of need (the referral), not of a CIN plan.
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -115,7 +118,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "contacts",
-            (),
+            ("list1",),
             (
                 Column("contact_id", ID, aliases=("Contact ID",)),
                 _CHILD_ID,
@@ -135,7 +138,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "referrals",
-            (),
+            ("list3",),
             (
                 Column("referral_id", ID, aliases=("Referral ID",)),
                 _CHILD_ID,
@@ -159,7 +162,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "assessments",
-            (),
+            ("list4",),
             (
                 Column("assessment_id", ID, aliases=("Assessment ID",)),
                 _CHILD_ID,
@@ -203,7 +206,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "s47",
-            ("section47", "strategy", "s47_enquiries", "strategy_discussions"),
+            ("section47", "strategy", "s47_enquiries", "strategy_discussions", "list5"),
             (
                 Column("s47_id", ID, aliases=("S47 ID",)),
                 _CHILD_ID,
@@ -265,7 +268,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "cp_plans",
-            ("cpp", "cp_plan", "child_protection_plans"),
+            ("cpp", "cp_plan", "child_protection_plans", "list7"),
             (
                 _CHILD_ID,
                 Column(
@@ -294,7 +297,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "early_help",
-            ("eh", "caf", "eha", "tac", "early_help_episodes"),
+            ("eh", "caf", "eha", "tac", "early_help_episodes", "list2"),
             (
                 _CHILD_ID,
                 Column(

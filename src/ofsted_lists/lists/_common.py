@@ -86,9 +86,7 @@ def child_columns(ds: Dataset, config: Config, findings: Findings) -> pd.DataFra
     ethnicity = codes.map_codes("ethnicity", ch["ethnicity"], config.mapping("ethnicity"))
     frame = ch.reset_index()
     for column, mapped in (("gender", gender), ("ethnicity", ethnicity)):
-        bad = frame[mapped.unmapped.to_numpy(dtype=bool)].drop_duplicates(subset=[column])
-        findings.add(bad.assign(child_id=pd.NA), None, column, quality.UNMAPPED_CODE,
-                     "value '" + bad[column].astype(str) + "' maps to no Annex A code; written as it came")
+        findings.add_unmapped(frame, mapped.unmapped, column)
     return pd.DataFrame(
         {
             "Child Unique ID": ch.index.astype("str"),

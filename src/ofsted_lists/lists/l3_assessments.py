@@ -35,8 +35,8 @@ def is_core(types: pd.Series, configured: list[str]) -> pd.Series:
     """A core assessment (pre-2014 two-stage model) is not an initial/continuous one: a type
     containing "core", or one the config lists."""
     listed = {norm(t) for t in configured}
-    return types.str.contains("core", case=False, na=False) | types.map(
-        lambda t: norm(t) in listed if isinstance(t, str) else False).astype(bool)
+    hit = {t for t in types.dropna().unique() if isinstance(t, str) and norm(t) in listed} if listed else set()
+    return types.str.contains("core", case=False, na=False) | types.isin(hit)
 
 
 def build(ctx: Context) -> ListResult:
