@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import codes, quality, values
 from .config import Config
@@ -37,7 +38,9 @@ class Disability:
     def of(self, child_ids: pd.Series) -> pd.Series:
         """Status for each id; a child with no record is UNKNOWN."""
         pos = values.id_positions(child_ids, self.status.index)
-        labels = pa.array([*self.status.to_numpy(dtype=object), UNKNOWN], type=pa.large_string())
+        known = pa.array(self.status, type=pa.large_string())  # no copy: `str` is arrow-backed
+        chunks = known.chunks if isinstance(known, pa.ChunkedArray) else [known]
+        labels = pa.chunked_array([*chunks, pa.array([UNKNOWN], type=pa.large_string())]).combine_chunks()
         found = labels.take(pa.array(np.where(pos < 0, len(self.status), pos)))
         return pd.Series(found, index=child_ids.index, dtype="str")
 
@@ -74,6 +77,21 @@ def _records(ds: Dataset, config: Config, findings: Findings) -> pd.DataFrame:
     return long[long["code"].notna()]
 
 
+def _joined(ids: pd.Series, codes: pd.Series) -> pd.Series:
+    """Per run of equal ids (ids sorted): the codes joined with ", ", index child_id.
+
+    One list array cut at the runs and joined by pyarrow: a per-group Python join costs
+    half a second for twenty thousand children."""
+    ids_arr = ids.to_numpy(dtype=object)
+    n = len(ids_arr)
+    offsets = np.concatenate([[0], np.flatnonzero(ids_arr[1:] != ids_arr[:-1]) + 1, [n]]) if n else np.zeros(1)
+    lists = pa.ListArray.from_arrays(pa.array(offsets.astype(np.int32)),
+                                     pa.array(codes.to_numpy(dtype=object), pa.large_string()))
+    joined = pc.binary_join(lists, pa.scalar(", ", pa.large_string()))
+    index = pd.Index(ids_arr[offsets[:-1].astype(np.int64)], name="child_id", dtype="str")
+    return pd.Series(joined, index=index, dtype="str", name="code")
+
+
 def assess(ds: Dataset, config: Config, findings: Findings) -> Disability:
     if not has_source(ds):
         raise InputError(
@@ -93,6 +111,5 @@ def assess(ds: Dataset, config: Config, findings: Findings) -> Disability:
 
     named = current_real[current_real["code"] != "YES"].drop_duplicates(["child_id", "code"])
     named = named.assign(_o=named["code"].map(_ORDER)).sort_values(["child_id", "_o"])
-    text = named.groupby("child_id", sort=False)["code"].agg(", ".join)
-    codes_text = text.reindex(disabled_ids).fillna("Yes")
+    codes_text = _joined(named["child_id"], named["code"]).reindex(disabled_ids).fillna("Yes")
     return Disability(status=status, codes_text=codes_text)

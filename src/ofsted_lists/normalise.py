@@ -75,7 +75,8 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
             findings.add(df, bad, "child_id", quality.NOT_AN_ID,
                          "'" + shown.fillna("").astype(str) + "' is not a child identifier; row left out")
             df["child_id"] = parsed.values
-            df = df[~bad.to_numpy()]
+            if bad.any():  # filtering copies every column, so only when something goes
+                df = df[~bad.to_numpy()]
         else:
             df[col.name] = parsed.values
 
@@ -125,13 +126,20 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
                      f"{end} is before {start}; record left out")
         keep &= ~backwards.fillna(False)
 
-    df = df[keep.to_numpy(dtype=bool)]
+    if not keep.all():
+        df = df[keep.to_numpy(dtype=bool)]
 
-    # A record exported twice (same value in every column) is kept once.
+    # A record exported twice (same value in every column) is kept once. Copies share the
+    # child and key date, so only rows that do are compared in full: hashing every column
+    # of a million rows costs more than the rest of this function.
     content = [c.name for c in cols]
-    dup = df.duplicated(subset=content, keep="first")
+    maybe = df.duplicated(subset=["child_id", *table.key_dates[:1]], keep=False).to_numpy()
+    dup = pd.Series(False, index=df.index)
+    if maybe.any():
+        dup[maybe] = df[maybe].duplicated(subset=content, keep="first").to_numpy()
     findings.add(df, dup, "", quality.DUPLICATE, "same values in every column as an earlier row; kept once")
-    df = df[~dup.to_numpy()]
+    if dup.any():
+        df = df[~dup.to_numpy()]
 
     for column, kind in CODED.items():
         if column in df.columns and column not in absent:
@@ -160,7 +168,11 @@ def _contact_outcomes(df: pd.DataFrame, absent: set[str], config: Config, findin
         else:
             yn = values.parse_yes_no(pd.Series([u], dtype="str"))
             table[u] = yn.values.iloc[0] if not yn.bad.iloc[0] else None
-    outcome = df["contact_outcome"].map(table).astype("boolean")
+    # Through the distinct values: `map` on a million text cells takes half a second.
+    codes_, distinct = df["contact_outcome"].factorize()
+    per_value = [table.get(u) for u in distinct]
+    flags = np.array([np.nan if v is None or pd.isna(v) else float(v) for v in per_value] + [np.nan])
+    outcome = pd.Series(flags[codes_], index=df.index).astype("boolean")
     unmapped = df["contact_outcome"].notna() & outcome.isna()
     findings.add_unmapped(df, unmapped, "contact_outcome", "is not a known contact outcome; map it under [values.contact_outcome]")
     df["led_to_referral"] = df["led_to_referral"].fillna(outcome)
@@ -175,8 +187,11 @@ def _assessment_outcomes(df: pd.DataFrame, config: Config, findings: Findings) -
 
 
 def _child_details(tables: dict[str, pd.DataFrame], absent: dict[str, set[str]],
-                   findings: Findings) -> pd.DataFrame:
-    """One row per child: `children` wins; else the latest event row with a value."""
+                   findings: Findings, positions: dict[str, np.ndarray] | None = None) -> pd.DataFrame:
+    """One row per child: `children` wins; else the latest event row with a value.
+
+    When the children table alone gives the result, `positions` receives each event
+    row's position in its index, for `_cross_checks`."""
     if "children" in tables:
         ch = tables["children"]
         dup = ch.duplicated(subset=["child_id"], keep="first")
@@ -190,9 +205,12 @@ def _child_details(tables: dict[str, pd.DataFrame], absent: dict[str, set[str]],
     # Usual case: no event table carries child details and every child is in `children`;
     # then nothing below would change `base`, and sorting every event row is skipped.
     named = [n for n in EVENT_TABLES if n in tables]
-    if all(c in absent[n] for n in named for c in CHILD_DETAILS) and all(
-            (values.id_positions(tables[n]["child_id"], base.index) >= 0).all() for n in named):
-        return base
+    if all(c in absent[n] for n in named for c in CHILD_DETAILS):
+        found = {n: values.id_positions(tables[n]["child_id"], base.index) for n in named}
+        if all((pos >= 0).all() for pos in found.values()):
+            if positions is not None:
+                positions.update(found)
+            return base
 
     events = []
     for name in EVENT_TABLES:
@@ -245,7 +263,7 @@ def _child_details(tables: dict[str, pd.DataFrame], absent: dict[str, set[str]],
 
 
 def _cross_checks(tables: dict[str, pd.DataFrame], children: pd.DataFrame, has_children: bool,
-                  as_of: dt.date, findings: Findings) -> None:
+                  as_of: dt.date, findings: Findings, positions: dict[str, np.ndarray] | None = None) -> None:
     dob = children["dob"]
     # Which of `children`'s rows come from the children table (the others only from events).
     known = pd.Index(tables["children"]["child_id"].unique()) if has_children else None
@@ -255,7 +273,8 @@ def _cross_checks(tables: dict[str, pd.DataFrame], children: pd.DataFrame, has_c
         if name not in tables:
             continue
         df = tables[name]
-        pos = values.id_positions(df["child_id"], dob.index)  # one hash pass serves both checks
+        # One hash pass serves both checks (made already by `_child_details` when it could).
+        pos = positions[name] if positions and name in positions else values.id_positions(df["child_id"], dob.index)
         if has_children:
             missing = pd.Series(~from_table[pos], index=df.index)
             findings.add(df, missing, "child_id", quality.CHILD_NOT_IN_CHILDREN,
@@ -284,8 +303,9 @@ def normalise(raw: dict[str, pd.DataFrame], as_of: dt.date, today: dt.date,
         tables["contacts"] = _contact_outcomes(tables["contacts"], absent["contacts"], config, findings)
     if "assessments" in tables:
         tables["assessments"] = _assessment_outcomes(tables["assessments"], config, findings)
-    children = _child_details(tables, absent, findings)
+    positions: dict[str, np.ndarray] = {}  # event rows -> positions in `children`
+    children = _child_details(tables, absent, findings, positions)
     for c in ("dob", "expected_dob"):
         children[c] = pd.to_datetime(children[c]).astype("datetime64[ns]")
-    _cross_checks(tables, children, "children" in tables, as_of, findings)
+    _cross_checks(tables, children, "children" in tables, as_of, findings, positions)
     return Dataset(as_of=as_of, today=today, tables=tables, children=children, absent=absent)

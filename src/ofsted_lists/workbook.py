@@ -19,8 +19,12 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import xlsxwriter
+import xlsxwriter.worksheet
 from pandas.api import types as pdt
+from xlsxwriter.utility import xl_col_to_name
 
 from .errors import OutputError
 from .output import atomic_write, atomic_write_all, encrypt_xlsx, ensure_dir, output_lock
@@ -253,6 +257,161 @@ def _write_table(ws, frame: pd.DataFrame, top: int, fmts: _Formats) -> list[int]
     return widths
 
 
+# ---------------------------------------------------------------- list sheets as one XML block
+#
+# A list sheet can hold a million rows; xlsxwriter costs about 10 µs per cell (one method
+# call to store it, another to write its XML at close). List sheets therefore render their
+# data rows from whole columns with pyarrow string kernels, and `_BlockSheet` writes that
+# XML where xlsxwriter would write its rows. Text still goes through xlsxwriter's shared
+# string table, so escaping (control characters, whitespace, XML) is xlsxwriter's own and
+# the cells are the same as `_write_column` writes.
+
+_BLOCK_KINDS = ("date", "number", "bool", "text")
+
+
+class _BlockSheet(xlsxwriter.worksheet.Worksheet):
+    """A worksheet whose rows below the header arrive as ready-made XML (`block`).
+
+    Overrides xlsxwriter's private `_write_sheet_data` (as of XlsxWriter 3.3)."""
+
+    block: str = ""
+
+    def _write_sheet_data(self) -> None:
+        if not self.block:
+            super()._write_sheet_data()
+            return
+        # The dimensions cover the block; xlsxwriter's own table holds only the header row.
+        data_rowmax, self.dim_rowmax = self.dim_rowmax, 0
+        self._xml_start_tag("sheetData")
+        self._write_rows()
+        self.fh.write(self.block)
+        self._xml_end_tag("sheetData")
+        self.dim_rowmax = data_rowmax
+
+
+def _large(value: str) -> pa.Scalar:
+    return pa.scalar(value, pa.large_string())
+
+
+def _join(*parts) -> pa.Array:
+    """Element-wise concatenation of arrays and constant strings; null if any part is null."""
+    return pc.binary_join_element_wise(*(_large(p) if isinstance(p, str) else p for p in parts), _large(""))
+
+
+def _number_text(a: np.ndarray) -> pa.Array:
+    """Numbers as xlsxwriter writes them (`f"{v:.16G}"`); null where not finite."""
+    if a.dtype.kind in "iu":
+        finite = np.ones(len(a), dtype=bool)
+        simple = np.abs(a) < 10**16
+    else:
+        finite = np.isfinite(a)
+        simple = finite & (np.trunc(a) == a) & (np.abs(a) < 1e16) & ~((a == 0) & np.signbit(a))
+    ints = np.where(simple, a, 0).astype(np.int64)
+    text = pc.cast(pa.array(ints, mask=~finite), pa.large_string())
+    other = np.flatnonzero(finite & ~simple)  # rare: fractions, huge values, -0.0
+    if other.size:
+        mask = np.zeros(len(a), dtype=bool)
+        mask[other] = True
+        text = pc.replace_with_mask(text, pa.array(mask), pa.array([f"{v:.16G}" for v in a[other].tolist()],
+                                                                  pa.large_string()))
+    return text
+
+
+def _shared(ws, texts: list[str], refs: int) -> list[int]:
+    """Shared-string indices of `texts`, which `refs` cells reference in all."""
+    table = ws.str_table
+    index = [table._get_shared_string_index(t) for t in texts]
+    table.count += refs - len(texts)  # the table counts references, one per call
+    return index
+
+
+def _text_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> tuple[pa.Array, int]:
+    codes, uniques = pd.factorize(s.astype("str"))
+    lens = [len(u) for u in uniques.tolist()]
+    texts = [_fit_text(u) for u in uniques.tolist()]
+    used = [i for i, t in enumerate(texts) if t]
+    codes = np.where(np.isin(codes, used), codes, -1)  # "" and NA: no cell
+    index = _shared(ws, [texts[i] for i in used], int((codes >= 0).sum()))
+    tails = [None] * len(texts)
+    quote = f' s="{fmts.quote._get_xf_index()}"'
+    for i, n in zip(used, index):
+        tails[i] = ('"' + (quote if texts[i].startswith(FORMULA_START) else "") + f' t="s"><v>{n}</v></c>')
+    tail = pa.array(tails, pa.large_string()).take(pa.array(codes, mask=codes < 0))
+    return _join(ref, tail), min(max(lens, default=0), MAX_WIDTH)
+
+
+def _date_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> pa.Array:
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_localize(None)
+    arr = s.to_numpy(dtype="datetime64[us]")
+    days = (arr - np.datetime64("1899-12-30")) / np.timedelta64(1, "D")
+    days[arr < np.datetime64("1900-03-01")] -= 1  # Excel's non-existent 29/02/1900
+    early = arr < np.datetime64(_EXCEL_FIRST_DATE)
+    days[np.isnat(arr) | early] = np.nan
+    cells = _join(ref, f'" s="{fmts.date._get_xf_index()}"><v>', _number_text(days), "</v></c>")
+    at = np.flatnonzero(early)
+    if at.size:  # shown as text, as `_write_column` does
+        texts = [_dmy(d) for d in arr[at].tolist()]
+        index = _shared(ws, texts, len(texts))
+        mask = np.zeros(len(arr), dtype=bool)
+        mask[at] = True
+        early_cells = [f'{r}" t="s"><v>{n}</v></c>' for r, n in zip(ref.take(pa.array(at)).to_pylist(), index)]
+        cells = pc.replace_with_mask(cells, pa.array(mask), pa.array(early_cells, pa.large_string()))
+    return cells
+
+
+def _block_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> tuple[pa.Array, int]:
+    """One column's cells as XML (null = no cell) and the width its values need."""
+    kind = _kind(s)
+    if kind == "text":
+        return _text_cells(ws, s, ref, fmts)
+    if kind == "date":
+        return _date_cells(ws, s, ref, fmts), len(DATE_FORMAT)
+    if kind == "bool":
+        flags = s.to_numpy(dtype="float64", na_value=np.nan)
+        value = pa.array(np.where(flags == 1, "1", "0"), pa.large_string(), mask=np.isnan(flags))
+        return _join(ref, '" t="b"><v>', value, "</v></c>"), 5
+    a = s.to_numpy() if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" else \
+        s.to_numpy(dtype="float64", na_value=np.nan)
+    finite = [v for v in (s.min(), s.max()) if pd.notna(v)]
+    width = max((len(f"{v:.10g}") for v in finite), default=0)
+    return _join(ref, '"><v>', _number_text(a), "</v></c>"), width
+
+
+def _kind(s: pd.Series) -> str:
+    """The cell kind `_prepare` would give the column."""
+    if pdt.is_datetime64_any_dtype(s):
+        return "date"
+    if pdt.is_bool_dtype(s):
+        return "bool"
+    if pdt.is_numeric_dtype(s):
+        return "number"
+    if s.dtype == object and pdt.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        return "mixed"
+    return "text"
+
+
+def _write_block(ws: _BlockSheet, frame: pd.DataFrame, fmts: _Formats) -> list[int]:
+    """Header by xlsxwriter, data rows as one XML block; the column widths they need."""
+    columns = [c.astype(object) if isinstance(c.dtype, pd.CategoricalDtype) else c for _, c in frame.items()]
+    if ws.constant_memory or any(_kind(c) not in _BLOCK_KINDS for c in columns):
+        return _write_table(ws, frame, 0, fmts)
+    rows = pc.cast(pa.array(np.arange(2, len(frame) + 2)), pa.large_string())
+    parts, widths = [], []
+    for col, (name, values) in enumerate(zip(frame.columns, columns)):
+        header = str(name)
+        _write_text(ws, 0, col, header, fmts.header, fmts.header_q)
+        cells, width = _block_cells(ws, values, _join('<c r="' + xl_col_to_name(col), rows), fmts)
+        parts.append(cells)
+        widths.append(max(len(header) + 3, width + 2))  # as `_write_table`
+    if len(frame) and len(parts):
+        xml = pc.binary_join_element_wise(_join('<row r="', rows, '">'), *parts, _large("</row>"), _large(""),
+                                          null_handling="replace", null_replacement="")
+        ws.block = "".join(xml.to_pylist())
+        ws.dim_rowmax = len(frame)
+    return widths
+
+
 def _set_widths(ws, widths: list[int]) -> None:
     for col, width in enumerate(widths):
         ws.set_column(col, col, min(max(width, MIN_WIDTH), MAX_WIDTH))
@@ -269,8 +428,8 @@ def _write_list_sheet(wb: xlsxwriter.Workbook, sheet: Sheet, fmts: _Formats) -> 
     frame, ncols = sheet.frame, sheet.frame.shape[1]
     for part, start in enumerate(range(0, max(len(frame), 1), MAX_DATA_ROWS)):
         chunk = frame.iloc[start : start + MAX_DATA_ROWS]
-        ws = wb.add_worksheet(_part_name(sheet.name, part))
-        _set_widths(ws, _write_table(ws, chunk, 0, fmts))
+        ws = wb.add_worksheet(_part_name(sheet.name, part), worksheet_class=_BlockSheet)
+        _set_widths(ws, _write_block(ws, chunk, fmts))
         ws.freeze_panes(1, 0)
         if ncols:
             ws.autofilter(0, 0, len(chunk), ncols - 1)

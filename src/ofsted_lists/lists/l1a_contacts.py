@@ -37,7 +37,9 @@ def derived_led_to_referral(ctx: Context, contacts: pd.DataFrame) -> pd.Series:
 
 def build(ctx: Context) -> ListResult:
     c = ctx.ds.tables["contacts"]
-    c = c[ctx.window.contains(c["contact_date"]).to_numpy()]
+    # Only the columns used here: filtering copies every column it keeps.
+    c = c.loc[ctx.window.contains(c["contact_date"]).to_numpy(),
+              ["child_id", "contact_date", "contact_source", "contact_source_code", "led_to_referral"]]
     recorded = c["led_to_referral"]
     derive = recorded.isna()
     led = recorded.fillna(derived_led_to_referral(ctx, c)) if derive.any() else recorded

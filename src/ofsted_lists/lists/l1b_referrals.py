@@ -25,10 +25,12 @@ SPEC = ListSpec(
 
 def build(ctx: Context) -> ListResult:
     r = ctx.ds.tables["referrals"]
-    happened = r[(r["referral_date"] <= ctx.as_of).to_numpy()]
+    # Only the columns used: filtering copies every column it keeps.
+    happened = r.loc[(r["referral_date"] <= ctx.as_of).to_numpy(), ["child_id", "referral_date"]]
     # Counted over the child's referrals up to the as-of date, the same on every row (Annex A FAQ).
     counts = count_last_12_months(happened["child_id"], happened["referral_date"])
-    r = r[ctx.window.contains(r["referral_date"]).to_numpy()]
+    r = r.loc[ctx.window.contains(r["referral_date"]).to_numpy(),
+              ["child_id", "referral_date", "referral_source", "referral_source_code", "referral_nfa", "team", "worker"]]
     rows = pd.DataFrame({
         "child_id": r["child_id"],
         "Date of referral": r["referral_date"],
