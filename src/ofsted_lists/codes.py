@@ -456,14 +456,9 @@ def _ethnicity_named(raw: str, t: str) -> str | None:
     return None
 
 
-def _ethnicity(raw: str, t: str) -> str | None:
-    if _is_blank(t) or re.fullmatch(r"x+", t.strip(" -_.")):  # "XXXX": a placeholder
+def _ethnicity_keywords(raw: str, t: str) -> str | None:
+    if re.fullmatch(r"x+", t.strip(" -_.")):  # "XXXX": a placeholder
         return "NOBT"
-    if _DO_NOT_USE.search(t):
-        return None
-    code = _ethnicity_named(raw, t)
-    if code:
-        return code
     group = None
     m = _ETH_SYSTEM_PREFIX.match(t)
     if m:
@@ -626,14 +621,7 @@ def _source_words(w: str) -> str | None:
     return None
 
 
-def _source(raw: str, t: str) -> str | None:
-    if _is_blank(t):
-        return ""
-    if _DO_NOT_USE.search(t):
-        return None
-    code = _source_named(raw, t)
-    if code:
-        return code
+def _source_keywords(raw: str, t: str) -> str | None:
     t = _SYSTEM_TAG.sub("", t)
     return _source_words(_words(_strip_negations(t)).replace(" in law", " inlaw"))
 
@@ -705,14 +693,7 @@ def _primary_need_named(raw: str, t: str) -> str | None:
     return f"N{m.group(1)}" if m else None
 
 
-def _primary_need(raw: str, t: str) -> str | None:
-    if _is_blank(t):
-        return ""
-    if _DO_NOT_USE.search(t):
-        return None
-    code = _primary_need_named(raw, t)
-    if code:
-        return code
+def _primary_need_keywords(raw: str, t: str) -> str | None:
     first = re.match(r"[a-z]+", t)
     if first and first.group() in _NEED_ABBREVIATIONS and re.match(r"[a-z]+[_ ]", t):
         return _NEED_ABBREVIATIONS[first.group()]
@@ -749,14 +730,7 @@ def _abuse_category_named(raw: str, t: str) -> str | None:
     return None
 
 
-def _abuse_category(raw: str, t: str) -> str | None:
-    if _is_blank(t):
-        return ""
-    if _DO_NOT_USE.search(t):
-        return None
-    code = _abuse_category_named(raw, t)
-    if code:
-        return code
+def _abuse_category_keywords(raw: str, t: str) -> str | None:
     w = _words(t)
     if re.search(r"\b(mul|multiple|more than one|not recommended)\b", w):
         return "MUL"
@@ -769,13 +743,15 @@ def _abuse_category(raw: str, t: str) -> str | None:
 
 _LABELS = {"gender": GENDER_LABELS, "ethnicity": ETHNICITY_LABELS, "source": SOURCE_LABELS,
            "primary_need": NEED_LABELS, "abuse_category": CATEGORY_LABELS}
-_CLASSIFIERS: dict[str, Callable[[str, str], str | None]] = {
-    "gender": lambda raw, t: _gender(t),
-    "ethnicity": _ethnicity,
-    "source": _source,
-    "primary_need": _primary_need,
-    "abuse_category": _abuse_category,
+_KEYWORDS: dict[str, Callable[[str, str], str | None]] = {
+    "gender": lambda raw, t: _first(_GENDER_RULES, _words(t)),
+    "ethnicity": _ethnicity_keywords,
+    "source": _source_keywords,
+    "primary_need": _primary_need_keywords,
+    "abuse_category": _abuse_category_keywords,
 }
+# What a blank means: gender and ethnicity have "not recorded" codes; the others stay blank.
+_BLANK_CODE = {"gender": "U", "ethnicity": "NOBT"}
 _NAMED: dict[str, Callable[[str, str], str | None]] = {
     "gender": lambda raw, t: _gender_named(t),
     "ethnicity": _ethnicity_named,
@@ -798,8 +774,14 @@ def _strict(kind: str, value: str) -> str | None:
 
 
 def _classify(kind: str, text: str) -> str | None:
-    """The Annex A code key for one value ("" for blank, None when it maps to no code)."""
-    return _CLASSIFIERS[kind](text.strip(), _prep(text))
+    """The Annex A code key for one value ("" for blank, None when it maps to no code):
+    a code or label named outright wins over keywords."""
+    raw, t = text.strip(), _prep(text)
+    if _is_blank(t):
+        return _BLANK_CODE.get(kind, "")
+    if _DO_NOT_USE.search(t):
+        return None
+    return _NAMED[kind](raw, t) or _KEYWORDS[kind](raw, t)
 
 
 # ---------------------------------------------------------------------------
