@@ -54,18 +54,31 @@ class UI:
 
     @contextlib.contextmanager
     def progress(self):
-        """A rich progress display on stderr while the exports are read (file names only;
-        never any data). Yields the callback the reader calls per file, or None when quiet."""
+        """A rich progress display on stderr while a run reads its exports and then checks
+        them and builds the lists (file names and stage names only, never any data).
+        Yields (per-file callback, per-stage callback), both None when quiet."""
         if self.quiet:
-            yield None
+            yield None, None
             return
-        bar = Progress(SpinnerColumn(), TextColumn("reading {task.description}"), BarColumn(),
+        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
                        MofNCompleteColumn(), TimeElapsedColumn(), console=self.err, transient=True)
-        task = bar.add_task("exports", total=None)
+        task = bar.add_task("reading the exports", total=None)
         with bar:
-            def show(name: str, n: int, total: int) -> None:
-                bar.update(task, description=name, completed=n - 1, total=total)
-            yield show
+            def file(name: str, n: int, total: int) -> None:
+                bar.update(task, description=f"reading {name}", completed=n - 1, total=total)
+
+            def stage(text: str) -> None:
+                bar.update(task, description=text, completed=bar.tasks[0].total)
+            yield file, stage
+
+    @contextlib.contextmanager
+    def status(self, text: str):
+        """A spinner on stderr for a step with no count (writing the workbook)."""
+        if self.quiet:
+            yield
+            return
+        with self.err.status(text):
+            yield
 
 
 def _interrupt(signum, frame):
@@ -168,10 +181,10 @@ def _check_writable(folder: Path) -> None:
 def _run(input_dir, cfg: config_mod.Config, since, as_of, allow_missing, ui: UI) -> pipeline.Run:
     today = dt.date.today()
     as_of_date = parse_as_of(as_of, today)
-    with ui.progress() as progress:
+    with ui.progress() as (progress, stage):
         run = pipeline.build_lists(
             _input_dir(input_dir, cfg), cfg, as_of=as_of_date, since=since,
-            allow_missing=allow_missing, today=today, progress=progress,
+            allow_missing=allow_missing, today=today, progress=progress, stage=stage,
         )
     return run
 
@@ -239,14 +252,15 @@ def build(
     cfg = _config(config)
     _check_writable(_out_folder(out, cfg))
     run = _run(input, cfg, since, as_of, allow_missing, ui)
-    rep = pipeline.report(run)
-    if format == "csv":
-        folder = out or _out_folder(out, cfg) / f"ofsted-lists_{run.as_of:%Y-%m-%d}"
-        workbook.write_csv_folder(rep, folder)
-        dest = folder
-    else:
-        dest = workbook.write_xlsx(rep, _output_path(out, cfg, f"ofsted-lists_{run.as_of:%Y-%m-%d}.xlsx"),
-                                   password=password)
+    with ui.status("writing the lists"):
+        rep = pipeline.report(run)
+        if format == "csv":
+            folder = out or _out_folder(out, cfg) / f"ofsted-lists_{run.as_of:%Y-%m-%d}"
+            workbook.write_csv_folder(rep, folder)
+            dest = folder
+        else:
+            dest = workbook.write_xlsx(rep, _output_path(out, cfg, f"ofsted-lists_{run.as_of:%Y-%m-%d}.xlsx"),
+                                       password=password)
     _show(run, ui)
     ui.print(f"Written: {dest}" + (" (encrypted)" if password else ""))
     _strict_exit(run, strict)
@@ -279,9 +293,11 @@ def sample(
     _check_writable(_out_folder(out, cfg))
     run = _run(input, cfg, since, as_of, allow_missing, ui)
     seed = seed if seed is not None else sample_mod.new_seed()
-    drawn = sample_mod.draw(run, seed, cfg.sample_counts)
-    dest = workbook.write_xlsx(sample_mod.sample_report(drawn, run),
-                               _output_path(out, cfg, sample_mod.default_name(run.as_of, seed)), password=password)
+    with ui.status("drawing and writing the sample"):
+        drawn = sample_mod.draw(run, seed, cfg.sample_counts)
+        dest = workbook.write_xlsx(sample_mod.sample_report(drawn, run),
+                                   _output_path(out, cfg, sample_mod.default_name(run.as_of, seed)),
+                                   password=password)
     t = Table(title=f"Case sample, seed {seed}, as at {run.as_of:%d/%m/%Y}")
     for col in sample_mod.terminal_columns(verbose):
         t.add_column(col)

@@ -60,6 +60,7 @@ def build_lists(
     allow_missing: bool = False,
     today: dt.date | None = None,
     progress: Callable[[str, int, int], None] | None = None,
+    stage: Callable[[str], None] | None = None,
 ) -> Run:
     today = today or dt.date.today()
     window = make_window(since, as_of)
@@ -74,7 +75,10 @@ def build_lists(
             f"{lines}.{unread} Add the export to {input_dir}, name it in ofsted-lists.toml, "
             "or give --allow-missing to write the other lists"
         )
+    say = stage or (lambda text: None)
+    say("checking the data")
     ds = normalise(read.tables, as_of, today, config, findings)
+    say("building the lists")
     status = disability.assess(ds, config, findings)
     ctx = Context(ds=ds, window=window, disability=status, children=child_columns(ds, config, findings),
                   config=config, findings=findings)
