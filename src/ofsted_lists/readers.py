@@ -170,7 +170,8 @@ def _frame_for(body: pd.DataFrame, mapping: dict[int, str], first_row: int, file
     if len(first) and bool(first.all(axis=1).iloc[0]):
         keep.iloc[0] = False
     frame["_row"] = pd.RangeIndex(first_row, first_row + len(frame))
-    frame = frame[keep.to_numpy()]
+    if not keep.all():  # a copy of a million rows only when there is a blank line to drop
+        frame = frame[keep.to_numpy()]
     frame.insert(0, "_sheet", sheet)
     frame.insert(0, "_file", file)
     return frame.reset_index(drop=True)
