@@ -329,3 +329,44 @@ def test_column_order_matches_annex_a(tmp_path):
     assert list(sheet(run, "5").columns)[:6] == [
         "Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
         "Does the Child have a Disability"]
+
+
+# --- found by review: dates after today, and same-day earlier plans ----------------------
+
+def test_disability_starting_after_today_is_not_current(tmp_path):
+    # today (TODAY in conftest) is 2026-11-26: a code starting 2026-12-15 has not started.
+    children = [kid("C1", disability=""), kid("C2", disability="")]
+    disabilities = [{"child_id": "C1", "disability_code": "AUT", "start_date": "2026-12-15", "end_date": ""},
+                    {"child_id": "C2", "disability_code": "AUT", "start_date": "31/02/2026", "end_date": ""}]
+    contacts = [{"child_id": c, "contact_date": "2026-03-01"} for c in ("C1", "C2")]
+    run = run_lists(exports(tmp_path, children=children, disabilities=disabilities, contacts=contacts),
+                    "2026-06-30")
+    assert sheet(run, "1a").empty
+    # C1 has a record (not current yet): not disabled. C2's only record has an unparseable
+    # start, its key date, so it is left out: C2 is unknown.
+    assert result(run, "1a").unknown_children == 1
+    counts = run.findings.counts()
+    assert counts["date in the future"] == 1 and counts["unparseable date"] == 1
+
+
+def test_s47_with_only_its_enquiry_start_after_today_is_listed(tmp_path):
+    s47 = [_s47(strategy_date="2026-11-20", s47_start_date="2026-12-01")]
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], s47=s47), "2026-11-25"), "2")
+    assert len(got) == 1
+    assert got["Strategy Discussion Date"].tolist() == [D("2026-11-20")]
+    assert got["Strategy discussion initiating Section 47 Enquiry Start Date"].isna().all()
+    assert got["Section 47 Enquiry Started"].tolist() == ["b) No"]
+
+
+def test_s47_keyed_by_a_strategy_date_after_today_is_never_listed(tmp_path):
+    s47 = [_s47(strategy_date="2026-12-02", s47_start_date="2026-11-20")]
+    assert sheet(run_lists(exports(tmp_path, children=[kid()], s47=s47), "2026-11-25"), "2").empty
+
+
+def test_previous_cp_plans_that_started_the_same_day_both_count(tmp_path):
+    cp = [{"child_id": "C1", "cpp_start_date": "2024-01-01", "cpp_end_date": "2024-06-01"},
+          {"child_id": "C1", "cpp_start_date": "2024-01-01", "cpp_end_date": "2024-03-01",
+           "initial_category": "NEG"},
+          {"child_id": "C1", "cpp_start_date": "2026-01-01", "cpp_end_date": ""}]
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], cp_plans=cp), "2026-06-30"), "5")
+    assert got["Number of Previous Child Protection Plans"].tolist() == [2]

@@ -81,6 +81,7 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
             df[col.name] = parsed.values
 
     keep = pd.Series(True, index=df.index)
+    future: dict[str, pd.Series] = {}
     for col in (c for c in cols if c.kind in DATE_KINDS):
         if col.name in absent:
             df[col.name] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
@@ -90,21 +91,31 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
         findings.add(df, parsed.bad, col.name, quality.UNPARSEABLE_DATE,
                      "unparseable date '" + df.loc[parsed.bad.to_numpy(), col.name].astype(str) + "'"
                      + (" — record left out" if is_key else " — read as blank"))
-        dates = parsed.values
-        if col.kind == EVENT_DATE:
-            future = dates > today_ts
-            findings.add(df.assign(**{col.name: dates}), future, col.name, quality.FUTURE_DATE,
-                         "date " + dates[future.to_numpy()].dt.strftime("%d/%m/%Y").fillna("") + " is after today"
-                         + (" — never listed" if is_key else " — read as blank"))
-            if is_key:
-                keep &= ~future
-            else:
-                dates = dates.mask(future)
         if is_key:
             keep &= ~parsed.bad
-        df[col.name] = dates
+        df[col.name] = parsed.values
+        if col.kind == EVENT_DATE:
+            future[col.name] = parsed.values > today_ts
 
-    if table.key_dates:
+    # A date after today records something that has not happened yet. When it is the date
+    # the record is keyed by (the first of `key_dates` that is filled: an s47 record's
+    # strategy discussion, else its enquiry start) the record is never listed; any other
+    # such date reads blank. A disability record keeps its future start: not current yet.
+    owner = pd.Series("", index=df.index, dtype="str")
+    for k in reversed(table.key_dates):
+        owner = owner.mask(df[k].notna(), k)
+    for name, fut in future.items():
+        keyed = fut & (owner == name)
+        consequence = (" — never listed" if table.key_required else " — not current yet")
+        at = fut.to_numpy(dtype=bool)  # messages for the flagged rows only
+        problem = ("date " + df.loc[at, name].dt.strftime("%d/%m/%Y").fillna("") + " is after today"
+                   + keyed[at].map({True: consequence, False: " — read as blank"}))
+        findings.add(df, fut, name, quality.FUTURE_DATE, problem)
+        if table.key_required:
+            keep &= ~keyed
+        df[name] = df[name].mask(fut & ~keyed)
+
+    if table.key_dates and table.key_required:
         all_blank = df[list(table.key_dates)].isna().all(axis=1) & keep
         findings.add(df, all_blank, " / ".join(table.key_dates), quality.MISSING_DATE,
                      "no " + " or ".join(table.key_dates) + "; record left out")

@@ -36,6 +36,9 @@ class Table:
     # The record's key date(s): a record whose key date is unparseable is left out.
     # With two (s47), a record needs at least one of them.
     key_dates: tuple[str, ...] = ()
+    # False: a record may have no key date (a disability record with no start is current);
+    # an unparseable one still leaves the record out, a future one keeps it (not current yet).
+    key_required: bool = True
     # (start, end) pair checked for "end before start".
     period: tuple[str, str] | None = None
     child_details: bool = True  # may carry dob/gender/... columns (SPEC §3)
@@ -113,6 +116,8 @@ TABLES: dict[str, Table] = {
                 Column("start_date", EVENT_DATE, aliases=("Start Date",)),
                 Column("end_date", END_DATE, aliases=("End Date",)),
             ),
+            key_dates=("start_date",),
+            key_required=False,
             period=("start_date", "end_date"),
             child_details=False,
         ),

@@ -25,8 +25,9 @@ SPEC = ListSpec(
 
 
 def previous_plans(all_plans: pd.DataFrame, chosen: pd.DataFrame) -> pd.Series:
-    """The child's CP plans that started before this one (same LA's records only)."""
-    starts = all_plans[["child_id", "cpp_start_date"]].drop_duplicates()
+    """The child's CP plans that started before this one (same LA's records only). Two
+    plans starting the same day are two plans (exact duplicate rows are already gone)."""
+    starts = all_plans[["child_id", "cpp_start_date"]]
     merged = chosen[["child_id", "cpp_start_date"]].reset_index().merge(
         starts, on="child_id", suffixes=("", "_other"))
     earlier = merged["cpp_start_date_other"] < merged["cpp_start_date"]
