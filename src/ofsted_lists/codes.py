@@ -457,7 +457,7 @@ def _ethnicity_named(raw: str, t: str) -> str | None:
 
 
 def _ethnicity_keywords(raw: str, t: str) -> str | None:
-    if re.fullmatch(r"x+", t.strip(" -_.")):  # "XXXX": a placeholder
+    if re.fullmatch(r"x+", t.strip(" -_.")):  # a run of x letters is a placeholder
         return "NOBT"
     group = None
     m = _ETH_SYSTEM_PREFIX.match(t)
