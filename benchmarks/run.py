@@ -350,6 +350,8 @@ def main(argv: list[str] | None = None) -> int:
             mark = "  <- parse floor" if s is best else ""
             print(f"{fmt:<4} read  {s.label:<32} {s.describe()}{mark}")
         print(f"{fmt:<4} build {'ofsted-lists build':<32} {builds[fmt].describe()}")
+        print(f"{fmt:<4} build − parse floor {builds[fmt].median - best.median:22.2f} s  "
+              "(imports, checking, rules, writing: what the build adds to reading)")
         ratios[f"{fmt} build / parse floor"] = builds[fmt].median / best.median
     if naive.samples:
         print(f"xlsx naive {'pandas+openpyxl, n=1':<27} {naive.describe()}")

@@ -365,9 +365,18 @@ def test_progress_reports_each_file(tmp_path):
     folder.mkdir()
     for name in ("children.csv", "contacts.csv"):
         (folder / name).write_text("Child ID,Contact Date\nC1,01/01/2026\n")
+    (folder / "referrals.csv").write_text("Child ID,Referral Date\nC1,01/01/2026\nC2,02/01/2026\n")
     seen = []
     readers.read_folder(folder, Config(), Findings(), lambda n, i, t: seen.append((n, i, t)))
-    assert seen == [("children.csv", 1, 2), ("contacts.csv", 2, 2)]
+    total = sum(p.stat().st_size for p in folder.iterdir())
+    # Files are read two at a time, so the order of calls may vary; what holds always:
+    assert seen[0][1] == 0 and seen[-1] == ("", total, total)
+    assert all(t == total for _, _, t in seen)
+    assert [d for _, d, _ in seen] == sorted(d for _, d, _ in seen)  # bytes done only grow
+    named = {name for names, _, _ in seen for name in names.split(", ") if name}
+    assert named == {"children.csv", "contacts.csv", "referrals.csv"}
+    # The largest file starts first.
+    assert seen[0][0].split(", ")[0] == "referrals.csv"
 
 
 def test_a_rule_line_under_the_header_is_not_a_record(tmp_path):

@@ -18,7 +18,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from . import __version__, config as config_mod, pipeline
@@ -60,16 +60,17 @@ class UI:
         if self.quiet:
             yield None, None
             return
-        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                       MofNCompleteColumn(), TimeElapsedColumn(), console=self.err, transient=True)
+        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                       TimeElapsedColumn(), console=self.err, transient=True)
         task = bar.add_task("reading the exports", total=None)
         with bar:
-            def file(name: str, n: int, total: int) -> None:
-                bar.update(task, description=f"reading {name}", completed=n - 1, total=total)
+            def files(reading: str, done: int, total: int) -> None:
+                text = f"reading {reading}" if reading else "read the exports"
+                bar.update(task, description=text, completed=done, total=total)
 
             def stage(text: str) -> None:
                 bar.update(task, description=text, completed=bar.tasks[0].total)
-            yield file, stage
+            yield files, stage
 
     @contextlib.contextmanager
     def status(self, text: str):

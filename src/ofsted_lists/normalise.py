@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import codes, quality, values
+from . import codes, quality, threads, values
 from .config import Config
 from .quality import Findings
 from .schema import (
@@ -217,7 +217,9 @@ def _child_details(tables: dict[str, pd.DataFrame], absent: dict[str, set[str]],
     # then nothing below would change `base`, and sorting every event row is skipped.
     named = [n for n in EVENT_TABLES if n in tables]
     if all(c in absent[n] for n in named for c in CHILD_DETAILS):
-        found = {n: values.id_positions(tables[n]["child_id"], base.index) for n in named}
+        found = dict(zip(named, threads.map_ordered(
+            lambda n: values.id_positions(tables[n]["child_id"], base.index), named,
+            start_first=lambda n: len(tables[n]))))
         if all((pos >= 0).all() for pos in found.values()):
             if positions is not None:
                 positions.update(found)
@@ -305,15 +307,27 @@ def _cross_checks(tables: dict[str, pd.DataFrame], children: pd.DataFrame, has_c
 
 def normalise(raw: dict[str, pd.DataFrame], as_of: dt.date, today: dt.date,
               config: Config, findings: Findings) -> Dataset:
-    tables: dict[str, pd.DataFrame] = {}
-    absent: dict[str, set[str]] = {}
-    for name in TABLES:
-        if name in raw:
-            tables[name], absent[name] = _normalise_table(name, raw[name], as_of, today, config, findings)
-    if "contacts" in tables:
-        tables["contacts"] = _contact_outcomes(tables["contacts"], absent["contacts"], config, findings)
-    if "assessments" in tables:
-        tables["assessments"] = _assessment_outcomes(tables["assessments"], config, findings)
+    """Type every table of `raw`, which is emptied as it goes: each raw table is let go
+    once its typed twin exists, so a million-row export is never held twice."""
+
+    def typed(name: str) -> tuple[pd.DataFrame, set[str], Findings, Findings]:
+        own, outcomes = Findings(), Findings()
+        df, absent_cols = _normalise_table(name, raw.pop(name), as_of, today, config, own)
+        if name == "contacts":
+            df = _contact_outcomes(df, absent_cols, config, outcomes)
+        elif name == "assessments":
+            df = _assessment_outcomes(df, config, outcomes)
+        return df, absent_cols, own, outcomes
+
+    # Two tables at once (largest first), each with its own findings, added in table order.
+    names = [n for n in TABLES if n in raw]
+    done = threads.map_ordered(typed, names, start_first=lambda n: len(raw[n]))
+    tables = {n: df for n, (df, _, _, _) in zip(names, done)}
+    absent = {n: cols for n, (_, cols, _, _) in zip(names, done)}
+    for _, _, own, _ in done:
+        findings.extend(own)
+    for _, _, _, outcomes in done:
+        findings.extend(outcomes)
     positions: dict[str, np.ndarray] = {}  # event rows -> positions in `children`
     children = _child_details(tables, absent, findings, positions)
     for c in ("dob", "expected_dob"):

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, disability, readers
+from . import __version__, disability, readers, threads
 from .config import Config
 from .errors import InputError
 from .lists import LISTS, Context, ListResult, child_columns, empty
@@ -59,7 +59,7 @@ def build_lists(
     since: str = "12m",
     allow_missing: bool = False,
     today: dt.date | None = None,
-    progress: Callable[[str, int, int], None] | None = None,
+    progress: Callable[[str, int, int], None] | None = None,  # (files being read, bytes done, bytes in all)
     stage: Callable[[str], None] | None = None,
 ) -> Run:
     today = today or dt.date.today()
@@ -82,8 +82,23 @@ def build_lists(
     status = disability.assess(ds, config, findings)
     ctx = Context(ds=ds, window=window, disability=status, children=child_columns(ds, config, findings),
                   config=config, findings=findings)
-    results = [empty(m.SPEC) if any(t in missing for t in m.SPEC.needs) else m.build(ctx) for m in LISTS]
+    results = _build_all(ctx, missing)
     return Run(window, today, read, ds, results, findings, dt.datetime.now().replace(microsecond=0))
+
+
+def _build_all(ctx: Context, missing: dict[str, list[str]]) -> list[ListResult]:
+    """Every list, two at a time; each collects its own findings, added in sheet order."""
+
+    def one(module) -> tuple[ListResult, Findings]:
+        if any(t in missing for t in module.SPEC.needs):
+            return empty(module.SPEC), Findings()
+        own = Findings()
+        return module.build(replace(ctx, findings=own)), own
+
+    built = threads.map_ordered(one, LISTS)
+    for _, own in built:
+        ctx.findings.extend(own)
+    return [result for result, _ in built]
 
 
 def _note(result: ListResult) -> str:

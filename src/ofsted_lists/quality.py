@@ -73,6 +73,10 @@ class Findings:
         self._parts.append(part)
         return len(part)
 
+    def extend(self, other: Findings) -> None:
+        """Append another collection's findings after these."""
+        self._parts.extend(other._parts)
+
     def add_unmapped(self, frame: pd.DataFrame, mask: pd.Series, column: str,
                      consequence: str = "maps to no Annex A code; written as it came") -> int:
         """A coded value that maps to no code: one finding per distinct value, at its first

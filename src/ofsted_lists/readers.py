@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import ctypes
 import fnmatch
 import hashlib
 import io
@@ -17,9 +18,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
-from . import quality
+from . import quality, threads
 from .config import Config, TableConfig
 from .errors import InputError
 from .quality import Findings
@@ -37,6 +42,9 @@ _SYSTEM_FILES = {"thumbs.db", "desktop.ini"}
 # The last part of a trailing date or number set off by "_", "-", "." or a space
 # ("contacts_2026-03", "Contacts 2"), or a copy number in brackets ("Contacts (2)").
 _LAST_NUMBER = re.compile(r"^(.*[A-Za-z].*?)(?:[\s_.-]+\d+|\s*\(\d+\))\s*$")
+
+_RULE_LINE = re.compile(r"[-=_]+")
+_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str`
 
 _NAME_TO_TABLE = {norm(alias): t.name for t in TABLES.values() for alias in (t.name, *t.aliases)}
 
@@ -156,25 +164,41 @@ def _report_unused(headings: list[object], mapping: dict[int, str], file: str, s
                              "table; ignored", file=file, sheet=sheet, row=row, column=str(h).strip())
 
 
-def _frame_for(body: pd.DataFrame, mapping: dict[int, str], first_row: int, file: str,
+def _frame_for(body: pa.Table, mapping: dict[int, str], first_row: int, file: str,
                sheet: str) -> pd.DataFrame:
-    """Select and rename mapped columns; attach provenance; drop blank lines.
+    """Select and rename mapped columns; trim them; attach provenance; drop blank lines.
 
-    `body` holds the data rows only, its first row being spreadsheet row `first_row`."""
-    frame = body.iloc[:, sorted(mapping)].copy()
-    frame.columns = [mapping[i] for i in sorted(mapping)]
-    frame = frame.astype("str").apply(lambda s: s.str.strip()).replace("", pd.NA)
-    keep = frame.notna().any(axis=1)
+    `body` holds the data rows only, every cell text or null, its first row being
+    spreadsheet row `first_row`. The cleaning runs in pyarrow kernels, which release the
+    GIL, so it overlaps with the other file being parsed."""
+    columns = {}
+    for i in sorted(mapping):
+        col = body.column(i)
+        if not (pa.types.is_string(col.type) or pa.types.is_large_string(col.type)):
+            col = col.cast(pa.string())  # an all-empty column comes back typed null
+        col = pc.utf8_trim_whitespace(col)
+        columns[mapping[i]] = pc.if_else(pc.equal(col, ""), pa.scalar(None, col.type), col)
+    table = pa.table(columns)
+    n = table.num_rows
+    keep = np.zeros(n, dtype=bool)
+    for col in columns.values():
+        keep |= pc.is_valid(col).to_numpy(zero_copy_only=False)
     # A rule line right under the header ("-----", as SQL Server writes) is layout, not a record.
-    first = frame.head(1).apply(lambda s: s.str.fullmatch(r"[-=_]+").fillna(True).astype(bool))
-    if len(first) and bool(first.all(axis=1).iloc[0]):
-        keep.iloc[0] = False
-    frame["_row"] = pd.RangeIndex(first_row, first_row + len(frame))
+    if n and all(v is None or _RULE_LINE.fullmatch(v) for v in (c[0].as_py() for c in columns.values())):
+        keep[0] = False
+    rows = np.arange(first_row, first_row + n, dtype=np.int64)
     if not keep.all():  # a copy of a million rows only when there is a blank line to drop
-        frame = frame[keep.to_numpy()]
+        table, rows = table.filter(pa.array(keep)), rows[keep]
+    frame = table.to_pandas(types_mapper=_text_dtype)
+    frame["_row"] = rows
     frame.insert(0, "_sheet", sheet)
     frame.insert(0, "_file", file)
-    return frame.reset_index(drop=True)
+    return frame
+
+
+def _text_dtype(arrow_type: pa.DataType):
+    """pandas' own `str` dtype for arrow text: no Python string objects are made."""
+    return _STR if pa.types.is_string(arrow_type) or pa.types.is_large_string(arrow_type) else None
 
 
 def _short(exc: Exception) -> str:
@@ -240,6 +264,33 @@ def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: 
     mapping = map_headings(header_fields, table, tc)
     _check_header(mapping, table, name, "")
     _report_unused(header_fields, mapping, name, "", header_idx + 1, findings)
+    body = _csv_body(raw, enc, sep, header_idx, len(header_fields), sorted(mapping), name)
+    positional = {pos: mapping[col] for pos, col in enumerate(sorted(mapping))}
+    return _frame_for(body, positional, header_idx + 2, name, "")
+
+
+def _csv_body(raw: bytes, enc: str, sep: str, header_idx: int, width: int, usecols: list[int],
+              name: str) -> pa.Table:
+    """The data records under the header, the `usecols` columns as text, in that order.
+
+    pyarrow's reader, when the file is UTF-8 with the header on its first line and every
+    record as wide as the header (the usual export); anything else (title lines, blank
+    lines, short rows, other encodings, a stray quote) goes through pandas, which pads
+    short rows, keeps blank lines as records so row numbers stay true, and rejects a
+    quote left open (pyarrow would read the rest of the file into one cell)."""
+    if header_idx == 0 and enc in ("utf-8", "utf-8-sig") and raw.count(b'"') % 2 == 0:
+        names = [str(i) for i in range(width)]
+        try:
+            return pacsv.read_csv(
+                io.BytesIO(raw),
+                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in usecols],
+                    null_values=NA_TEXT, strings_can_be_null=True),
+            )
+        except (pa.ArrowInvalid, UnicodeError):
+            pass  # pandas below reads what pyarrow will not, or says what is wrong
     try:
         # The header record is read too, so pandas takes the column count from it: rows
         # with fewer cells get blanks, and no row can shift a column (then it is dropped).
@@ -249,7 +300,7 @@ def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: 
             sep=sep,
             header=None,
             skiprows=header_idx,
-            usecols=sorted(mapping),
+            usecols=usecols,
             dtype="str",
             keep_default_na=False,
             na_values=NA_TEXT,
@@ -259,9 +310,8 @@ def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: 
     except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, UnicodeError) as exc:
         raise InputError(f"{name} could not be read as CSV: {_short(exc)}") from None
     # usecols keeps the mapped columns in position order.
-    body.columns = range(len(body.columns))
-    positional = {pos: mapping[col] for pos, col in enumerate(sorted(mapping))}
-    return _frame_for(body, positional, header_idx + 2, name, "")
+    return pa.table({str(i): pa.array(body[c], type=pa.large_string(), from_pandas=True)
+                     for i, c in enumerate(body.columns)})
 
 
 # --- Excel -------------------------------------------------------------------------
@@ -298,34 +348,36 @@ def _open_excel(name: str, raw: bytes):
         raise InputError(f"{name} could not be opened as an Excel workbook: {_short(exc)}") from None
 
 
-def _load_sheet(reader, sheet: str, name: str) -> pd.DataFrame:
+def _load_sheet(reader, sheet: str, name: str) -> pa.Table:
     """Every cell of a sheet as text; position + 1 is the row Excel shows (skip_rows=0
     keeps blank rows above the data)."""
     try:
-        body = reader.load_sheet(sheet, header_row=None, dtypes="string", skip_rows=0).to_pandas()
+        return reader.load_sheet(sheet, header_row=None, dtypes="string", skip_rows=0).to_arrow()
     except Exception as exc:
         raise InputError(f"{name}, sheet '{sheet}' could not be read: {_short(exc)}") from None
-    body.columns = range(len(body.columns))
-    return body
 
 
-def _read_sheet(body: pd.DataFrame, name: str, sheet: str, table_name: str, config: Config,
+def _empty(body: pa.Table) -> bool:
+    return body.num_rows == 0 or body.num_columns == 0
+
+
+def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: Config,
                 findings: Findings) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
-    if body.empty:
+    if _empty(body):
         raise InputError(f"{_where(name, sheet)} is empty: export it again or remove it from the workbook")
-    top = body.head(HEADER_SCAN_ROWS).astype(object)
-    rows = top.where(top.notna(), None).values.tolist()
+    top = body.slice(0, HEADER_SCAN_ROWS)
+    rows = [list(r) for r in zip(*(c.to_pylist() for c in top.columns))]
     header_idx = _header_row(rows, table, tc)
     headings = rows[header_idx]
     mapping = map_headings(headings, table, tc)
     _check_header(mapping, table, name, sheet)
     _report_unused(headings, mapping, name, sheet, header_idx + 1, findings)
-    return _frame_for(body.iloc[header_idx + 1:], mapping, header_idx + 2, name, sheet)
+    return _frame_for(body.slice(header_idx + 1), mapping, header_idx + 2, name, sheet)
 
 
 def _workbook_tables(reader, name: str, config: Config, findings: Findings,
-                     unrecognised: list[str]) -> list[tuple[str, str, pd.DataFrame]]:
+                     unrecognised: list[str]) -> list[tuple[str, str, pa.Table]]:
     """(table, sheet, body) for each sheet that holds a table.
 
     A sheet is recognised by its name; the file name names the one sheet of a workbook
@@ -333,14 +385,14 @@ def _workbook_tables(reader, name: str, config: Config, findings: Findings,
     quietly; any other unrecognised sheet is listed."""
     by_name = {s: recognise(s, config, sheet=True) for s in reader.sheet_names}
     bodies = {s: _load_sheet(reader, s, name) for s in reader.sheet_names}
-    others = [s for s, t in by_name.items() if t is None and not bodies[s].empty]
+    others = [s for s, t in by_name.items() if t is None and not _empty(bodies[s])]
     if len(others) == 1 and all(t is None for t in by_name.values()):
         by_name[others[0]] = recognise(name, config, sheet=False)
     out = []
     for sheet, table in by_name.items():
         if table is not None:
             out.append((table, sheet, bodies[sheet]))
-        elif not bodies[sheet].empty:
+        elif not _empty(bodies[sheet]):
             unrecognised.append(f"{name} [{sheet}]")
             findings.add_one(quality.UNRECOGNISED, "sheet name matches no table; not read", file=name, sheet=sheet)
     return out
@@ -374,6 +426,98 @@ def input_files(folder: Path) -> list[Path]:
     return _listing(folder)[0]
 
 
+@dataclass
+class _FileRead:
+    """What one file gave: kept apart per file so files can be read at once and still be
+    put together in folder order (findings and concatenation never depend on timing)."""
+
+    info: InputFile
+    found: list[tuple[str, pd.DataFrame]]
+    unrecognised: list[str]
+    findings: Findings
+
+
+def _read_file(path: Path, config: Config) -> _FileRead:
+    try:
+        raw = path.read_bytes()
+    except PermissionError:
+        raise InputError(f"cannot read {path.name}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+    got = _FileRead(InputFile(path.name, _sha256(raw)), [], [], Findings())
+    # The content decides, not the name: a workbook saved as .csv is still a workbook.
+    reader = None
+    if path.suffix.lower() in EXCEL_SUFFIXES or raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
+        if not raw:
+            raise InputError(f"{path.name} is empty: export it again or remove it from the input folder")
+        reader = _open_excel(path.name, raw)
+    if reader is None:  # CSV, or text under an Excel name
+        table = recognise(path.name, config, sheet=False)
+        if table is None:
+            got.unrecognised.append(path.name)
+            got.findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=path.name)
+            return got
+        got.found.append((table, _read_csv(path.name, raw, config, table, got.findings)))
+    else:
+        del raw  # calamine holds its own copy; a large workbook is not kept twice
+        for table, sheet, body in _workbook_tables(reader, path.name, config, got.findings, got.unrecognised):
+            got.found.append((table, _read_sheet(body, path.name, sheet, table, config, got.findings)))
+    for table, frame in got.found:
+        got.info.rows += len(frame)
+        got.info.tables.append(table)
+    return got
+
+
+def _read_files(paths: list[Path], config: Config,
+                progress: Callable[[str, int, int], None] | None) -> list[_FileRead]:
+    """Every file read, two at a time (largest first, so the longest parse starts at
+    once); results in `paths` order. `progress(files being read, bytes done, bytes in
+    all)` is called as files start and finish. The first error stops the rest."""
+    sizes = {p: _size(p) for p in paths}
+    total, done, reading = sum(sizes.values()), [0], []
+
+    def report() -> None:
+        if progress:
+            progress(", ".join(reading), done[0], total)
+
+    def start(path: Path) -> _FileRead:
+        reading.append(path.name)
+        report()
+        return _read_file(path, config)
+
+    def finished(path: Path, _: _FileRead) -> None:
+        reading.remove(path.name)
+        done[0] += sizes[path]
+        report()
+        _release_memory()
+
+    return threads.map_ordered(start, paths, start_first=sizes.__getitem__, on_done=finished)
+
+
+def _release_memory() -> None:
+    """Hand memory freed by a finished parse back to the system. calamine allocates in
+    the reader threads' malloc arenas, which glibc keeps after the parse (a third of a GB
+    at a million contacts) unless asked; elsewhere this does nothing."""
+    global _malloc_trim
+    if _malloc_trim is None:
+        try:
+            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
+        except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
+            _malloc_trim = False
+    if _malloc_trim:
+        _malloc_trim(0)
+
+
+_malloc_trim = None
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def read_folder(
     folder: Path,
     config: Config,
@@ -382,44 +526,17 @@ def read_folder(
 ) -> ReadResult:
     """Read every recognised table in `folder`; several files for one table are concatenated."""
     parts: dict[str, list[pd.DataFrame]] = {}
-    files: list[InputFile] = []
     unrecognised: list[str] = []
     paths, others = _listing(folder)
-    for n, path in enumerate(paths, 1):
-        if progress:
-            progress(path.name, n, len(paths))
-        try:
-            raw = path.read_bytes()
-        except PermissionError:
-            raise InputError(f"cannot read {path.name}: permission denied") from None
-        except OSError as exc:
-            raise InputError(f"cannot read {path.name}: {exc.strerror or exc}") from None
-        info = InputFile(path.name, _sha256(raw))
-        files.append(info)
-        # The content decides, not the name: a workbook saved as .csv is still a workbook.
-        if path.suffix.lower() in EXCEL_SUFFIXES or raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
-            if not raw:
-                raise InputError(f"{path.name} is empty: export it again or remove it from the input folder")
-            reader = _open_excel(path.name, raw)
-        else:
-            reader = None
-        if reader is None:  # CSV, or text under an Excel name
-            table = recognise(path.name, config, sheet=False)
-            if table is None:
-                unrecognised.append(path.name)
-                findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=path.name)
-                continue
-            found = [(table, "", _read_csv(path.name, raw, config, table, findings))]
-        else:
-            found = [(table, sheet, _read_sheet(body, path.name, sheet, table, config, findings))
-                     for table, sheet, body in _workbook_tables(reader, path.name, config, findings, unrecognised)]
-        for table, _, frame in found:
+    reads = _read_files(paths, config, progress)
+    for got in reads:
+        findings.extend(got.findings)
+        unrecognised.extend(got.unrecognised)
+        for table, frame in got.found:
             parts.setdefault(table, []).append(frame)
-            info.rows += len(frame)
-            info.tables.append(table)
     for path in others:
         unrecognised.append(path.name)
         findings.add_one(quality.UNRECOGNISED, "not a CSV or Excel file; not read", file=path.name)
     tables = {name: pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
               for name, frames in parts.items()}
-    return ReadResult(tables, files, unrecognised)
+    return ReadResult(tables, [got.info for got in reads], unrecognised)
