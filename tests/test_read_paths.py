@@ -86,12 +86,32 @@ def test_exports_pyarrow_will_not_take_are_read_by_pandas(tmp_path, raw, why):
         assert frame["_row"].tolist() == [2, 4]
 
 
-def test_a_quote_left_open_goes_to_pandas_which_refuses_it(tmp_path, monkeypatch):
-    # pyarrow would read everything after the quote into one cell without a word.
-    raw = b'Child ID,Contact Date,Team\nC1,01/02/2026,"MASH\nC2,02/02/2026,B\n'
-    monkeypatch.setattr(readers.pacsv, "read_csv", lambda *a, **k: pytest.fail("pyarrow path taken"))
+@pytest.mark.parametrize("raw", [
+    b'Child ID,Contact Date,Team\nC1,01/02/2026,"MASH\nC2,02/02/2026,B\n',
+    # An inch mark pairs with the open quote: the quote count is even, the quote still open.
+    b'Child ID,Contact Date,Team\nC1,01/02/2026,TV 42" screen\nC2,02/02/2026,"Mum said ""no""\n'
+    b'C3,03/02/2026,C\nC4,04/02/2026,D\n',
+    b'Child ID,Contact Date,Team\nC1,01/02/2026,5"\nC2,02/02/2026,"B',
+])
+def test_a_quote_left_open_is_an_error_never_records_lost_in_one_cell(tmp_path, raw):
+    # pyarrow alone would read everything after the open quote into one cell, no error.
     with pytest.raises(InputError, match="could not be read as CSV"):
         read_csv_file(tmp_path / "in", "contacts.csv", raw)
+
+
+@pytest.mark.parametrize("raw", [
+    b'"Child\nID",Contact Date,Team\nC1,01/02/2026,A\nC2,02/02/2026,B\n',
+    b'"Child\r\nID","Contact\r\nDate",Team\r\nC1,01/02/2026,A\r\nC2,02/02/2026,B\r\n',
+])
+def test_a_heading_broken_over_two_lines_is_one_header_record(tmp_path, monkeypatch, raw):
+    fast, slow, _ = both_ways(tmp_path, raw, monkeypatch)
+    pd.testing.assert_frame_equal(fast.drop(columns="_file"), slow.drop(columns="_file"))
+    assert fast[["child_id", "_row"]].values.tolist() == [["C1", 2], ["C2", 3]]
+
+
+def test_a_first_row_only_partly_dashes_is_a_record_not_a_rule_line(tmp_path):
+    frame, _ = read_csv_file(tmp_path / "in", "contacts.csv", b"Child ID,Contact Date,Team\n---,,\nC1,01/02/2026,A\n")
+    assert frame[["child_id", "_row"]].values.tolist() == [["---", 2], ["C1", 3]]
 
 
 _cell = st.one_of(
@@ -167,6 +187,31 @@ def test_reading_uses_more_than_one_thread(tmp_path, monkeypatch):
     assert len(seen) == 2 and not barrier.broken
 
 
+def test_with_several_bad_files_the_first_in_folder_order_is_reported(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    # The largest file starts first and fails last; the small ones fail at once.
+    rows = "".join(f"C{i},01/02/2026,T\n" for i in range(20000))
+    (folder / "children.csv").write_text("Child ID,Contact Date,Team\n" + rows + 'C9,01/02/2026,"open\n')
+    for name in ("contacts.csv", "referrals.csv"):
+        (folder / name).write_bytes(b"Child ID,Contact Date\x00\x01")
+    for _ in range(3):
+        with pytest.raises(InputError, match=r"^children\.csv could not be read as CSV"):
+            readers.read_folder(folder, Config(), Findings())
+
+
+def test_progress_bytes_only_grow_even_with_a_slow_display(tmp_path):
+    write_split_contacts(tmp_path / "in", 8)
+    seen = []
+
+    def slow(names, done, total):
+        seen.append(done)
+        threading.Event().wait(0.002)
+
+    readers.read_folder(tmp_path / "in", Config(), Findings(), slow)
+    assert seen == sorted(seen) and seen[-1] == sum(p.stat().st_size for p in (tmp_path / "in").iterdir())
+
+
 def test_an_error_in_one_file_stops_the_read_with_that_files_message(tmp_path):
     write_split_contacts(tmp_path / "in", 5)
     (tmp_path / "in" / "contacts_03.csv").write_bytes(b"Child ID,Contact Date\x00\x01")
@@ -189,3 +234,35 @@ def test_normalise_lets_go_of_each_raw_table(tmp_path):
     import datetime as dt
     ds = normalise_mod.normalise(read.tables, dt.date(2026, 3, 1), dt.date(2026, 3, 1), Config(), Findings())
     assert read.tables == {} and set(ds.tables) == {"contacts", "children"}
+
+
+def _outcome(folder: Path, raw: bytes, monkeypatch, *, pandas_only: bool):
+    """The contacts frame (without `_file`), or the error message."""
+    with monkeypatch.context() as m:
+        if pandas_only:
+            m.setattr(readers.pacsv, "read_csv", lambda *a, **k: (_ for _ in ()).throw(pa.ArrowInvalid("x")))
+        try:
+            frame, _ = read_csv_file(folder, "contacts.csv", raw)
+        except InputError as exc:
+            return str(exc)
+    return frame.drop(columns="_file")
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(lines=st.lists(st.lists(st.text(alphabet='ab "\n\r,1', max_size=5), min_size=1, max_size=5),
+                      min_size=1, max_size=6),
+       header_break=st.booleans(), newline=st.sampled_from(["\n", "\r\n", "\r"]), end=st.booleans())
+def test_both_csv_parsers_agree_on_hand_typed_messy_files(tmp_path_factory, monkeypatch, lines, header_break,
+                                                          newline, end):
+    """Cells joined without any quoting rules: stray and open quotes, line breaks, rows
+    wider or narrower than the header. Either both parsers refuse the file with the same
+    message, or they read the same records."""
+    header = '"Child\nID",Contact Date,Team' if header_break else "Child ID,Contact Date,Team"
+    raw = (newline.join([header, *(",".join(cells) for cells in lines)]) + (newline if end else "")).encode()
+    tmp = tmp_path_factory.mktemp("messy")
+    fast = _outcome(tmp / "fast", raw, monkeypatch, pandas_only=False)
+    slow = _outcome(tmp / "slow", raw, monkeypatch, pandas_only=True)
+    if isinstance(fast, str) or isinstance(slow, str):
+        assert fast == slow
+    else:
+        pd.testing.assert_frame_equal(fast, slow)

@@ -14,6 +14,7 @@ import fnmatch
 import hashlib
 import io
 import re
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,7 +62,7 @@ class InputFile:
 
 @dataclass
 class ReadResult:
-    tables: dict[str, pd.DataFrame]
+    tables: dict[str, pd.DataFrame]  # raw text per table; `normalise` takes them (empty after)
     files: list[InputFile]
     unrecognised: list[str]  # "file" or "file [sheet]", in folder order
 
@@ -183,8 +184,9 @@ def _frame_for(body: pa.Table, mapping: dict[int, str], first_row: int, file: st
     keep = np.zeros(n, dtype=bool)
     for col in columns.values():
         keep |= pc.is_valid(col).to_numpy(zero_copy_only=False)
-    # A rule line right under the header ("-----", as SQL Server writes) is layout, not a record.
-    if n and all(v is None or _RULE_LINE.fullmatch(v) for v in (c[0].as_py() for c in columns.values())):
+    # A rule line right under the header ("-----" in every column, as SQL Server writes) is
+    # layout, not a record. A first row with some cells blank is a record.
+    if n and all(v is not None and _RULE_LINE.fullmatch(v) for v in (c[0].as_py() for c in columns.values())):
         keep[0] = False
     rows = np.arange(first_row, first_row + n, dtype=np.int64)
     if not keep.all():  # a copy of a million rows only when there is a blank line to drop
@@ -264,33 +266,25 @@ def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: 
     mapping = map_headings(header_fields, table, tc)
     _check_header(mapping, table, name, "")
     _report_unused(header_fields, mapping, name, "", header_idx + 1, findings)
-    body = _csv_body(raw, enc, sep, header_idx, len(header_fields), sorted(mapping), name)
+    body = _csv_body(raw, enc, sep, header_idx, header_fields, sorted(mapping), name)
     positional = {pos: mapping[col] for pos, col in enumerate(sorted(mapping))}
     return _frame_for(body, positional, header_idx + 2, name, "")
 
 
-def _csv_body(raw: bytes, enc: str, sep: str, header_idx: int, width: int, usecols: list[int],
+def _csv_body(raw: bytes, enc: str, sep: str, header_idx: int, header: list[str], usecols: list[int],
               name: str) -> pa.Table:
     """The data records under the header, the `usecols` columns as text, in that order.
 
-    pyarrow's reader, when the file is UTF-8 with the header on its first line and every
-    record as wide as the header (the usual export); anything else (title lines, blank
-    lines, short rows, other encodings, a stray quote) goes through pandas, which pads
-    short rows, keeps blank lines as records so row numbers stay true, and rejects a
-    quote left open (pyarrow would read the rest of the file into one cell)."""
-    if header_idx == 0 and enc in ("utf-8", "utf-8-sig") and raw.count(b'"') % 2 == 0:
-        names = [str(i) for i in range(width)]
-        try:
-            return pacsv.read_csv(
-                io.BytesIO(raw),
-                read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
-                parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False),
-                convert_options=pacsv.ConvertOptions(
-                    column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in usecols],
-                    null_values=NA_TEXT, strings_can_be_null=True),
-            )
-        except (pa.ArrowInvalid, UnicodeError):
-            pass  # pandas below reads what pyarrow will not, or says what is wrong
+    pyarrow's reader, when the file is UTF-8 with a one-line header on its first line and
+    every record as wide as the header (the usual export); anything else (title lines,
+    blank lines, short rows, other encodings, a line break inside a heading, a quote left
+    open) goes through pandas, which pads short rows, keeps blank lines as records so row
+    numbers stay true, and rejects a quote left open."""
+    one_line_header = not any("\n" in h or "\r" in h for h in header)
+    if header_idx == 0 and enc in ("utf-8", "utf-8-sig") and one_line_header:
+        fast = _pyarrow_csv(raw, sep, len(header), usecols)
+        if fast is not None:
+            return fast
     try:
         # The header record is read too, so pandas takes the column count from it: rows
         # with fewer cells get blanks, and no row can shift a column (then it is dropped).
@@ -312,6 +306,34 @@ def _csv_body(raw: bytes, enc: str, sep: str, header_idx: int, width: int, useco
     # usecols keeps the mapped columns in position order.
     return pa.table({str(i): pa.array(body[c], type=pa.large_string(), from_pandas=True)
                      for i, c in enumerate(body.columns)})
+
+
+# A last record appended to the file before pyarrow reads it. pyarrow takes a quote left
+# open as running to the end of the file (the records after it vanish into one cell, with
+# no error); then this record is swallowed too, and its absence shows it.
+_END_MARK = "~ofsted-lists: end of file~"
+
+
+def _pyarrow_csv(raw: bytes, sep: str, width: int, usecols: list[int]) -> pa.Table | None:
+    """The records after the first line, `usecols` columns as text; None when pyarrow
+    cannot read the file as it is (pandas then reads it, or says what is wrong)."""
+    names = [str(i) for i in range(width)]
+    newline = b"" if raw.endswith((b"\n", b"\r")) else b"\n"
+    marked = raw + newline + sep.join([_END_MARK] * width).encode() + b"\n"
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(marked),
+            read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=sep, newlines_in_values=True, ignore_empty_lines=False),
+            convert_options=pacsv.ConvertOptions(
+                column_types={n: pa.string() for n in names}, include_columns=[names[i] for i in usecols],
+                null_values=NA_TEXT, strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, UnicodeError):
+        return None
+    if table.num_rows == 0 or table.column(0)[-1].as_py() != _END_MARK:
+        return None  # a quote was left open
+    return table.slice(0, table.num_rows - 1)
 
 
 # --- Excel -------------------------------------------------------------------------
@@ -472,23 +494,27 @@ def _read_files(paths: list[Path], config: Config,
                 progress: Callable[[str, int, int], None] | None) -> list[_FileRead]:
     """Every file read, two at a time (largest first, so the longest parse starts at
     once); results in `paths` order. `progress(files being read, bytes done, bytes in
-    all)` is called as files start and finish. The first error stops the rest."""
+    all)` is called as files start and finish, from the reader threads too, one call at a
+    time. An error stops the rest; the first bad file in folder order is the one reported."""
     sizes = {p: _size(p) for p in paths}
     total, done, reading = sum(sizes.values()), [0], []
+    lock = threading.Lock()  # reports come from the reader threads and the calling thread
 
-    def report() -> None:
-        if progress:
-            progress(", ".join(reading), done[0], total)
+    def report(change: Callable[[], None]) -> None:
+        with lock:
+            change()
+            if progress:
+                progress(", ".join(reading), done[0], total)
 
     def start(path: Path) -> _FileRead:
-        reading.append(path.name)
-        report()
+        report(lambda: reading.append(path.name))
         return _read_file(path, config)
 
     def finished(path: Path, _: _FileRead) -> None:
-        reading.remove(path.name)
-        done[0] += sizes[path]
-        report()
+        def change() -> None:
+            reading.remove(path.name)
+            done[0] += sizes[path]
+        report(change)
         _release_memory()
 
     return threads.map_ordered(start, paths, start_first=sizes.__getitem__, on_done=finished)
