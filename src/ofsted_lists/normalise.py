@@ -19,7 +19,7 @@ from . import codes, quality, threads, values
 from .config import Config
 from .quality import Findings
 from .schema import (
-    CHILD_DETAILS, DATE_KINDS, EVENT_DATE, EVENT_TABLES, ID, TABLES,
+    CHILD_DETAILS, DATE_KINDS, EVENT_DATE, EVENT_TABLES, ID, TABLES, Table,
     YESNO, all_columns, event_date, norm,
 )
 
@@ -50,38 +50,47 @@ class Dataset:
         return table in self.tables
 
     def has_column(self, table: str, column: str) -> bool:
-        return table in self.tables and column not in self.absent.get(table, set())
+        """Whether the input gave `table` and a heading for its canonical `column`. A name
+        that is no column of the table is a programming error, not a silent False/True."""
+        if column not in {c.name for c in all_columns(TABLES[table])}:
+            raise KeyError(f"{column!r} is not a column of the {table} table")
+        return table in self.tables and column in self.tables[table].columns \
+            and column not in self.absent.get(table, set())
 
 
 
-def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.date,
-                     config: Config, findings: Findings) -> tuple[pd.DataFrame, set[str]]:
-    table = TABLES[name]
-    cols = all_columns(table)
-    absent = {c.name for c in cols if c.name not in raw.columns}
+def _with_all_columns(raw: pd.DataFrame, cols: list, absent: set[str]) -> pd.DataFrame:
+    """Provenance and every canonical column, in schema order; absent ones as NA text."""
     df = raw.copy()
     for c in absent:
         df[c] = pd.Series(pd.NA, index=df.index, dtype="str")
-    df = df[[*PROVENANCE, *(c.name for c in cols)]]
-    today_ts = pd.Timestamp(today)
+    return df[[*PROVENANCE, *(c.name for c in cols)]]
 
-    # Identifiers: -1, 0 and blank child ids are not identifiers; the row is left out.
+
+def _identifiers(df: pd.DataFrame, cols: list, findings: Findings) -> pd.DataFrame:
+    """Identifiers as text. -1, 0 and blank child ids are not identifiers: the row is left out."""
     for col in (c for c in cols if c.kind == ID):
         parsed = values.parse_ids(df[col.name])
-        if col.name == "child_id":
-            bad = parsed.bad | parsed.values.isna()
-            # Messages are built for the flagged rows only: cheap when there are none.
-            shown = df.loc[bad.to_numpy(), "child_id"]
-            findings.add(df, bad, "child_id", quality.NOT_AN_ID,
-                         "'" + shown.fillna("").astype(str) + "' is not a child identifier; row left out")
-            df["child_id"] = parsed.values
-            if bad.any():  # filtering copies every column, so only when something goes
-                df = df[~bad.to_numpy()]
-        else:
+        if col.name != "child_id":
             df[col.name] = parsed.values
+            continue
+        bad = parsed.bad | parsed.values.isna()
+        # Messages are built for the flagged rows only: cheap when there are none.
+        shown = df.loc[bad.to_numpy(), "child_id"]
+        findings.add(df, bad, "child_id", quality.NOT_AN_ID,
+                     "'" + shown.fillna("").astype(str) + "' is not a child identifier; row left out")
+        df["child_id"] = parsed.values
+        if bad.any():  # filtering copies every column, so only when something goes
+            df = df[~bad.to_numpy()]
+    return df
 
-    keep = pd.Series(True, index=df.index)
+
+def _dates(df: pd.DataFrame, table: Table, cols: list, absent: set[str], as_of: dt.date,
+           today: dt.date, keep: pd.Series, findings: Findings) -> tuple[pd.Series, dict[str, pd.Series]]:
+    """Dates parsed in place. An unparseable key date leaves its record out, any other
+    reads blank. Returns `keep` updated and, per event-date column, where it is after today."""
     future: dict[str, pd.Series] = {}
+    today_ts = pd.Timestamp(today)
     for col in (c for c in cols if c.kind in DATE_KINDS):
         if col.name in absent:
             df[col.name] = pd.Series(pd.NaT, index=df.index, dtype="datetime64[ns]")
@@ -92,35 +101,47 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
                      "unparseable date '" + df.loc[parsed.bad.to_numpy(), col.name].astype(str) + "'"
                      + (" — record left out" if is_key else " — read as blank"))
         if is_key:
-            keep &= ~parsed.bad
+            keep = keep & ~parsed.bad
         df[col.name] = parsed.values
         if col.kind == EVENT_DATE:
             future[col.name] = parsed.values > today_ts
+    return keep, future
 
-    # A date after today records something that has not happened yet. When it is the date
-    # the record is keyed by (the first of `key_dates` that is filled: an s47 record's
-    # strategy discussion, else its enquiry start) the record is never listed; any other
-    # such date reads blank. A disability record keeps its future start: not current yet.
+
+def _future_dates(df: pd.DataFrame, table: Table, future: dict[str, pd.Series], keep: pd.Series,
+                  findings: Findings) -> pd.Series:
+    """A date after today records something that has not happened yet. When it is the date
+    the record is keyed by (the first of `key_dates` that is filled: an s47 record's
+    strategy discussion, else its enquiry start) the record is never listed; any other
+    such date reads blank. A disability record keeps its future start: not current yet."""
     owner = pd.Series("", index=df.index, dtype="str")
     for k in reversed(table.key_dates):
         owner = owner.mask(df[k].notna(), k)
+    consequence = " — never listed" if table.key_required else " — not current yet"
     for name, fut in future.items():
         keyed = fut & (owner == name)
-        consequence = (" — never listed" if table.key_required else " — not current yet")
         at = fut.to_numpy(dtype=bool)  # messages for the flagged rows only
         problem = ("date " + df.loc[at, name].dt.strftime("%d/%m/%Y").fillna("") + " is after today"
                    + keyed[at].map({True: consequence, False: " — read as blank"}))
         findings.add(df, fut, name, quality.FUTURE_DATE, problem)
         if table.key_required:
-            keep &= ~keyed
+            keep = keep & ~keyed
         df[name] = df[name].mask(fut & ~keyed)
+    return keep
 
-    if table.key_dates and table.key_required:
-        all_blank = df[list(table.key_dates)].isna().all(axis=1) & keep
-        findings.add(df, all_blank, " / ".join(table.key_dates), quality.MISSING_DATE,
-                     "no " + " or ".join(table.key_dates) + "; record left out")
-        keep &= ~all_blank
 
+def _missing_key_date(df: pd.DataFrame, table: Table, keep: pd.Series, findings: Findings) -> pd.Series:
+    """A record that needs a key date and has none is left out."""
+    if not (table.key_dates and table.key_required):
+        return keep
+    all_blank = df[list(table.key_dates)].isna().all(axis=1) & keep
+    findings.add(df, all_blank, " / ".join(table.key_dates), quality.MISSING_DATE,
+                 "no " + " or ".join(table.key_dates) + "; record left out")
+    return keep & ~all_blank
+
+
+def _yes_no(df: pd.DataFrame, cols: list, absent: set[str], findings: Findings) -> None:
+    """Yes/no columns as nullable booleans; what is not yes/no reads unknown."""
     for col in (c for c in cols if c.kind == YESNO):
         if col.name in absent:
             df[col.name] = pd.Series(pd.NA, index=df.index, dtype="boolean")
@@ -130,35 +151,61 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
                      "'" + df.loc[parsed.bad.to_numpy(), col.name].astype(str) + "' is not yes/no; read as unknown")
         df[col.name] = parsed.values
 
-    if table.period:
-        start, end = table.period
-        backwards = df[end] < df[start]
-        findings.add(df, backwards & keep, end, quality.END_BEFORE_START,
-                     f"{end} is before {start}; record left out")
-        keep &= ~backwards.fillna(False)
 
-    if not keep.all():
-        df = df[keep.to_numpy(dtype=bool)]
+def _end_before_start(df: pd.DataFrame, table: Table, keep: pd.Series, findings: Findings) -> pd.Series:
+    """A period that ends before it starts is left out; ending the day it starts is fine."""
+    if not table.period:
+        return keep
+    start, end = table.period
+    backwards = df[end] < df[start]
+    findings.add(df, backwards & keep, end, quality.END_BEFORE_START,
+                 f"{end} is before {start}; record left out")
+    return keep & ~backwards.fillna(False)
 
-    # A record exported twice (same value in every column) is kept once. Copies share the
-    # child and key date, so only rows that do are compared in full: hashing every column
-    # of a million rows costs more than the rest of this function.
-    content = [c.name for c in cols]
+
+def _exported_twice(df: pd.DataFrame, table: Table, cols: list, findings: Findings) -> pd.DataFrame:
+    """A record exported twice (same value in every column) is kept once. Copies share the
+    child and key date, so only rows that do are compared in full: hashing every column
+    of a million rows costs more than the rest of the normalise stage."""
     maybe = df.duplicated(subset=["child_id", *table.key_dates[:1]], keep=False).to_numpy()
     dup = pd.Series(False, index=df.index)
     if maybe.any():
-        dup[maybe] = df[maybe].duplicated(subset=content, keep="first").to_numpy()
+        dup[maybe] = df[maybe].duplicated(subset=[c.name for c in cols], keep="first").to_numpy()
     findings.add(df, dup, "", quality.DUPLICATE, "same values in every column as an earlier row; kept once")
-    if dup.any():
-        df = df[~dup.to_numpy()]
+    return df[~dup.to_numpy()] if dup.any() else df
 
+
+def _coded(df: pd.DataFrame, absent: set[str], config: Config, findings: Findings) -> None:
+    """Each coded column gets a `<column>_code` twin (NA where unmapped or absent)."""
     for column, kind in CODED.items():
-        if column in df.columns and column not in absent:
-            mapped = codes.map_codes(kind, df[column], config.mapping(kind))
-            df[f"{column}_code"] = mapped.values
-            findings.add_unmapped(df, mapped.unmapped, column)
-        elif column in df.columns:
+        if column not in df.columns:
+            continue
+        if column in absent:
             df[f"{column}_code"] = pd.Series(pd.NA, index=df.index, dtype="str")
+            continue
+        mapped = codes.map_codes(kind, df[column], config.mapping(kind))
+        df[f"{column}_code"] = mapped.values
+        findings.add_unmapped(df, mapped.unmapped, column)
+
+
+def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.date,
+                     config: Config, findings: Findings) -> tuple[pd.DataFrame, set[str]]:
+    """One raw table typed, one step per kind of finding; returns it and its absent columns."""
+    table = TABLES[name]
+    cols = all_columns(table)
+    absent = {c.name for c in cols if c.name not in raw.columns}
+    df = _identifiers(_with_all_columns(raw, cols, absent), cols, findings)
+    # Steps type columns in place; those that leave records out narrow `keep`, and report
+    # only rows still kept where a record could be reported twice.
+    keep, future = _dates(df, table, cols, absent, as_of, today, pd.Series(True, index=df.index), findings)
+    keep = _future_dates(df, table, future, keep, findings)
+    keep = _missing_key_date(df, table, keep, findings)
+    _yes_no(df, cols, absent, findings)
+    keep = _end_before_start(df, table, keep, findings)
+    if not keep.all():
+        df = df[keep.to_numpy(dtype=bool)]
+    df = _exported_twice(df, table, cols, findings)
+    _coded(df, absent, config, findings)
     return df.reset_index(drop=True), absent
 
 
