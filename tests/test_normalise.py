@@ -156,3 +156,22 @@ def test_has_column_refuses_a_name_that_is_no_column(tmp_path):
     ds = run_lists(exports(tmp_path, children=[kid()]), AS_OF).dataset
     with pytest.raises(KeyError, match="authorization_date"):
         ds.has_column("assessments", "authorization_date")
+
+
+# --- event before birth (SPEC §3.3) ---------------------------------------------------------
+
+@pytest.mark.parametrize("table, row", [
+    ("contacts", {"contact_date": "{d}"}),
+    ("assessments", {"assessment_start_date": "{d}"}),
+    ("s47", {"strategy_date": "{d}"}),
+    ("cp_plans", {"cpp_start_date": "{d}"}),
+])
+def test_work_with_an_unborn_child_is_a_finding_only_beyond_40_weeks_before_birth(tmp_path, table, row):
+    born = pd.Timestamp("2026-01-01")
+    days = {"at 40 weeks": born - pd.Timedelta(weeks=40),
+            "a day more": born - pd.Timedelta(weeks=40, days=1),
+            "20 weeks": born - pd.Timedelta(weeks=20)}
+    rows = [{"child_id": "C1", **{k: v.format(d=f"{d:%Y-%m-%d}") for k, v in row.items()}} for d in days.values()]
+    run = run_lists(exports(tmp_path, children=[kid(dob="2026-01-01")], **{table: rows}), AS_OF)
+    assert len(run.dataset.tables[table]) == 3  # all kept
+    assert [r for _, r, _ in found(run, quality.BEFORE_BIRTH)] == [3]  # only "a day more" (row 3)

@@ -224,8 +224,8 @@ def _children(ctx: _Ctx) -> tuple[_People, Frame]:
     edd[kind == 1] = u + rng.integers(7, 190, (kind == 1).sum())
     edd[kind == 2] = u - rng.integers(1, 300, (kind == 2).sum())
     birth = np.where(kind == 0, dob, edd)
-    # Pre-birth work (from about 20 weeks before birth) for unborn children and a few
-    # others; the tool reports assessments and plans before birth, so keep them rare.
+    # Pre-birth work (from about 20 weeks before birth, inside the 40 weeks the tool
+    # allows) for unborn children and a few others.
     pre_birth = np.where(kind == 0, np.where(rng.random(n) < 0.1, 140, 0), 196)
     active = np.minimum(np.maximum(ctx.start, birth - pre_birth), u)
 

@@ -32,8 +32,10 @@ CODED = {
     "initial_category": "abuse_category",
     "latest_category": "abuse_category",
 }
-# Contacts and referrals may legitimately precede birth by up to 40 weeks (CIN rule 8606).
-PRE_BIRTH_ALLOWANCE = {"contacts": pd.Timedelta(weeks=40), "referrals": pd.Timedelta(weeks=40)}
+# Work with an unborn child (pre-birth contacts, assessments, s47 enquiries, CP plans) is
+# normal practice: an event is a finding only when it is more than 40 weeks before birth
+# (SPEC §3.3; CIN rule 8606's allowance, applied to every event table).
+PRE_BIRTH_ALLOWANCE = pd.Timedelta(weeks=40)
 # Contact outcomes the tool itself writes, read back without a config mapping.
 _BUILTIN_CONTACT_OUTCOMES = {"referral": True, "noreferral": False}
 
@@ -343,9 +345,9 @@ def _cross_checks(tables: dict[str, pd.DataFrame], children: pd.DataFrame, has_c
         if name == "s47":
             when = when.fillna(df["s47_start_date"])
         born = np.where(pos >= 0, dob.to_numpy()[pos], np.datetime64("NaT", "ns"))
-        limit = pd.Series(born, index=df.index) - PRE_BIRTH_ALLOWANCE.get(name, pd.Timedelta(0))
+        limit = pd.Series(born, index=df.index) - PRE_BIRTH_ALLOWANCE
         findings.add(df, when < limit, event_date(TABLES[name]), quality.BEFORE_BIRTH,
-                     "event is before the child's date of birth; kept and listed")
+                     "event is more than 40 weeks before the child's date of birth; kept and listed")
     passed = children["dob"].isna() & (children["expected_dob"] <= pd.Timestamp(as_of))
     rows = children[passed].reset_index()
     findings.add(rows, None, "expected_dob", quality.EXPECTED_DOB_PASSED,
