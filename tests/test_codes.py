@@ -1,10 +1,14 @@
-"""Coded values -> Annex A codes (codes.py): hand-built cases per kind (the rules), config
-mappings, the known-spellings table, and the real local spellings of the liia-tools-pipeline
-variant table (tests/data/peer), scored by the rules alone and with the table."""
+"""Coded values -> Annex A codes (the codes package): hand-built cases per kind (the rules),
+config mappings, the known-spellings table, and the real local spellings of the
+liia-tools-pipeline variant table (tests/data/peer), scored by the rules alone and with a
+table built from the other half of its spellings."""
 
 from __future__ import annotations
 
+import hashlib
+from importlib import resources
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -13,33 +17,31 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ofsted_lists import codes
+from ofsted_lists.codes.known import shipped as shipped_known_spellings
 from ofsted_lists.errors import UsageError
 
 PEER = Path(__file__).parent / "data" / "peer" / "annexa_value_variants_half.csv"
 
 
-@pytest.fixture
-def rules_only(monkeypatch):
-    """Without the known spellings: the hand-built spelling cases pin down the rules themselves."""
-    monkeypatch.setattr(codes, "_KNOWN", {})
+# No known spellings: the hand-built spelling cases pin down the rules themselves.
+RULES_ALONE: codes.KnownSpellings = {}
 
 
-def mapped(kind: str, values: list, extra=None) -> list:
-    return codes.map_codes(kind, pd.Series(values, dtype=object), extra).values.tolist()
+def mapped(kind: str, values: list, extra=None, known=None) -> list:
+    return codes.map_codes(kind, pd.Series(values, dtype=object), extra, known).values.tolist()
 
 
-def flags(kind: str, values: list, extra=None) -> list[bool]:
-    return codes.map_codes(kind, pd.Series(values, dtype=object), extra).unmapped.tolist()
+def flags(kind: str, values: list, extra=None, known=None) -> list[bool]:
+    return codes.map_codes(kind, pd.Series(values, dtype=object), extra, known).unmapped.tolist()
 
 
-def disability(values: list, extra=None) -> list[tuple[str, ...]]:
-    return codes.parse_disability(pd.Series(values, dtype=object), extra).codes.tolist()
+def disability(values: list, extra=None, known=None) -> list[tuple[str, ...]]:
+    return codes.parse_disability(pd.Series(values, dtype=object), extra, known).codes.tolist()
 
 
 # ---------------------------------------------------------------------------
 # Gender (SPEC §3.2)
 
-@pytest.mark.usefixtures("rules_only")
 @pytest.mark.parametrize("value, label", [
     ("1", "a) Male"), ("M", "a) Male"), ("male", "a) Male"), ("a) Male", "a) Male"),
     ("2", "b) Female"), ("f", "b) Female"), ("2 - Female", "b) Female"),
@@ -51,7 +53,7 @@ def disability(values: list, extra=None) -> list[tuple[str, ...]]:
     ("c) Not stated/recorded (or unborn)", "c) Not stated/recorded"),
 ])
 def test_gender_spellings(value, label):
-    assert mapped("gender", [value]) == [label]
+    assert mapped("gender", [value], known=RULES_ALONE) == [label]
 
 
 def test_gender_blank_is_not_stated_and_not_unmapped():
@@ -63,7 +65,6 @@ def test_gender_blank_is_not_stated_and_not_unmapped():
 # ---------------------------------------------------------------------------
 # Ethnicity (CBDS)
 
-@pytest.mark.usefixtures("rules_only")
 @pytest.mark.parametrize("value, label", [
     ("WBRI", "a) WBRI"), ("(A.A1) White - British", "a) WBRI"), ("White British", "a) WBRI"),
     ("WBRI - White British", "a) WBRI"), ("A1", "a) WBRI"), ("WENG", "a) WBRI"),
@@ -83,12 +84,12 @@ def test_gender_blank_is_not_stated_and_not_unmapped():
     ("s) NOBT", "s) NOBT"), ("XXXX", "s) NOBT"),
 ])
 def test_ethnicity_spellings(value, label):
-    assert mapped("ethnicity", [value]) == [label]
+    assert mapped("ethnicity", [value], known=RULES_ALONE) == [label]
 
 
-@pytest.mark.usefixtures("rules_only")
 def test_ethnicity_blank_is_nobt_and_unreadable_is_unmapped():
-    m = codes.map_codes("ethnicity", pd.Series([None, "", "Martian", "**DO NOT USE**"], dtype="str"))
+    m = codes.map_codes("ethnicity", pd.Series([None, "", "Martian", "**DO NOT USE**"], dtype="str"),
+                        known=RULES_ALONE)
     assert m.values.tolist() == ["s) NOBT", "s) NOBT", "Martian", "**DO NOT USE**"]
     assert m.unmapped.tolist() == [False, False, True, True]
 
@@ -96,7 +97,6 @@ def test_ethnicity_blank_is_nobt_and_unreadable_is_unmapped():
 # ---------------------------------------------------------------------------
 # Contact / referral source (CIN census)
 
-@pytest.mark.usefixtures("rules_only")
 @pytest.mark.parametrize("value, code", [
     ("1A", "1A"), ("a) 1A: Individual", "1A"), ("Family member", "1A"), ("Grandmother", "1A"),
     ("Daughter in law", "1A"), ("Neighbour", "1B"), ("Individual - Acquaintance", "1B"), ("Self", "1C"),
@@ -118,7 +118,7 @@ def test_ethnicity_blank_is_nobt_and_unreadable_is_unmapped():
     ("10) Housing (e.g. Housing Dept)", "4"),  # a pick-list number, not the code 10
 ])
 def test_source_spellings(value, code):
-    assert mapped("source", [value]) == [codes.SOURCE_LABELS[code]]
+    assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
 
 
 def test_source_blank_is_na_not_unmapped():
@@ -131,7 +131,6 @@ def test_source_blank_is_na_not_unmapped():
 # ---------------------------------------------------------------------------
 # Primary need and category of abuse
 
-@pytest.mark.usefixtures("rules_only")
 @pytest.mark.parametrize("value, code", [
     ("N1", "N1"), ("n2", "N2"), ("N2 - Child’s Disability", "N2"), ("Child's disability", "N2"),
     ("Parental disability or illness", "N3"), ("Parental illness or disability: parents abuse alcohol", "N3"),
@@ -143,10 +142,9 @@ def test_source_blank_is_na_not_unmapped():
     ("CIN-Unaccompanied Asylum Seeking Child", "N8"), ("Step Parent Adoption", "N9"),
 ])
 def test_primary_need_spellings(value, code):
-    assert mapped("primary_need", [value]) == [codes.NEED_LABELS[code]]
+    assert mapped("primary_need", [value], known=RULES_ALONE) == [codes.NEED_LABELS[code]]
 
 
-@pytest.mark.usefixtures("rules_only")
 @pytest.mark.parametrize("value, code", [
     ("NEG", "NEG"), ("a) Neglect", "NEG"), ("Likelihood of Neglect", "NEG"), ("PHY", "PHY"),
     ("Physical injury", "PHY"), ("SAB", "SAB"), ("Sexual abuse", "SAB"), ("EMO", "EMO"),
@@ -156,7 +154,7 @@ def test_primary_need_spellings(value, code):
     ("NYNN", "PHY"), ("YYNN", "MUL"),  # Y/N flags in Annex A order: neglect, physical, sexual, emotional
 ])
 def test_abuse_category_spellings(value, code):
-    assert mapped("abuse_category", [value]) == [codes.CATEGORY_LABELS[code]]
+    assert mapped("abuse_category", [value], known=RULES_ALONE) == [codes.CATEGORY_LABELS[code]]
 
 
 @pytest.mark.parametrize("kind", ["primary_need", "abuse_category"])
@@ -310,7 +308,7 @@ def test_any_text_maps_to_a_label_or_comes_back_as_it_came(items):
     values = pd.Series(items, dtype=object)
     for kind in codes.KINDS:
         m = codes.map_codes(kind, values)
-        labels = set(codes._LABELS[kind].values())
+        labels = set(codes.LABELS[kind].values())
         for cell, out, bad in zip(items, m.values, m.unmapped):
             if bad:
                 assert out == cell.strip()
@@ -326,14 +324,10 @@ def test_any_text_maps_to_a_label_or_comes_back_as_it_came(items):
 # ---------------------------------------------------------------------------
 # Known local spellings (data/known_spellings.csv; SPEC §4 "labels")
 
-@pytest.fixture
-def known(monkeypatch):
-    """Swap the known-spellings table for a hand-built one: kind -> {spelling: group}."""
-    def use(table: dict[str, dict[str, str]]) -> None:
-        rows = [(kind, spelling, group)
-                for kind, spellings in table.items() for spelling, group in spellings.items()]
-        monkeypatch.setattr(codes, "_KNOWN", codes._known_table(rows))
-    return use
+def spellings(table: dict[str, dict[str, str]]) -> codes.KnownSpellings:
+    """A hand-built known-spellings table: kind -> {spelling: group}."""
+    return codes.known_table((kind, spelling, group)
+                             for kind, spellings in table.items() for spelling, group in spellings.items())
 
 
 @pytest.mark.parametrize("kind, value, label", [
@@ -361,8 +355,8 @@ def known(monkeypatch):
     ("gender", "Bloke", "a) Male"),
     ("gender", "Man", "a) Male"),
 ])
-def test_known_spelling_lands_in_its_group(known, kind, value, label):
-    known({
+def test_known_spelling_lands_in_its_group(kind, value, label):
+    known = spellings({
         "source": {"Zorgon": "police", "Police": "individual", "Housing Association": "la services",
                    "Schools": "health services", "GP": "health services", "Grandmother": "individual",
                    "7 - Law - Probation": "police", "q) 6: Police": "other"},
@@ -373,41 +367,41 @@ def test_known_spelling_lands_in_its_group(known, kind, value, label):
         "abuse_category": {"Bananas": "multiple", "Neglect, Physical": "neglect", "NYNN": "neglect"},
         "gender": {"Bloke": "male", "Man": "female"},
     })
-    m = codes.map_codes(kind, pd.Series([value]))
+    m = codes.map_codes(kind, pd.Series([value]), known=known)
     assert m.values.tolist() == [label] and not m.unmapped.any()
 
 
-def test_known_spellings_never_beat_config_or_fill_blanks(known):
-    known({"source": {"Zorgon": "police", "N/A": "unknown"}, "ethnicity": {"Martian": "white"}})
-    assert mapped("source", ["Zorgon"], {"Zorgon": "8"}) == ["s) 8: Other"]
-    assert mapped("ethnicity", ["Martian"], {"Martian": "CHNE"}) == ["q) CHNE"]
-    m = codes.map_codes("source", pd.Series(["N/A", None, "Zorgon's"], dtype="str"))
+def test_known_spellings_never_beat_config_or_fill_blanks():
+    known = spellings({"source": {"Zorgon": "police", "N/A": "unknown"}, "ethnicity": {"Martian": "white"}})
+    assert mapped("source", ["Zorgon"], {"Zorgon": "8"}, known) == ["s) 8: Other"]
+    assert mapped("ethnicity", ["Martian"], {"Martian": "CHNE"}, known) == ["q) CHNE"]
+    m = codes.map_codes("source", pd.Series(["N/A", None, "Zorgon's"], dtype="str"), known=known)
     assert m.values.isna().tolist() == [True, True, False]  # blank stays blank
     assert m.unmapped.tolist() == [False, False, True]      # an unknown spelling stays unmapped
 
 
-def test_known_spellings_for_disability(known):
-    known({"disability": {"Diabetes": "true", "Learning": "false", "Autism": "true", "Maybe": "unknown",
-                          "LD; Asthma": "true", "LD": "false"}})
+def test_known_spellings_for_disability():
+    known = spellings({"disability": {"Diabetes": "true", "Learning": "false", "Autism": "true",
+                                      "Maybe": "unknown", "LD; Asthma": "true", "LD": "false"}})
     parsed = codes.parse_disability(pd.Series(["diabetes", "Learning", "Autism", "Maybe", "LD; Asthma", "LD",
-                                               "Asthma"]))
+                                               "Asthma"]), known=known)
     # a cell naming a code outright ("LD") keeps it; a known cell is never unmapped
     assert parsed.codes.tolist() == [("YES",), ("NONE",), ("AUT",), (), ("LD",), ("LD",), ()]
     assert parsed.unmapped.tolist() == [False, False, False, False, False, False, True]
-    assert disability(["Diabetes"], {"Diabetes": "MOB"}) == [("MOB",)]
-    assert disability(["Learning"], {"Learning": "HEAR"}) == [("HEAR",)]
-    assert disability(["LD; Asthma"], {"Asthma": "MOB"}) == [("MOB", "LD")]
+    assert disability(["Diabetes"], {"Diabetes": "MOB"}, known) == [("MOB",)]
+    assert disability(["Learning"], {"Learning": "HEAR"}, known) == [("HEAR",)]
+    assert disability(["LD; Asthma"], {"Asthma": "MOB"}, known) == [("MOB", "LD")]
 
 
 def test_known_table_drops_clashes_and_rejects_unknown_groups():
-    table = codes._known_table([
+    table = codes.known_table([
         ("source", "Legal Services", "la services"), ("source", "LEGAL SERVICES.", "other legal agency"),
         ("source", "GP", "health services"), ("source", "gp", "health services"), ("source", "-", "other"),
         ("primary_need", "Legal Services", "not cin"),
     ])
     assert table == {"source": {"gp": "health services"}, "primary_need": {"legalservices": "not cin"}}
     with pytest.raises(ValueError, match="Zorgon"):
-        codes._known_table([("source", "Zorgon", "martians")])
+        codes.known_table([("source", "Zorgon", "martians")])
 
 
 @pytest.mark.parametrize("kind, value, label, unmapped", [
@@ -426,33 +420,8 @@ def test_shipped_table_edges(kind, value, label, unmapped):
 #
 # The peer table files each observed spelling under a GROUPED code (pan-London
 # minimisation), so our Annex A code is converted to the peer's group before comparing.
-# The same table is shipped (derived) as data/known_spellings.csv, so the figure with it
-# is partly a lookup of its own rows: the rules alone, and the cross-column estimate below,
-# say how the mapping does on spellings it has not seen.
-
-_PEER_KINDS = {
-    "Gender": "gender", "Ethnicity": "ethnicity", "Contact Source": "source", "Referral Source": "source",
-    "Primary Need Code": "primary_need", "Initial Category of Abuse": "abuse_category",
-    "Latest Category of Abuse": "abuse_category", "Disability": "disability",
-    "Does the Child have a Disability": "disability",
-}
-
-
-def _derive(peer: pd.DataFrame) -> pd.DataFrame:
-    """known_spellings.csv from peer rows: their group per spelling, without code errors, gender "I"
-    (SPEC §3.2: I -> neither) or spellings filed under two groups of one kind."""
-    rows = peer[peer["column"].isin(_PEER_KINDS) & (peer["peer_code"] != "zzCodeError")]
-    out = pd.DataFrame({
-        "kind": rows["column"].map(_PEER_KINDS),
-        "spelling": rows["observed_variant"],
-        "group": rows["peer_code"].str.replace(r"^[a-z]\) ", "", regex=True).str.strip().str.casefold(),
-    })
-    keys = out["spelling"].map(codes._known_key)
-    keep = ~((out["kind"] == "gender") & (keys == "i"))
-    out, keys = out[keep], keys[keep]
-    kept = codes._known_table(out.itertuples(index=False))
-    out = out[[key in kept.get(kind, {}) for kind, key in zip(out["kind"], keys)]]
-    return out.drop_duplicates().sort_values(["kind", "group", "spelling"]).reset_index(drop=True)
+# data/known_spellings.csv is derived from this same table, so it is never scored on it:
+# the known spellings are scored on spellings held out of the table they are built from.
 
 
 def _peer() -> pd.DataFrame:
@@ -460,13 +429,12 @@ def _peer() -> pd.DataFrame:
 
 
 def test_shipped_known_spellings_are_derived_from_the_peer_table():
-    from importlib import resources
     shipped = resources.files("ofsted_lists").joinpath("data").joinpath("known_spellings.csv")
     with shipped.open(encoding="utf-8") as f:
         table = pd.read_csv(f, dtype=str, keep_default_na=False)
-    pd.testing.assert_frame_equal(table, _derive(_peer()))
+    pd.testing.assert_frame_equal(table, codes.derive_known_spellings(_peer()))
     assert set(table["kind"]) == {*codes.KINDS, "disability"}
-    assert codes._known_key("I") not in codes._KNOWN["gender"]
+    assert codes.known_key("I") not in shipped_known_spellings()["gender"]
 
 
 _ETH_GROUP = {
@@ -502,76 +470,109 @@ _PEER_GROUPS = {
     "primary_need": (("Primary Need Code",), "primary_need", _NEED_GROUP),
     "disability": (("Disability", "Does the Child have a Disability"), None, None),
 }
-# Acceptance (issue 3): with the known spellings, >= 98 % of each group's rows in the peer's
-# group. The rest is spellings the peer files under two groups (dropped from the table, so
-# only one filing can be matched). The rules alone must stay >= 90 % overall so they do not
-# rot behind the table: about 6 % of source rows are single-LA pick-list codes with no words
-# in them ("SHEL", "NURH", "PEM") that only the table knows.
-_FLOOR = 0.98
-_FLOOR_RULES_ALONE = 0.90
 
 
-def _ours(group: str, variants: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+class Score(NamedTuple):
+    right: int     # rows in the peer's group
+    wrong: int     # rows mapped into another group
+    unmapped: int  # rows mapped to no code
+
+    @property
+    def share(self) -> float:
+        return self.right / (self.right + self.wrong + self.unmapped)
+
+    def __add__(self, other):  # type: ignore[override]
+        return Score(*(a + b for a, b in zip(self, other)))
+
+
+def _ours(group: str, variants: pd.Series, known) -> tuple[np.ndarray, np.ndarray]:
     columns, kind, to_peer = _PEER_GROUPS[group]
     if kind is None:
-        parsed = codes.parse_disability(variants)
+        parsed = codes.parse_disability(variants, known=known)
         ours = ["true" if set(c) - {"NONE"} else "false" if c else "unknown" for c in parsed.codes]
         return np.array(ours), parsed.unmapped.to_numpy()
-    m = codes.map_codes(kind, variants)
-    code_of = {label: code for code, label in codes._LABELS[kind].items()}
+    m = codes.map_codes(kind, variants, known=known)
+    code_of = {label: code for code, label in codes.LABELS[kind].items()}
     ours = ["zzcodeerror" if bad else to_peer[code_of[v]] for v, bad in zip(m.values, m.unmapped)]
     return np.array(ours), m.unmapped.to_numpy()
 
 
-def _score(table: pd.DataFrame, title: str, groups=tuple(_PEER_GROUPS), columns=None) -> dict[str, float]:
-    """Share of rows in the peer's group, per column group and overall; printed with misses."""
-    shares, report = {}, [title]
-    right_total = rows_total = 0
+def _score(table: pd.DataFrame, title: str, known, groups=tuple(_PEER_GROUPS), columns=None) -> dict[str, Score]:
+    """Rows in the peer's group, in another group and unmapped, per column group and overall;
+    printed with the misses."""
+    scores, report = {}, [title]
     for group in groups:
         rows = table[table["column"].isin(columns or _PEER_GROUPS[group][0])]
         if group == "gender":
             # The peer files "I" under not stated; SPEC §3.2 says I -> neither: not scored.
             rows = rows[rows["observed_variant"] != "I"]
         expected = rows["peer_code"].str.lower().to_numpy()
-        ours, unmapped = _ours(group, pd.Series(rows["observed_variant"].to_numpy(), dtype="str"))
+        ours, unmapped = _ours(group, pd.Series(rows["observed_variant"].to_numpy(), dtype="str"), known)
         right = ours == expected
-        shares[group] = right.mean()
-        right_total += right.sum()
-        rows_total += len(right)
-        report.append(f"  {group:15} {right.sum():5}/{len(right):<5} = {right.mean():6.1%} right; "
-                      f"{(~right & ~unmapped).mean():5.1%} in another group, "
-                      f"{(~right & unmapped).mean():5.1%} unmapped")
+        scores[group] = Score(int(right.sum()), int((~right & ~unmapped).sum()), int((~right & unmapped).sum()))
         for variant, exp, got in zip(rows["observed_variant"][~right], expected[~right], ours[~right]):
             report.append(f"      miss: {variant!r} peer={exp!r} ours={got!r}")
-    shares["overall"] = right_total / rows_total
-    report.append(f"  {'overall':15} {right_total:5}/{rows_total:<5} = {shares['overall']:6.1%}")
+    scores["overall"] = sum(scores.values(), Score(0, 0, 0))
+    for group, score in scores.items():
+        n = sum(score)
+        report.append(f"  {group:15} {score.right:5}/{n:<5} = {score.share:6.1%} right; "
+                      f"{score.wrong / n:5.1%} in another group, {score.unmapped / n:5.1%} unmapped")
     print("\n" + "\n".join(report))
-    return shares
+    return scores
 
 
-def test_real_local_spellings_by_the_rules_alone(monkeypatch):
-    monkeypatch.setattr(codes, "_KNOWN", {})
-    shares = _score(_peer(), "rules alone (no known spellings):")
-    assert shares["overall"] >= _FLOOR_RULES_ALONE, shares
+# The rules alone must stay >= 90 % overall so they do not rot behind the table: about 6 % of
+# source rows are single-LA pick-list codes with no words in them ("SHEL", "NURH", "PEM") that
+# only the table knows.
+_FLOOR_RULES_ALONE = 0.90
 
 
-def test_real_local_spellings_with_the_known_spellings():
-    shares = _score(_peer(), "rules + known spellings:")
-    assert all(share >= _FLOOR for share in shares.values()), shares
+def test_real_local_spellings_by_the_rules_alone():
+    shares = _score(_peer(), "rules alone (no known spellings):", RULES_ALONE)
+    assert shares["overall"].share >= _FLOOR_RULES_ALONE, shares
 
 
-def test_known_spellings_generalise_across_source_columns(monkeypatch):
+def _half(spelling: str) -> int:
+    """A stable half of the spellings (not Python's salted hash()); spellings that are one
+    known spelling (same known_key) fall in the same half."""
+    return hashlib.sha256(codes.known_key(spelling).encode("utf-8")).digest()[0] & 1
+
+
+# Held-out half B (1,527 scored rows), share in the peer's group, measured with and without
+# the half-A table alike: gender 16/16, ethnicity 398/404 (98.5 %), source 743/851 (87.3 %),
+# abuse_category 65/65, primary_need 160/163 (98.2 %), disability 28/28, overall 92.3 %.
+# A spelling table is a lookup, so it cannot help a spelling it has not seen: the rules carry
+# half B. Floors just below what is measured, so a rule change that loses groups fails.
+_FLOOR_HELD_OUT = {"gender": 1.0, "ethnicity": 0.98, "source": 0.87, "abuse_category": 0.98,
+                   "primary_need": 0.98, "disability": 1.0, "overall": 0.92}
+
+
+def test_known_spellings_built_from_one_half_score_the_other():
+    """The table built by the real generator from half A of the spellings maps half B, which it
+    has never seen: each column group reaches its floor, and the table costs no spelling its group."""
+    peer = _peer()
+    in_a = peer["observed_variant"].map(_half).to_numpy() == 0
+    assert 0.4 < in_a.mean() < 0.6
+    half_a = codes.known_table(codes.derive_known_spellings(peer[in_a]).itertuples(index=False))
+    held_out = peer[~in_a]
+    assert not any(codes.known_key(v) in spellings_of_kind
+                   for v in held_out["observed_variant"] for spellings_of_kind in half_a.values())
+    rules = _score(held_out, "half B, rules alone:", RULES_ALONE)
+    with_a = _score(held_out, "half B, rules + known spellings of half A:", half_a)
+    for group, floor in _FLOOR_HELD_OUT.items():
+        assert rules[group].share >= floor and with_a[group].share >= floor, (group, rules[group], with_a[group])
+        assert with_a[group].right >= rules[group].right, (group, rules[group], with_a[group])
+
+
+def test_known_spellings_generalise_across_source_columns():
     """Leave one column out: the table built from Referral Source rows scores Contact Source rows,
     and vice versa, estimating how the table helps on an LA's spellings it has not seen."""
     peer = _peer()
-    right = total = 0.0
+    total = Score(0, 0, 0)
     for learn, score in (("Referral Source", "Contact Source"), ("Contact Source", "Referral Source")):
-        monkeypatch.setattr(codes, "_KNOWN", codes._known_table(
-            _derive(peer[peer["column"] == learn]).itertuples(index=False)))
+        known = codes.known_table(codes.derive_known_spellings(peer[peer["column"] == learn]).itertuples(index=False))
         rows = peer[peer["column"] == score]
-        share = _score(rows, f"known spellings from {learn} only, scoring {score}:", ("source",))["source"]
-        right, total = right + share * len(rows), total + len(rows)
-    monkeypatch.setattr(codes, "_KNOWN", {})
-    rules_alone = _score(peer, "rules alone, sources:", ("source",))["source"]
-    print(f"  cross-column source estimate {right / total:.1%} (rules alone {rules_alone:.1%})")
-    assert right / total >= rules_alone
+        total += _score(rows, f"known spellings from {learn} only, scoring {score}:", known, ("source",))["source"]
+    rules_alone = _score(peer, "rules alone, sources:", RULES_ALONE, ("source",))["source"]
+    print(f"  cross-column source estimate {total.share:.1%} (rules alone {rules_alone.share:.1%})")
+    assert total.share >= rules_alone.share

@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ofsted_lists.values import Parsed, blank, clean_text, parse_dates, parse_ids, parse_yes_no
+from ofsted_lists.values import Parsed, blank, parse_dates, parse_ids, parse_yes_no
 
 D = dt.date
 AS_OF = D(2026, 11, 26)
@@ -217,7 +217,7 @@ def test_undecodable_text_does_not_raise():
     assert parse_dates(s, AS_OF).bad.tolist() == [True, False, True]
     assert parse_ids(s).values.iloc[2] == "AB?"
     assert parse_yes_no(s).bad.all()
-    assert not blank(s).any() and clean_text(s).notna().all()
+    assert not blank(s).any()
 
 
 def test_empty_and_all_na():
@@ -407,17 +407,10 @@ def test_digit_ids_kept_unless_zero(digits):
         assert p.values.tolist() == [digits, digits] and not p.bad.any()
 
 
-# --- blank / clean_text -----------------------------------------------------
+# --- blank ------------------------------------------------------------------
 
 
 def test_blank():
     s = pd.Series(["a", " ", "", None, "\t\n", np.nan, 0, " b "], dtype=object)
     assert blank(s).tolist() == [False, True, True, True, True, True, False, False]
     assert blank(pd.Series(["x", None], dtype="str", index=[3, 4])).index.tolist() == [3, 4]
-
-
-def test_clean_text():
-    s = pd.Series([" a ", "  ", None, "b  c", "\xa0d\xa0"], index=list("vwxyz"), dtype="str")
-    out = clean_text(s)
-    assert out.dtype == "str" and list(out.index) == list("vwxyz")
-    assert [None if pd.isna(v) else v for v in out] == ["a", None, None, "b  c", "d"]

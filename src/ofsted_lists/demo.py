@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import xlsxwriter
 
+from .codes import DISABILITY_CODES
 from .errors import UsageError
 from .schema import TABLES
 
@@ -43,7 +44,6 @@ Frame = dict[str, "np.ndarray | pa.Array"]
 
 # --- code sets and their (made-up but plausible) frequencies -----------------------
 
-DISABILITY_CODES = ("MOB", "HAND", "PC", "INC", "COMM", "LD", "HEAR", "VIS", "BEH", "CON", "AUT", "DDA")
 _DISABILITY_P = (0.06, 0.02, 0.04, 0.02, 0.12, 0.25, 0.03, 0.03, 0.12, 0.03, 0.25, 0.03)
 
 _AGE_P = np.repeat([0.08, 0.04, 0.06, 0.05, 0.04, 0.035], [1, 4, 5, 2, 4, 2])  # under-1s, teenagers common

@@ -9,7 +9,6 @@ missing with `bad` set, and the caller reports it.
 from __future__ import annotations
 
 import datetime
-from collections.abc import Hashable
 from typing import NamedTuple
 
 import numpy as np
@@ -17,6 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from ofsted_lists.uniques import factorize, spread, str_series
 from ofsted_lists.window import months_before
 
 
@@ -29,17 +29,6 @@ class Parsed(NamedTuple):
 # Shared: distinct values and their text
 
 
-def _factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """Codes (-1 for NA) and the distinct non-NA values."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        values = values.astype(object)
-    try:
-        return values.factorize(use_na_sentinel=True)
-    except TypeError:  # unhashable cells (lists, dicts) in an object column
-        fixed = values.map(lambda v: v if isinstance(v, Hashable) else repr(v), na_action="ignore")
-        return fixed.factorize(use_na_sentinel=True)
-
-
 def _is_text(uniques: pd.Index) -> bool:
     return pd.api.types.is_string_dtype(uniques.dtype) and (
         uniques.dtype != object or pd.api.types.infer_dtype(uniques, skipna=True) in ("string", "empty")
@@ -50,42 +39,14 @@ def _text(uniques: pd.Index) -> pd.Series:
     """The distinct values as a `str` Series (non-text objects through `str()`)."""
     if uniques.dtype != object and _is_text(uniques):
         return pd.Series(uniques.array).astype("str")
-    return _str_series([v if isinstance(v, str) else str(v) for v in uniques])
-
-
-def _str_series(items: list[str]) -> pd.Series:
-    try:
-        return pd.Series(items, dtype="str")
-    except UnicodeEncodeError:  # lone surrogates, e.g. from a file decoded with surrogateescape
-        return pd.Series([v.encode("utf-8", "replace").decode("utf-8") for v in items], dtype="str")
-
-
-def _spread(per_unique: np.ndarray, codes: np.ndarray, fill, index: pd.Index, dtype=None) -> pd.Series:
-    """Map one value per unique back onto the rows; NA rows (code -1) get `fill`."""
-    if dtype == "str" and fill is None:
-        # pyarrow's take: a million Python strings would cost five times as much.
-        try:
-            text = pa.array(per_unique, type=pa.large_string(), from_pandas=True)
-            return pd.Series(text.take(pa.array(codes, mask=codes < 0)), index=index, dtype="str")
-        except (pa.ArrowException, UnicodeEncodeError):
-            pass
-    extended = np.append(per_unique, np.array([fill], dtype=per_unique.dtype))
-    return pd.Series(extended[codes], index=index, dtype=dtype)
+    return str_series([v if isinstance(v, str) else str(v) for v in uniques])
 
 
 def blank(values: pd.Series) -> pd.Series:
     """True where the cell is NA or only whitespace."""
-    codes, uniques = _factorize(values)
+    codes, uniques = factorize(values)
     per_unique = (_text(uniques).str.strip() == "").to_numpy(dtype=bool)
-    return _spread(per_unique, codes, True, values.index, bool)
-
-
-def clean_text(values: pd.Series) -> pd.Series:
-    """Trimmed text (`str` dtype); whitespace-only cells become NA."""
-    codes, uniques = _factorize(values)
-    text = _text(uniques).str.strip()
-    per_unique = text.where(text != "").to_numpy(dtype=object)
-    return _spread(per_unique, codes, None, values.index, "str")
+    return spread(per_unique, codes, True, values.index, bool)
 
 
 # ---------------------------------------------------------------------------
@@ -239,7 +200,7 @@ def _read_objects(uniques: pd.Index, out: _Ymd) -> None:
     if serial_at:
         _read_serials(np.array(serials, dtype=np.int64), out, np.array(serial_at))
     if text_at:
-        _read_text(_str_series(text), out, np.array(text_at))
+        _read_text(str_series(text), out, np.array(text_at))
 
 
 def _days(out: _Ymd, as_of: datetime.date) -> tuple[np.ndarray, np.ndarray]:
@@ -283,11 +244,11 @@ def parse_dates(values: pd.Series, as_of: datetime.date) -> Parsed:
         values = values.dt.tz_localize(None)  # the wall-clock date is the recorded one
 
     if pd.api.types.is_datetime64_dtype(values.dtype):
-        codes, uniques = _factorize(values)
+        codes, uniques = factorize(values)
         out = _Ymd(len(uniques))
         out.set_days(np.arange(len(uniques)), uniques.to_numpy().astype("datetime64[D]"))
     elif pd.api.types.is_numeric_dtype(values.dtype):
-        codes, uniques = _factorize(values)
+        codes, uniques = factorize(values)
         out = _Ymd(len(uniques))
         serial = uniques.to_numpy(dtype=np.float64)
         finite = np.isfinite(serial) & (serial >= 0)
@@ -295,7 +256,7 @@ def parse_dates(values: pd.Series, as_of: datetime.date) -> Parsed:
         whole = np.minimum(np.where(finite, serial, 0), _LAST_SERIAL + 1).astype(np.int64)
         _read_serials(whole[finite], out, np.flatnonzero(finite))
     else:
-        codes, uniques = _factorize(values)
+        codes, uniques = factorize(values)
         out = _Ymd(len(uniques))
         if _is_text(uniques):
             _read_text(_text(uniques), out, np.arange(len(uniques)))
@@ -304,8 +265,8 @@ def parse_dates(values: pd.Series, as_of: datetime.date) -> Parsed:
 
     dates, bad = _days(out, as_of)
     return Parsed(
-        _spread(dates, codes, np.datetime64("NaT", "ns"), index, "datetime64[ns]"),
-        _spread(bad, codes, False, index, bool),
+        spread(dates, codes, np.datetime64("NaT", "ns"), index, "datetime64[ns]"),
+        spread(bad, codes, False, index, bool),
     )
 
 
@@ -319,7 +280,7 @@ _UNKNOWN = {"", "unknown", "c) unknown"}
 
 def parse_yes_no(values: pd.Series) -> Parsed:
     """Yes/no as nullable boolean; unknown and blank are NA, anything else NA + bad."""
-    codes, uniques = _factorize(values)
+    codes, uniques = factorize(values)
     key = (
         _text(uniques)
         .str.strip()
@@ -334,8 +295,8 @@ def parse_yes_no(values: pd.Series) -> Parsed:
         np.nan,
     )
     bad = ~(key.isin(_YES) | key.isin(_NO) | key.isin(_UNKNOWN)).to_numpy(dtype=bool)
-    parsed = pd.Series(_spread(answer, codes, np.nan, values.index), dtype="boolean")
-    return Parsed(parsed, _spread(bad, codes, False, values.index, bool))
+    parsed = pd.Series(spread(answer, codes, np.nan, values.index), dtype="boolean")
+    return Parsed(parsed, spread(bad, codes, False, values.index, bool))
 
 
 # ---------------------------------------------------------------------------
@@ -356,15 +317,15 @@ def parse_ids(values: pd.Series) -> Parsed:
         drop = (text == "").to_numpy(dtype=bool) | not_id
         ids = text.str.replace(_FLOAT_ARTEFACT, r"\1", regex=True)
         return Parsed(ids.where(~drop), pd.Series(not_id, index=values.index))
-    codes, uniques = _factorize(values)
+    codes, uniques = factorize(values)
     text = _text(uniques).str.strip()
     empty = (text == "").to_numpy(dtype=bool)
     not_id = text.str.fullmatch(_NOT_AN_ID).fillna(False).to_numpy(dtype=bool)
     ids = text.str.replace(_FLOAT_ARTEFACT, r"\1", regex=True)
     per_unique = ids.where(~(empty | not_id)).to_numpy(dtype=object)
     return Parsed(
-        _spread(per_unique, codes, None, values.index, "str"),
-        _spread(not_id, codes, False, values.index, bool),
+        spread(per_unique, codes, None, values.index, "str"),
+        spread(not_id, codes, False, values.index, bool),
     )
 
 

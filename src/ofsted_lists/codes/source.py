@@ -1,0 +1,183 @@
+"""Contact and referral source (SPEC §4 "Codes": CIN census sources `1A`…`10` and their
+labels -> `a) 1A: Individual` … ; domain-reference §2.11)."""
+
+from __future__ import annotations
+
+import re
+
+from ..schema import norm
+from .text import compile_rules, earliest, earliest_match, first, label_table, words
+
+LABELS = {
+    "1A": "a) 1A: Individual", "1B": "b) 1B: Individual", "1C": "c) 1C: Individual",
+    "1D": "d) 1D: Individual", "2A": "e) 2A: Schools", "2B": "f) 2B: Education services",
+    "3A": "g) 3A: Health services", "3B": "h) 3B: Health services", "3C": "i) 3C: Health services",
+    "3D": "j) 3D: Health services", "3E": "k) 3E: Health services", "3F": "l) 3F: Health services",
+    "4": "m) 4: Housing", "5A": "n) 5A: LA services", "5B": "o) 5B: LA services",
+    "5C": "p) 5C: LA services", "5D": "p1) 5D: LA services", "6": "q) 6: Police",
+    "7": "r) 7: Other legal agency", "8": "s) 8: Other", "9": "t) 9: Anonymous", "10": "u) 10: Unknown",
+}
+BLANK = ""  # a blank source stays blank
+
+_SOURCE_CODE = re.compile(r"^[\s'\"(\[]*(10|[1-9][a-f]?)(?![a-z0-9])")
+_SOURCE_BRACKET = re.compile(r"\[\s*(10|[1-9][a-f]?)\s*\]\s*$")
+_SYSTEM_TAG = re.compile(r"^\([a-z]{1,4}\)\s*(?=\S)")  # "(CS) Police"
+_NEGATION = re.compile(  # "(not housing)", "excluding schools": what a source is not must not name it
+    r"\b(?:not(?! (?:known|recorded|stated|mapped|given|obtained|yet|specified)\b)|excluding|excl|except|"
+    r"other than|apart from)\b")
+
+_FAMILY = (r"famil(y|ies)|relatives?|parents?|mother|father|mum|dad|grand\w*|gran|grpa|aunt|uncle|"
+           r"siblings?|brother|sister|sis|bro|son|daughters?|daug|step ?(father|mother|parent)|"
+           r"stepfather|stepmother|husband|husb|wife|partner|carers?|foster carers?|adoptive|household|"
+           r"house member|cousin|nephew|niece|guardian|inlaw|birth family")
+_SOURCE_HEALTH = compile_rules([
+    (r"\b(other primary|primary (health|care|link))\b", "3D"),
+    (r"\bsecondary (health|care)\b", "3F"),
+    (r"\b(a and e|aande|ae|accident|emergency (department|dept)|walk in|nhs 111|111|nhs direct|ambulance|"
+     r"nwas|paramedic|urgent care|medical assessment unit)\b", "3E"),
+    (r"\b(gp|gps|general pract\w*|gen pract|surgery|practice nurse|ocgp)\b", "3A"),
+    (r"\b(health visit\w*|hv)\b", "3B"),
+    (r"\b(school nurs\w*|school health)\b", "3C"),
+    (r"\b(hospital\w*|hosptial|hosp|hospice|wards?|paediatric\w*|pediatric\w*|psychiatr\w*|camhs|cahms|"
+     r"mental health|cmht|cpn|consultant|maternity|acute)\b", "3F"),
+    (r"\b(midwi\w*|midw|community (health|nurs\w*|matron)|district nurse|dn|dentist|dental|pharmac\w*|"
+     r"optometrist|optician|audiology|clinic|clinical|health cent(re|er)|pct|nurse|nurses|nursing|matron|nhs\w*|"
+     r"family nurse\w*|fnp|therap\w*|ot|psychologist|substance misuse|drugs?|alcohol|pre birth|"
+     r"birth notification|rapid response|medical|doctor|nhs|health|healthcare)\b", "3D"),
+])
+_SOURCE_SCHOOL = (r"\b(schools?|sch|academy|pru|pupil referral|nurser(y|ies)|pre ?school|sixth form|6th form|"
+                  r"senco|primary school|secondary school|special school)\b")
+_SOURCE_EDUCATION = (r"\b(education\w*|edu|ewo|connexions|college|further education|early years|"
+                     r"educational psycholog\w*)\b")
+_SOURCE_HOUSING = r"\b(housing|landlord|sheltered|warden|tenancy|homeless\w*|supported living|hou)\b"
+_SOURCE_LA = compile_rules([
+    (r"\b(other (la|las|local authorit\w*|ssd|council)|another (la|las|local authorit\w*)|ola|otla|"
+     r"external|out of (borough|area|county|authority)|non \w+ local authority)\b", "5C"),
+    (r"\b(early (help|intervention)|eha|caf|taf|tac|team around|targeted|family (support|work\w*|"
+     r"partnership|service|intervention)|troubled families|stronger families|family recovery|key ?work\w*|"
+     r"step up|parenting)\b", "5D"),
+    (r"\b(other internal|internal other|internal dep\w*|youth (offending|justice|support|service\w*)|yot|yos|"
+     r"yisp|young peoples? (support )?services?|portage|sen team|contact centre|benefits? service|"
+     r"neighbourhood|anti social|asb|community safety)\b", "5B"),
+    (r"\b(social (care|services|work\w*)|ssd|ssdt|csc|sw|edt|emergency duty|out of hours|ooh|adults?|"
+     r"care manager|children with disabilit\w*|cwd|leaving care|personal advis\w*|lado|iro|mash|marac|"
+     r"marat|safeguarding|children and families|children families|residential care|senior practitioner|"
+     r"childrens services|step down|internal)\b", "5A"),
+    (r"\b(council|local authority|la|las|dept|department)\b", "5B"),
+])
+_SOURCE_INDIVIDUAL = compile_rules([
+    (rf"\b({_FAMILY})\b", "1A"),
+    (r"\b(acq\w*|aquaint\w*|friends?|neighbours?|child ?minders?|known to family)\b", "1B"),
+    (r"\b(self|in person)\b", "1C"),
+])
+_SOURCE_INDIVIDUAL_OTHER = (r"\b(individuals?|ind|strangers?|mps?|member of parliament|councillors?|"
+                            r"elected member|member of (the )?public|general public|public|employers?|"
+                            r"previous employee|service user|resident)\b")
+_SOURCE_OTHER = (r"\b(voluntary|charit\w*|nspcc|barnardo\w*|childrens? cent(re|res|er)|sure start|"
+                 r"independ\w*|providers?|agenc(y|ies)|church|faith|fire|ofsted|inspection|military|"
+                 r"ministry of defence|mod|home office|government|third party|refuge|refugee|victim support|"
+                 r"womens aid|young carers|home start|care home|residential home|childrens home|hostels?|vcs|"
+                 r"advoca\w*|organi[sz]ation\w*|utilities|none? (la|local authority))\b")
+_SOURCE_POLICE = r"\b(police|pol|constabulary|caiu|cait|ceop|child exploitation and online protection)\b"
+# Central government agencies sit with the courts and immigration as statutory agencies (as LAs file them).
+_SOURCE_LEGAL = (r"\b(courts?|cafcass|jafcass|probation|prisons?|hmp|yoi|immigration|solicitors?|lawyers?|"
+                 r"legal|law|crc|nps|community rehabilitation|central government|government agency|"
+                 r"benefits agency)\b")
+_SOURCE_ANON = r"\b(anon|anonymous)\b"
+_SOURCE_UNKNOWN = r"\b(unknown|unkown|not known|nk|unk|not recorded|not mapped|not stated|not given)\b"
+
+# A value opening with a CIN category name belongs to that category whatever follows
+# ("Individual - Other - ... lawyers", "Health Services - ... hospital discharges").
+_SOURCE_ANCHORS = compile_rules([
+    (r"^(individuals?|ind|indiv)\b", "individual"),
+    (r"^(health|med|medical|nhs|primary health|secondary health)\b", "health"),
+    (r"^(schools?|sch)\b", "school"),
+    (r"^(education|edu)\b", "education"),
+    (r"^(la|las|local authority|council|adults? (social care|services?))\b(?!.*\bhousing\b)", "la"),
+    (r"^(other legal|legal|leg)\b", "legal"),
+    (r"^(police|pol)\b", "police"),
+    (r"^(housing|hou)\b", "housing"),
+])
+
+
+def _source_family(family: str, w: str) -> str:
+    if family == "individual":
+        return earliest(_SOURCE_INDIVIDUAL, w) or "1D"
+    if family == "health":
+        return first(_SOURCE_HEALTH, w) or "3F"
+    if family in ("school", "education"):
+        return "2A" if family == "school" or re.search(_SOURCE_SCHOOL, w) else "2B"
+    if family == "la":
+        return first(_SOURCE_LA, w) or "5B"
+    return {"legal": "7", "police": "6", "housing": "4"}[family]
+
+
+def _strip_negations(t: str) -> str:
+    """Drop what a source says it is not: "(not housing)", "excluding schools", "other than social care"."""
+    previous = None
+    while previous != t:  # innermost parenthesis first: "(... (excluding housing))"
+        previous = t
+        t = re.sub(rf"\([^()]*?{_NEGATION.pattern}[^()]*\)", " ", t)
+    return re.sub(rf"{_NEGATION.pattern}[^,;()]*", " ", t)
+
+
+def _source_words(w: str) -> str | None:
+    if re.search(r"\bschool (nurs\w*|health)\b|\bsn\b", w):
+        return "3C"  # a school nurse is health, whatever heading it sits under
+    anchor = next((family for pattern, family in _SOURCE_ANCHORS if pattern.search(w)), None)
+    # CIN census guidance files children's centres under "8 Other", even when the LA runs them.
+    centre = re.search(r"\bchild(ren)?s? cent(re|res|er)\b", w)
+    if centre and anchor in (None, "school", "education", "la"):
+        return "8"
+    if anchor:
+        return _source_family(anchor, w)
+    police, legal = re.search(_SOURCE_POLICE, w), re.search(_SOURCE_LEGAL, w)
+    if police or legal:
+        return "6" if police and (not legal or police.start() <= legal.start()) else "7"
+    anonymous, unknown = re.search(_SOURCE_ANON, w), re.search(_SOURCE_UNKNOWN, w)
+    if anonymous:  # "Unknown / Anonymous": the first named wins
+        return "10" if unknown and unknown.start() < anonymous.start() else "9"
+    if re.search(r"\beducation health (and )?care\b", w):
+        return "2B"  # an EHC plan panel is the LA's education service
+    health = first(_SOURCE_HEALTH, w)
+    if health:
+        return health
+    if re.search(_SOURCE_SCHOOL, w):
+        return "2A"
+    if re.search(_SOURCE_EDUCATION, w):
+        return "2B"
+    if re.search(_SOURCE_HOUSING, w):
+        return "4"
+    other, la = re.search(_SOURCE_OTHER, w), earliest_match(_SOURCE_LA, w)
+    if la and (not other or la[0] < other.start()):  # "Government department": the first named wins
+        return first(_SOURCE_LA, w)
+    if other:
+        return "8"
+    individual = earliest(_SOURCE_INDIVIDUAL, w)
+    if individual:
+        return individual
+    if re.search(_SOURCE_INDIVIDUAL_OTHER, w):
+        return "1D"
+    if unknown:
+        return "10"
+    if re.search(r"\bother\w*\b", w):
+        return "8"
+    return None
+
+
+def keywords(raw: str, t: str) -> str | None:
+    t = _SYSTEM_TAG.sub("", t)
+    return _source_words(words(_strip_negations(t)).replace(" in law", " inlaw"))
+
+
+def named(raw: str, t: str) -> str | None:
+    """The code a value names outright: a leading or bracketed CIN code, a code or label."""
+    t = _SYSTEM_TAG.sub("", t)
+    for pattern in (_SOURCE_CODE, _SOURCE_BRACKET):
+        m = pattern.search(t)
+        if m and m.group(1).upper() in LABELS:
+            return m.group(1).upper()
+    return STRICT.get(norm(t))
+
+
+STRICT = label_table(LABELS, ") ")

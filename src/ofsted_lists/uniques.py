@@ -1,0 +1,51 @@
+"""Work once per distinct value: factorize a column, then spread the per-value results
+back onto its rows, so a million-row column costs no more than its distinct values."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+
+def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes (-1 for NA) and the distinct non-NA values."""
+    if isinstance(values.dtype, pd.CategoricalDtype):
+        values = values.astype(object)
+    try:
+        return values.factorize(use_na_sentinel=True)
+    except TypeError:  # unhashable cells (lists, dicts) in an object column
+        fixed = values.map(lambda v: v if isinstance(v, Hashable) else repr(v), na_action="ignore")
+        return fixed.factorize(use_na_sentinel=True)
+
+
+def spread(per_unique: np.ndarray | Sequence[object], codes: np.ndarray, fill, index: pd.Index,
+           dtype=None) -> pd.Series:
+    """Map one value per unique back onto the rows; NA rows (code -1) get `fill`.
+
+    A list may hold any objects: tuples stay whole, one per row."""
+    if dtype == "str" and fill is None:
+        # pyarrow's take: a million Python strings would cost five times as much.
+        try:
+            text = pa.array(per_unique, type=pa.large_string(), from_pandas=True)
+            return pd.Series(text.take(pa.array(codes, mask=codes < 0)), index=index, dtype="str")
+        except (pa.ArrowException, UnicodeEncodeError):
+            pass
+    dt = per_unique.dtype if isinstance(per_unique, np.ndarray) else object
+    extended = np.empty(len(per_unique) + 1, dtype=dt)
+    extended[:-1] = per_unique
+    extended[-1] = fill
+    if dtype == "str":
+        return str_series(extended[codes], index)
+    return pd.Series(extended[codes], index=index, dtype=dtype)
+
+
+def str_series(items: Sequence[object], index: pd.Index | None = None) -> pd.Series:
+    """A `str` Series of text (and NA) items."""
+    try:
+        return pd.Series(items, index=index, dtype="str")
+    except UnicodeEncodeError:  # lone surrogates, e.g. from a file decoded with surrogateescape
+        return pd.Series([v.encode("utf-8", "replace").decode("utf-8") if isinstance(v, str) else v
+                          for v in items], index=index, dtype="str")
