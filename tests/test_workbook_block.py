@@ -1,7 +1,11 @@
 """List sheets are rendered as one XML block (speed); Summary blocks cell by cell through
 xlsxwriter. The same frame must give the same cells either way: value, type, number
 format and quote prefix. This pins the block writer to xlsxwriter's own behaviour, so
-an xlsxwriter upgrade that changes its internals fails here, not in an inspector's hands."""
+an xlsxwriter upgrade that changes its internals fails here, not in an inspector's hands.
+
+The block writer overrides xlsxwriter privates, so it runs only on the xlsxwriter versions
+this file passed on (`BLOCK_WRITER_XLSXWRITER`); the tests below force it on (`block=True`)
+so that a new version can be checked before it is added."""
 
 from __future__ import annotations
 
@@ -12,10 +16,12 @@ import zipfile
 import numpy as np
 import openpyxl
 import pandas as pd
+import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from xlsxwriter.utility import xl_col_to_name
 
-from ofsted_lists.workbook import Block, Report, Sheet, render_xlsx
+from ofsted_lists.workbook import BLOCK_WRITER_XLSXWRITER, Block, Report, Sheet, render_xlsx
 
 
 def _cells(ws, first_row: int, n_rows: int, n_cols: int) -> list[tuple]:
@@ -27,27 +33,26 @@ def _cells(ws, first_row: int, n_rows: int, n_cols: int) -> list[tuple]:
     return out
 
 
-def _both_ways(frame: pd.DataFrame) -> tuple[list[tuple], list[tuple]]:
-    data = render_xlsx(Report(summary=[Block(None, frame)], chart=None, sheets=[Sheet("L", frame)]))
+def _render(frame: pd.DataFrame, block: bool) -> tuple[list[tuple], list[tuple], tuple]:
+    """Summary cells, list sheet data cells and list sheet layout of `frame`; list sheet
+    written with the block writer (`block`) or xlsxwriter's public API."""
+    data = render_xlsx(Report(summary=[Block(None, frame)], chart=None, sheets=[Sheet("L", frame)]), block=block)
     wb = openpyxl.load_workbook(io.BytesIO(data))
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         for name in z.namelist():
             if name.startswith("xl/worksheets/"):
                 assert "<f>" not in z.read(name).decode()
-    summary = wb["Summary"]
+    summary, sheet = wb["Summary"], wb["L"]
     # The untitled block's header is on row 1, its data from row 2, as on the list sheet.
     assert [c.value for c in summary[1]][: len(frame.columns)] == list(frame.columns)
     rows, cols = len(frame), len(frame.columns)
-    return _cells(summary, 2, rows, cols), _cells(wb["L"], 2, rows, cols)
+    widths = [sheet.column_dimensions[xl_col_to_name(c)].width for c in range(cols)]
+    layout = (_cells(sheet, 1, 1, cols), widths, sheet.freeze_panes, sheet.auto_filter.ref, sheet.dimensions)
+    return _cells(summary, 2, rows, cols), _cells(sheet, 2, rows, cols), layout
 
 
-def test_block_and_cell_writers_agree_on_every_kind_of_value(monkeypatch):
-    from ofsted_lists import workbook
-
-    calls = []
-    real = workbook._write_table
-    monkeypatch.setattr(workbook, "_write_table", lambda *a, **k: calls.append(1) or real(*a, **k))
-    frame = pd.DataFrame({
+def _every_kind() -> pd.DataFrame:
+    return pd.DataFrame({
         "id": pd.Series(["00123", "=1+1", "+44 7700", "-1", "@SUM(A1)", "\tTab", "é £ ‘quote’", None, ""],
                         dtype="str"),
         "date": pd.Series([dt.datetime(2026, 2, 28), pd.NaT, dt.datetime(1900, 3, 1), dt.datetime(2024, 2, 29),
@@ -57,10 +62,54 @@ def test_block_and_cell_writers_agree_on_every_kind_of_value(monkeypatch):
         "ratio": [0.5, np.nan, 1.0, -0.0, 1e17, 2.25, 3.0, float("inf"), 7.125],
         "text": pd.Series(["a & b < c", "x" * 40, "line\nbreak", "  padded  ", "<tag>", "'quoted", "ok", None, "z"],
                           dtype="str"),
+        "flag": pd.array([True, False, None, True, False, True, None, False, True], dtype="boolean"),
     })
-    summary, block = _both_ways(frame)
+
+
+def _spy_write_table(monkeypatch) -> list:
+    """Record each `_write_table` call: one per table written through xlsxwriter's public API."""
+    from ofsted_lists import workbook
+
+    calls, real = [], workbook._write_table
+    monkeypatch.setattr(workbook, "_write_table", lambda *a, **k: calls.append(1) or real(*a, **k))
+    return calls
+
+
+def test_installed_xlsxwriter_is_one_the_block_writer_was_verified_on():
+    assert xlsxwriter.__version__ in BLOCK_WRITER_XLSXWRITER, (
+        f"xlsxwriter {xlsxwriter.__version__} is not one the block writer was verified on "
+        f"({', '.join(sorted(BLOCK_WRITER_XLSXWRITER))}), so list sheets are written through its slower public "
+        "API. If every other test in tests/test_workbook_block.py passes on this version, add it to "
+        "BLOCK_WRITER_XLSXWRITER in src/ofsted_lists/workbook.py and raise the xlsxwriter bound in "
+        "pyproject.toml; if one fails, fix the block writer for this version first, or install a verified one."
+    )
+
+
+def test_list_sheets_take_the_block_writer_only_on_verified_xlsxwriter_versions(monkeypatch):
+    report = Report(summary=[], chart=None, sheets=[Sheet("L", _every_kind())])
+    calls = _spy_write_table(monkeypatch)
+    monkeypatch.setattr(xlsxwriter, "__version__", max(BLOCK_WRITER_XLSXWRITER))
+    render_xlsx(report)
+    assert calls == []
+    monkeypatch.setattr(xlsxwriter, "__version__", "0.0.0")
+    render_xlsx(report)
+    assert calls == [1]
+
+
+def test_block_and_cell_writers_agree_on_every_kind_of_value(monkeypatch):
+    calls = _spy_write_table(monkeypatch)
+    summary, block, _ = _render(_every_kind(), block=True)
     assert len(calls) == 1  # the Summary block only: the list sheet took the block path
     assert block == summary
+
+
+def test_public_api_fallback_writes_the_same_list_sheet_as_the_block_writer(monkeypatch):
+    calls = _spy_write_table(monkeypatch)
+    _, fallback, fallback_layout = _render(_every_kind(), block=False)
+    assert len(calls) == 2  # Summary and the list sheet: no block
+    _, block, block_layout = _render(_every_kind(), block=True)
+    assert fallback == block
+    assert fallback_layout == block_layout
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -73,5 +122,5 @@ def test_block_writer_matches_cell_writer_on_random_rows(rows):
         "n": pd.array([r[1] for r in rows], dtype="Int64"),
         "d": pd.to_datetime(pd.Series([r[2] for r in rows], dtype="object")).astype("datetime64[ns]"),
     })
-    summary, block = _both_ways(frame)
+    summary, block, _ = _render(frame, block=True)
     assert block == summary

@@ -21,10 +21,6 @@ DEFAULT_NAME = "ofsted-lists.toml"
 # [values.<name>]: local value -> code. The coded kinds are those of codes.map_codes.
 CODE_KINDS = ("gender", "ethnicity", "source", "primary_need", "abuse_category")
 VALUE_MAPPINGS = ("disability", "assessment_outcome", "contact_outcome", *CODE_KINDS)
-SAMPLE_CATEGORIES = (
-    "early_help", "child_in_need", "child_protection", "contacts_no_referral",
-    "referrals_nfa", "assessments_nfa", "strategy_s47",
-)
 _TARGETS = {
     "disability": "a CIN disability code (MOB, HAND, PC, INC, COMM, LD, HEAR, VIS, BEH, CON, AUT, DDA), "
                   "NONE, Yes, No or Unknown",
@@ -243,7 +239,9 @@ def parse(raw: dict, path: Path, text: str = "") -> Config:
             cfg.referral_window_days = c.integer(section["referral_window_days"],
                                                  ("rules", "referral_window_days"), 0, 365)
     if "sample" in raw:
+        from .sample import CATEGORIES  # imported here: sample needs the whole pipeline
+
         section = c.table(raw["sample"], ("sample",), {"counts"})
-        counts = c.table(section.get("counts", {}), ("sample", "counts"), set(SAMPLE_CATEGORIES))
+        counts = c.table(section.get("counts", {}), ("sample", "counts"), {cat.key for cat in CATEGORIES})
         cfg.sample_counts = {k: c.integer(v, ("sample", "counts", k), 0, 1000) for k, v in counts.items()}
     return cfg

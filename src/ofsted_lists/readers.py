@@ -443,11 +443,6 @@ def _listing(folder: Path) -> tuple[list[Path], list[Path]]:
     return exports, others
 
 
-def input_files(folder: Path) -> list[Path]:
-    """The export files (CSV and Excel) in `folder`, by name."""
-    return _listing(folder)[0]
-
-
 @dataclass
 class _FileRead:
     """What one file gave: kept apart per file so files can be read at once and still be

@@ -21,7 +21,6 @@ import pandas as pd
 from pandas.api import types as pdt
 
 from . import __version__
-from .config import SAMPLE_CATEGORIES
 from .lists import ListResult
 from .lists._common import CHILD_COLUMNS, DISABILITY_FLAG, YES
 from .pipeline import Run
@@ -82,10 +81,6 @@ class Sample:
     cases: pd.DataFrame   # Case, Stage, Category, Child Unique ID, Key date, List, Details, Note
     tally: pd.DataFrame   # per category (index: key): Category, Stage, List, Eligible records,
                           # Eligible children, Wanted, Drawn, Shortfall, Note
-
-    @property
-    def pool_sizes(self) -> dict[str, int]:
-        return self.tally["Eligible records"].to_dict()
 
     @property
     def wanted(self) -> dict[str, int]:
@@ -205,7 +200,7 @@ def _not_produced(result: ListResult) -> str:
 def draw(run: Run, seed: int, counts: Mapping[str, int] | None = None) -> Sample:
     """Draw the sample from `run.lists`; `counts` (category key -> n) override the defaults."""
     counts = dict(counts or {})
-    unknown = set(counts) - set(SAMPLE_CATEGORIES)
+    unknown = set(counts) - {cat.key for cat in CATEGORIES}
     if unknown:
         raise ValueError(f"unknown sample categories: {', '.join(sorted(unknown))}")
     if any(n < 0 for n in counts.values()):

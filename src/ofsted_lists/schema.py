@@ -42,7 +42,6 @@ class Table:
     # (start, end) pair checked for "end before start".
     period: tuple[str, str] | None = None
     child_details: bool = True  # may carry dob/gender/... columns (SPEC §3)
-    record_id: str | None = None
 
     @property
     def column_names(self) -> list[str]:
@@ -139,7 +138,6 @@ TABLES: dict[str, Table] = {
                 _WORKER,
             ),
             key_dates=("contact_date",),
-            record_id="contact_id",
         ),
         Table(
             "referrals",
@@ -163,7 +161,6 @@ TABLES: dict[str, Table] = {
             ),
             key_dates=("referral_date",),
             period=("referral_date", "closure_date"),
-            record_id="referral_id",
         ),
         Table(
             "assessments",
@@ -207,7 +204,6 @@ TABLES: dict[str, Table] = {
             ),
             key_dates=("assessment_start_date",),
             period=("assessment_start_date", "authorisation_date"),
-            record_id="assessment_id",
         ),
         Table(
             "s47",
@@ -251,7 +247,6 @@ TABLES: dict[str, Table] = {
                 _WORKER,
             ),
             key_dates=("strategy_date", "s47_start_date"),
-            record_id="s47_id",
         ),
         Table(
             "cin_plans",

@@ -50,7 +50,6 @@ _WORKBOOK_OPTIONS = {
 class Sheet:
     name: str
     frame: pd.DataFrame  # columns in output order; headers are the column names
-    notes: list[str] = field(default_factory=list)
     dropdowns: dict[str, list[str]] = field(default_factory=dict)  # column header -> allowed values (xlsx only)
 
 
@@ -132,16 +131,48 @@ def _text_column(s: pd.Series) -> _Column:
     return _Column("text", values, width, quoted=quoted)
 
 
+def _kind(s: pd.Series) -> str:
+    """The cell kind of a column (categoricals already made plain): date, bool, number,
+    mixed (object values not all text: typed cell by cell) or text."""
+    if pdt.is_datetime64_any_dtype(s):
+        return "date"
+    if pdt.is_bool_dtype(s):
+        return "bool"
+    if pdt.is_numeric_dtype(s):
+        return "number"
+    if s.dtype == object and pdt.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        return "mixed"
+    return "text"
+
+
+def _datetimes(s: pd.Series) -> np.ndarray:
+    """A date column as naive datetime64[us]."""
+    if getattr(s.dt, "tz", None) is not None:
+        s = s.dt.tz_localize(None)
+    return s.to_numpy(dtype="datetime64[us]")
+
+
+def _serial_days(arr: np.ndarray) -> np.ndarray:
+    """Excel's date numbers for datetime64 values (NaN for NaT)."""
+    days = (arr - np.datetime64("1899-12-30")) / np.timedelta64(1, "D")
+    # Excel counts the non-existent 29/02/1900, so earlier serials are one day less.
+    days[arr < np.datetime64("1900-03-01")] -= 1
+    return days
+
+
+def _number_width(s: pd.Series) -> int:
+    """Characters the widest of a number column's values needs, as Excel shows it."""
+    finite = [v for v in (s.min(), s.max()) if pd.notna(v)]
+    return max((len(f"{v:.10g}") for v in finite), default=0)
+
+
 def _excel_serials(arr: np.ndarray, skip: np.ndarray) -> list:
     """Excel's date numbers for datetime64 values (None for NaT and for `skip`).
 
     Writing these with a date format is what `write_datetime` does per cell; doing the
     arithmetic on the whole column saves about a tenth of the workbook's build time.
     """
-    days = (arr - np.datetime64("1899-12-30")) / np.timedelta64(1, "D")
-    # Excel counts the non-existent 29/02/1900, so earlier serials are one day less.
-    days[arr < np.datetime64("1900-03-01")] -= 1
-    obj = days.astype(object)
+    obj = _serial_days(arr).astype(object)
     obj[np.isnat(arr)] = None
     obj[skip] = None
     return obj.tolist()
@@ -151,16 +182,15 @@ def _prepare(s: pd.Series) -> _Column:
     """Convert a column once, so the write loop needs no per-cell type checks."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
-    if pdt.is_datetime64_any_dtype(s):
-        if getattr(s.dt, "tz", None) is not None:
-            s = s.dt.tz_localize(None)
-        arr = s.to_numpy(dtype="datetime64[us]")
+    kind = _kind(s)
+    if kind == "date":
+        arr = _datetimes(s)
         early_at = np.flatnonzero(arr < np.datetime64(_EXCEL_FIRST_DATE))
         early = [(i, _dmy(d)) for i, d in zip(early_at, arr[early_at].tolist())]
         return _Column("date", _excel_serials(arr, early_at), len(DATE_FORMAT), early=early)
-    if pdt.is_bool_dtype(s):
+    if kind == "bool":
         return _Column("bool", s.to_numpy(dtype=object, na_value=None).tolist(), 5)
-    if pdt.is_numeric_dtype(s):
+    if kind == "number":
         if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu":
             values = s.to_numpy().tolist()
         else:
@@ -168,10 +198,8 @@ def _prepare(s: pd.Series) -> _Column:
             obj = a.astype(object)
             obj[~np.isfinite(a)] = None
             values = obj.tolist()
-        finite = [v for v in (s.min(), s.max()) if pd.notna(v)]
-        width = max((len(f"{v:.10g}") for v in finite), default=0)
-        return _Column("number", values, width)
-    if s.dtype == object and pdt.infer_dtype(s, skipna=True) not in ("string", "empty"):
+        return _Column("number", values, _number_width(s))
+    if kind == "mixed":
         values = s.tolist()
         width = max((len(_csv_cell(v)) for v in values), default=0)
         return _Column("mixed", values, min(width, MAX_WIDTH))
@@ -267,12 +295,20 @@ def _write_table(ws, frame: pd.DataFrame, top: int, fmts: _Formats) -> list[int]
 # the cells are the same as `_write_column` writes.
 
 _BLOCK_KINDS = ("date", "number", "bool", "text")
+# The xlsxwriter versions tests/test_workbook_block.py passed on with the block writer (3.2.4
+# cannot be imported). On any other version list sheets go through xlsxwriter's public API:
+# slower, same cells. To add a version, run that file with it installed, then add it here
+# and widen the bound in pyproject.toml.
+BLOCK_WRITER_XLSXWRITER = frozenset({
+    "3.2.0", "3.2.1", "3.2.2", "3.2.5", "3.2.6", "3.2.7", "3.2.8", "3.2.9", "3.3.0", "3.3.1",
+})
 
 
 class _BlockSheet(xlsxwriter.worksheet.Worksheet):
     """A worksheet whose rows below the header arrive as ready-made XML (`block`).
 
-    Overrides xlsxwriter's private `_write_sheet_data` (as of XlsxWriter 3.3)."""
+    Overrides xlsxwriter's private `_write_sheet_data`; only used on the versions in
+    `BLOCK_WRITER_XLSXWRITER`."""
 
     block: str = ""
 
@@ -341,13 +377,10 @@ def _text_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> tuple[pa.Arr
 
 
 def _date_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> pa.Array:
-    if getattr(s.dt, "tz", None) is not None:
-        s = s.dt.tz_localize(None)
-    arr = s.to_numpy(dtype="datetime64[us]")
-    days = (arr - np.datetime64("1899-12-30")) / np.timedelta64(1, "D")
-    days[arr < np.datetime64("1900-03-01")] -= 1  # Excel's non-existent 29/02/1900
+    arr = _datetimes(s)
+    days = _serial_days(arr)
     early = arr < np.datetime64(_EXCEL_FIRST_DATE)
-    days[np.isnat(arr) | early] = np.nan
+    days[early] = np.nan
     cells = _join(ref, f'" s="{fmts.date._get_xf_index()}"><v>', _number_text(days), "</v></c>")
     at = np.flatnonzero(early)
     if at.size:  # shown as text, as `_write_column` does
@@ -373,22 +406,7 @@ def _block_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> tuple[pa.Ar
         return _join(ref, '" t="b"><v>', value, "</v></c>"), 5
     a = s.to_numpy() if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" else \
         s.to_numpy(dtype="float64", na_value=np.nan)
-    finite = [v for v in (s.min(), s.max()) if pd.notna(v)]
-    width = max((len(f"{v:.10g}") for v in finite), default=0)
-    return _join(ref, '"><v>', _number_text(a), "</v></c>"), width
-
-
-def _kind(s: pd.Series) -> str:
-    """The cell kind `_prepare` would give the column."""
-    if pdt.is_datetime64_any_dtype(s):
-        return "date"
-    if pdt.is_bool_dtype(s):
-        return "bool"
-    if pdt.is_numeric_dtype(s):
-        return "number"
-    if s.dtype == object and pdt.infer_dtype(s, skipna=True) not in ("string", "empty"):
-        return "mixed"
-    return "text"
+    return _join(ref, '"><v>', _number_text(a), "</v></c>"), _number_width(s)
 
 
 def _write_block(ws: _BlockSheet, frame: pd.DataFrame, fmts: _Formats) -> list[int]:
@@ -424,12 +442,17 @@ def _part_name(name: str, part: int) -> str:
     return name[: 31 - len(suffix)] + suffix
 
 
-def _write_list_sheet(wb: xlsxwriter.Workbook, sheet: Sheet, fmts: _Formats) -> None:
+def _write_list_sheet(wb: xlsxwriter.Workbook, sheet: Sheet, fmts: _Formats, block: bool) -> None:
     frame, ncols = sheet.frame, sheet.frame.shape[1]
     for part, start in enumerate(range(0, max(len(frame), 1), MAX_DATA_ROWS)):
         chunk = frame.iloc[start : start + MAX_DATA_ROWS]
-        ws = wb.add_worksheet(_part_name(sheet.name, part), worksheet_class=_BlockSheet)
-        _set_widths(ws, _write_block(ws, chunk, fmts))
+        if block:
+            ws = wb.add_worksheet(_part_name(sheet.name, part), worksheet_class=_BlockSheet)
+            widths = _write_block(ws, chunk, fmts)
+        else:
+            ws = wb.add_worksheet(_part_name(sheet.name, part))
+            widths = _write_table(ws, chunk, 0, fmts)
+        _set_widths(ws, widths)
         ws.freeze_panes(1, 0)
         if ncols:
             ws.autofilter(0, 0, len(chunk), ncols - 1)
@@ -485,14 +508,20 @@ def _add_chart(wb, ws, report: Report, headers: list[int], used_cols: int) -> No
     ws.insert_chart(0, used_cols + 1, chart)
 
 
-def render_xlsx(report: Report) -> bytes:
-    """Build the whole workbook in memory: Summary first, then `report.sheets`."""
+def render_xlsx(report: Report, *, block: bool | None = None) -> bytes:
+    """Build the whole workbook in memory: Summary first, then `report.sheets`.
+
+    `block`: write list sheets with the block writer (True) or xlsxwriter's public API
+    (False); None: the block writer if this xlsxwriter is in `BLOCK_WRITER_XLSXWRITER`.
+    """
+    if block is None:
+        block = xlsxwriter.__version__ in BLOCK_WRITER_XLSXWRITER
     buf = io.BytesIO()
     wb = xlsxwriter.Workbook(buf, _WORKBOOK_OPTIONS)
     fmts = _Formats(wb)
     _write_summary(wb, report, fmts)
     for sheet in report.sheets:
-        _write_list_sheet(wb, sheet, fmts)
+        _write_list_sheet(wb, sheet, fmts, block)
     wb.close()
     return buf.getvalue()
 
@@ -563,13 +592,14 @@ def _csv_column(s: pd.Series) -> pd.Series:
     """A column as the strings a CSV cell should hold ("" = empty)."""
     if isinstance(s.dtype, pd.CategoricalDtype):
         s = s.astype(object)
-    if pdt.is_datetime64_any_dtype(s):
+    kind = _kind(s)
+    if kind == "date":
         return s.dt.strftime("%d/%m/%Y").fillna("").astype(object)
-    if pdt.is_bool_dtype(s):
+    if kind == "bool":
         return s.map({True: "TRUE", False: "FALSE"}).fillna("").astype(object)
-    if pdt.is_numeric_dtype(s):
+    if kind == "number":
         return _csv_numbers(s)
-    if s.dtype == object and pdt.infer_dtype(s, skipna=True) not in ("string", "empty"):
+    if kind == "mixed":
         return s.map(_csv_cell, na_action=None).astype(object)
     return _csv_text(s).astype(object)
 
