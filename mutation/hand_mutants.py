@@ -1,0 +1,308 @@
+"""Hand-made mutants of the list rules: each must make its named tests fail.
+
+    python mutation/hand_mutants.py            # all of them
+    python mutation/hand_mutants.py s47 icpc   # those whose name contains any of the words
+
+Each mutant is (name, file under src/ofsted_lists/, exact original snippet, mutated snippet,
+test node ids). The repository's src/ and tests/ are copied to a temporary folder once; each
+mutant is written there, its tests run (pytest -x), and the file restored. A snippet not found
+exactly once stops everything before any test runs: a refactor that moves a rule must update
+its mutant here, not silently retire it. Exit status: 0 when every mutant is killed, 1 when
+any survived or errored, 2 when the table is stale or the unmutated tests fail.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import NamedTuple
+
+REPO = Path(__file__).resolve().parents[1]
+PINS = "tests/test_rule_pins.py::"
+LISTS = "tests/test_lists.py::"
+
+
+class Mutant(NamedTuple):
+    name: str
+    path: str            # relative to src/ofsted_lists/
+    original: str
+    mutated: str
+    tests: tuple[str, ...]
+
+
+def m(name: str, path: str, original: str, mutated: str, *tests: str) -> Mutant:
+    return Mutant(name, path, original, mutated, tests)
+
+
+MUTANTS = [
+    # --- as-of boundaries -----------------------------------------------------------------
+    m("disability starting on as-of not current", "disability.py",
+      '(d["start_date"] <= as_of)', '(d["start_date"] < as_of)',
+      PINS + "test_disability_code_starting_on_the_as_of_date_is_current"),
+    m("disability ending on as-of still current", "disability.py",
+      '(d["end_date"] > as_of)', '(d["end_date"] >= as_of)',
+      LISTS + "test_ended_and_future_disability_records_are_not_current"),
+    m("referral on as-of ignored when deriving contact outcome", "lists/l1a_contacts.py",
+      'refs["referral_date"] <= ctx.as_of', 'refs["referral_date"] < ctx.as_of',
+      PINS + "test_referral_on_the_as_of_date_derives_contact_outcome_referral"),
+    m("referral after as-of used when deriving contact outcome", "lists/l1a_contacts.py",
+      'refs["referral_date"] <= ctx.as_of', 'refs["referral_date"].notna()',
+      LISTS + "test_derivation_ignores_referrals_after_as_of"),
+    m("referral window one day longer", "lists/l1a_contacts.py",
+      "days=ctx.config.referral_window_days", "days=ctx.config.referral_window_days + 1",
+      LISTS + "test_contact_outcome_recorded_or_derived_within_seven_days"),
+    m("event on as-of read as not happened yet", "lists/_common.py",
+      "dates.where(dates <= as_of)", "dates.where(dates < as_of)",
+      PINS + "test_icpc_held_on_the_as_of_date_is_shown", PINS + "test_cp_review_held_on_the_as_of_date_is_shown"),
+    m("ICPC on as-of not shown", "lists/l2_strategy_s47.py",
+      's["_icpc"] = not_after(s["icpc_date"], ctx.as_of)',
+      's["_icpc"] = s["icpc_date"].where(s["icpc_date"] < ctx.as_of)',
+      PINS + "test_icpc_held_on_the_as_of_date_is_shown"),
+    m("ICPC after as-of shown", "lists/l2_strategy_s47.py",
+      's["_icpc"] = not_after(s["icpc_date"], ctx.as_of)', 's["_icpc"] = s["icpc_date"]',
+      LISTS + "test_s47_state_at_as_of"),
+    m("CP review after as-of shown", "lists/l5_cp_plans.py",
+      'not_after(p["last_review_date"], ctx.as_of)', 'p["last_review_date"]',
+      PINS + "test_cp_review_held_on_the_as_of_date_is_shown"),
+    m("born on as-of read as unborn", "lists/_common.py",
+      "| (dob > as_of)", "| (dob >= as_of)",
+      PINS + "test_child_born_on_the_as_of_date_is_born_and_aged_zero"),
+    m("expected on as-of read as unborn", "lists/_common.py",
+      "(dob.isna() & (edd > as_of))", "(dob.isna() & (edd >= as_of))",
+      PINS + "test_child_born_on_the_as_of_date_is_born_and_aged_zero"),
+    m("expected the day after as-of read as born", "lists/_common.py",
+      "(dob.isna() & (edd > as_of))", "(dob.isna() & (edd > as_of + pd.Timedelta(days=1)))",
+      PINS + "test_child_expected_the_day_after_the_as_of_date_is_unborn"),
+    m("date of birth on as-of not shown", "lists/_common.py",
+      "dob.where(dob <= as_of)", "dob.where(dob < as_of)",
+      PINS + "test_child_born_on_the_as_of_date_is_born_and_aged_zero"),
+    m("expected date of birth on as-of not shown", "lists/_common.py",
+      "(edd <= as_of)", "(edd < as_of)",
+      PINS + "test_child_born_on_the_as_of_date_is_born_and_aged_zero"),
+    m("assessment outcome shown before authorisation", "lists/l3_assessments.py",
+      'outcome = outcome.where(~(a["authorisation_date"] > ctx.as_of))', "outcome = outcome",
+      PINS + "test_assessment_outcome_shown_only_once_authorised"),
+    m("assessment outcome hidden when authorised on as-of", "lists/l3_assessments.py",
+      '~(a["authorisation_date"] > ctx.as_of)', '~(a["authorisation_date"] >= ctx.as_of)',
+      PINS + "test_assessment_outcome_shown_only_once_authorised"),
+    m("support answer shown before authorisation", "lists/l3_assessments.py",
+      "outcome.map(SUPPORT).where(authorised.notna())", "outcome.map(SUPPORT)",
+      PINS + "test_assessment_outcome_shown_only_once_authorised"),
+    m("record ending the day it starts dropped", "normalise.py",
+      "df[end] < df[start]", "df[end] <= df[start]",
+      PINS + "test_assessment_authorised_the_day_it_started_is_kept"),
+    # --- 12-month counts ------------------------------------------------------------------
+    m("s47 exactly 12 months before excluded", "lists/l2_strategy_s47.py",
+      '(e["_s47_start"] >= months_before_series(latest, 12))',
+      '(e["_s47_start"] > months_before_series(latest, 12))',
+      PINS + "test_s47_count_window_is_twelve_months_inclusive_before_the_latest"),
+    m("s47 window 11 months", "lists/l2_strategy_s47.py",
+      "months_before_series(latest, 12)", "months_before_series(latest, 11)",
+      PINS + "test_s47_count_window_is_twelve_months_inclusive_before_the_latest"),
+    m("s47 window 13 months", "lists/l2_strategy_s47.py",
+      "months_before_series(latest, 12)", "months_before_series(latest, 13)",
+      PINS + "test_s47_count_window_is_twelve_months_inclusive_before_the_latest"),
+    m("s47 count includes the latest", "lists/l2_strategy_s47.py",
+      "& ~is_latest", "",
+      PINS + "test_icpc_count_counts_only_earlier_enquiries_with_an_icpc"),
+    m("ICPC count is the s47 count", "lists/l2_strategy_s47.py",
+      '(inside & e["_icpc"].notna())', "inside",
+      PINS + "test_icpc_count_counts_only_earlier_enquiries_with_an_icpc"),
+    m("ICPC count includes the latest enquiry's", "lists/l2_strategy_s47.py",
+      '(inside & e["_icpc"].notna())', '(e["_icpc"].notna())',
+      PINS + "test_icpc_count_counts_only_earlier_enquiries_with_an_icpc"),
+    m("referrals after as-of counted", "lists/l1b_referrals.py",
+      '(r["referral_date"] <= ctx.as_of).to_numpy()', '(r["referral_date"].notna()).to_numpy()',
+      PINS + "test_referrals_after_the_as_of_date_are_not_counted"),
+    m("referral on as-of not counted", "lists/l1b_referrals.py",
+      '(r["referral_date"] <= ctx.as_of).to_numpy()', '(r["referral_date"] < ctx.as_of).to_numpy()',
+      PINS + "test_referrals_after_the_as_of_date_are_not_counted"),
+    m("referral exactly 12 months before not counted", "lists/_common.py",
+      '(ev["date"] >= lower)', '(ev["date"] > lower)',
+      LISTS + "test_referral_count_in_last_12_months"),
+    # --- choosing among records -----------------------------------------------------------
+    m("latest open plan chosen by end date first", "lists/_common.py",
+      '["child_id", start, "_end", "_row", "_file"]', '["child_id", "_end", start, "_row", "_file"]',
+      PINS + "test_latest_open_plan_is_chosen_by_start_date_before_end_date"),
+    m("same-day plans tied by row order", "lists/_common.py",
+      '["child_id", start, "_end", "_row", "_file"]', '["child_id", start, "_row", "_file"]',
+      PINS + "test_same_day_cp_plans_the_open_one_wins_whatever_the_row_order"),
+    m("open end ranks earliest", "lists/_common.py",
+      "far = pd.Timestamp.max.normalize()", "far = pd.Timestamp.min.normalize()",
+      PINS + "test_same_day_cp_plans_the_open_one_wins_whatever_the_row_order"),
+    m("overlapping plan reported at the chosen plan", "lists/_common.py",
+      "ranked[~ranked.index.isin(chosen.index)]", "ranked[ranked.index.isin(chosen.index)]",
+      PINS + "test_overlapping_open_plan_reported_at_the_plan_not_chosen"),
+    m("plan ending on as-of open", "lists/_common.py",
+      "(end.isna() | (end > as_of))", "(end.isna() | (end >= as_of))",
+      LISTS + "test_cp_plan_ending_on_as_of_is_not_current"),
+    m("plan starting on as-of not open", "lists/_common.py",
+      "(start <= as_of) &", "(start < as_of) &",
+      LISTS + "test_cp_plan_ending_on_as_of_is_not_current"),
+    m("same-day earlier plans not previous", "lists/l5_cp_plans.py",
+      'merged["cpp_start_date_other"] < merged["cpp_start_date"]',
+      'merged["cpp_start_date_other"] <= merged["cpp_start_date"]',
+      LISTS + "test_previous_cp_plans_that_started_the_same_day_both_count"),
+    m("primary need from the last row, not the latest date", "lists/l4_cin_plans.py",
+      'r.sort_values(["referral_date", "_row"], kind="stable")', 'r.sort_values(["_row"], kind="stable")',
+      PINS + "test_primary_need_from_the_childs_latest_dated_referral_recording_one"),
+    m("primary need from the earliest referral", "lists/l4_cin_plans.py",
+      '.drop_duplicates("child_id", keep="last")', '.drop_duplicates("child_id", keep="first")',
+      PINS + "test_primary_need_from_the_childs_latest_dated_referral_recording_one"),
+    m("primary need from a referral after as-of", "lists/l4_cin_plans.py",
+      '(r["referral_date"] <= ctx.as_of) & ', "",
+      LISTS + "test_cin_plan_latest_starting_and_primary_need"),
+    m("primary need from a referral recording none", "lists/l4_cin_plans.py",
+      ' & r["primary_need"].notna()', "",
+      LISTS + "test_cin_plan_latest_starting_and_primary_need"),
+    m("ICPC result derived on a misaligned index", "lists/l2_strategy_s47.py",
+      '.isin(keys), index=s.index, dtype="boolean")', '.isin(keys), dtype="boolean")',
+      PINS + "test_icpc_result_derived_on_the_rows_kept_in_the_window"),
+    m("ICPC result derived from any child's plan", "lists/l2_strategy_s47.py",
+      'pd.MultiIndex.from_arrays([s["child_id"], s["_icpc"]]).isin(keys)',
+      's["_icpc"].isin(starts["cpp_start_date"]).to_numpy()',
+      PINS + "test_icpc_result_derived_on_the_rows_kept_in_the_window"),
+    m("s47 rows ignored when ordering child details", "normalise.py",
+      'ids["_when"] = ids["_when"].fillna(df["s47_start_date"])', 'ids["_when"] = ids["_when"]',
+      PINS + "test_child_details_ordered_by_s47_start_when_no_strategy_date"),
+    # --- joins --------------------------------------------------------------------------------
+    m("another child's referral marks the contact", "lists/l1a_contacts.py",
+      'right_on="referral_date", by="child_id",', 'right_on="referral_date",',
+      PINS + "test_another_childs_referral_does_not_make_a_contact_a_referral"),
+    m("a referral before the contact counts", "lists/l1a_contacts.py",
+      'direction="forward"', 'direction="nearest"',
+      PINS + "test_referral_before_the_contact_does_not_make_it_a_referral"),
+    # --- missing exports and config -----------------------------------------------------------
+    m("ICPC result needs cp_plans", "lists/l2_strategy_s47.py",
+      'if ctx.ds.has("cp_plans"):', "if True:",
+      PINS + "test_no_cp_plans_export_leaves_sheet_5_out_and_icpc_result_no"),
+    m("ICPC result blank without cp_plans", "lists/l2_strategy_s47.py",
+      'derived = pd.Series(False, index=s.index, dtype="boolean")',
+      'derived = pd.Series(pd.NA, index=s.index, dtype="boolean")',
+      PINS + "test_no_cp_plans_export_leaves_sheet_5_out_and_icpc_result_no"),
+    m("config gender mapping ignored", "lists/_common.py",
+      'codes.map_codes("gender", ch["gender"], config.mapping("gender"))',
+      'codes.map_codes("gender", ch["gender"], {})',
+      PINS + "test_config_gender_mapping_is_applied"),
+    # (lists/l1a and l1b also fill a blank *_code from the raw column, so map_codes giving
+    # NA for an unmapped value would go unnoticed; giving it altered does not.)
+    m("unmapped coded value not written as it came", "codes.py",
+      "out.append(text)", "out.append(text.lower())",
+      PINS + "test_unmapped_source_is_written_as_it_came"),
+    m("no authorisation column read as not authorised", "lists/l3_assessments.py",
+      'if ctx.ds.has_column("assessments", "authorisation_date"):', "if True:",
+      PINS + "test_assessments_without_an_authorisation_column_show_outcome_and_support"),
+    # --- other ---------------------------------------------------------------------------------
+    m("other_agency read as requiring support", "lists/l3_assessments.py",
+      '"other_agency": NO', '"other_agency": YES',
+      PINS + "test_other_agency_outcome_is_not_requiring_support"),
+    m("pre-birth allowance 41 weeks", "normalise.py",
+      '"contacts": pd.Timedelta(weeks=40)', '"contacts": pd.Timedelta(weeks=41)',
+      PINS + "test_contact_or_referral_up_to_40_weeks_before_birth_is_no_finding"),
+    m("pre-birth allowance 39 weeks", "normalise.py",
+      '"contacts": pd.Timedelta(weeks=40)', '"contacts": pd.Timedelta(weeks=39)',
+      PINS + "test_contact_or_referral_up_to_40_weeks_before_birth_is_no_finding"),
+    m("no pre-birth allowance for referrals", "normalise.py",
+      '"referrals": pd.Timedelta(weeks=40)', '"referrals": pd.Timedelta(0)',
+      PINS + "test_contact_or_referral_up_to_40_weeks_before_birth_is_no_finding"),
+    m("event exactly 40 weeks before birth flagged", "normalise.py",
+      "when < limit", "when <= limit",
+      PINS + "test_contact_or_referral_up_to_40_weeks_before_birth_is_no_finding"),
+    m("pre-birth allowance for s47 too", "normalise.py",
+      "PRE_BIRTH_ALLOWANCE.get(name, pd.Timedelta(0))", "PRE_BIRTH_ALLOWANCE.get(name, pd.Timedelta(weeks=40))",
+      PINS + "test_s47_before_birth_has_no_allowance"),
+    m("child in children reported missing", "normalise.py",
+      "~from_table[pos]", "from_table[pos]",
+      PINS + "test_child_missing_from_children_is_reported_at_its_event_row"),
+    m("expected date of birth on as-of not passed", "normalise.py",
+      '(children["expected_dob"] <= pd.Timestamp(as_of))', '(children["expected_dob"] < pd.Timestamp(as_of))',
+      PINS + "test_expected_dob_passed_is_reported_for_that_child_only"),
+    m("expected date of birth passed reported beside a date of birth", "normalise.py",
+      'children["dob"].isna() & (children["expected_dob"]', '(children["expected_dob"]',
+      PINS + "test_expected_dob_passed_is_reported_for_that_child_only"),
+    # --- windows ------------------------------------------------------------------------------
+    m("window first day excluded", "window.py",
+      "dates >= pd.Timestamp(self.start)", "dates > pd.Timestamp(self.start)",
+      LISTS + "test_contact_window_is_inclusive_at_both_ends"),
+    m("window last day excluded", "window.py",
+      "self.end + datetime.timedelta(days=1)", "self.end",
+      LISTS + "test_contact_window_is_inclusive_at_both_ends"),
+]
+
+
+def _check(src: Path) -> list[str]:
+    """Every snippet must occur exactly once in its file, and every test must be named."""
+    problems = []
+    names = [mu.name for mu in MUTANTS]
+    problems += [f"mutant name used twice: {n}" for n in sorted({n for n in names if names.count(n) > 1})]
+    for mu in MUTANTS:
+        path = src / mu.path
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        n = text.count(mu.original)
+        if n != 1:
+            problems.append(f"{mu.name}: snippet found {n} times in src/ofsted_lists/{mu.path}: {mu.original!r}")
+        if not mu.tests:
+            problems.append(f"{mu.name}: no tests named")
+    return problems
+
+
+def _pytest(root: Path, tests: tuple[str, ...] | list[str]) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(root / "src"), "PYTHONDONTWRITEBYTECODE": "1"}
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-x", "-q", "-p", "no:cacheprovider", *tests],
+        cwd=root, env=env, capture_output=True, text=True)
+
+
+def main(argv: list[str]) -> int:
+    chosen = [mu for mu in MUTANTS if not argv or any(w.lower() in mu.name.lower() for w in argv)]
+    problems = _check(REPO / "src" / "ofsted_lists")
+    if problems:
+        print("stale mutant table (fix mutation/hand_mutants.py):", *problems, sep="\n  ", file=sys.stderr)
+        return 2
+    with tempfile.TemporaryDirectory(prefix="hand-mutants-") as tmp:
+        root = Path(tmp)
+        ignore = shutil.ignore_patterns("__pycache__", "*.pyc", ".hypothesis", ".pytest_cache")
+        for part in ("src", "tests", "sample_data"):
+            shutil.copytree(REPO / part, root / part, ignore=ignore)
+        shutil.copy2(REPO / "pyproject.toml", root / "pyproject.toml")
+        pkg = root / "src" / "ofsted_lists"
+
+        every_test = sorted({t for mu in chosen for t in mu.tests})
+        clean = _pytest(root, every_test)
+        if clean.returncode != 0:
+            print("the named tests fail without any mutant:", clean.stdout[-3000:], clean.stderr[-2000:],
+                  sep="\n", file=sys.stderr)
+            return 2
+
+        killed, survived, errors = [], [], []
+        for i, mu in enumerate(chosen, 1):
+            path = pkg / mu.path
+            original = path.read_text(encoding="utf-8")
+            path.write_text(original.replace(mu.original, mu.mutated, 1), encoding="utf-8")
+            started = time.monotonic()
+            try:
+                run = _pytest(root, mu.tests)
+            finally:
+                path.write_text(original, encoding="utf-8")
+            # pytest exits 1 when a test failed; anything else (no tests, import error) is not a kill.
+            verdict = {0: "SURVIVED", 1: "killed"}.get(run.returncode, f"ERROR (pytest exit {run.returncode})")
+            {"killed": killed, "SURVIVED": survived}.get(verdict, errors).append(mu.name)
+            print(f"[{i}/{len(chosen)}] {verdict:8} {mu.name}  ({time.monotonic() - started:.0f}s)", flush=True)
+            if verdict.startswith("ERROR"):
+                print(run.stdout[-1500:], run.stderr[-1500:], sep="\n", file=sys.stderr)
+
+    print(f"\n{len(killed)} killed, {len(survived)} survived" + (f", {len(errors)} errors" if errors else ""))
+    for name in survived:
+        print("  survived:", name)
+    for name in errors:
+        print("  error:", name)
+    return 0 if not survived and not errors else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

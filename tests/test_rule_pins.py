@@ -1,0 +1,294 @@
+"""One small test per list rule, through the pipeline on a handful of rows.
+
+Each test fails on at least one hand-made mutant of its rule: `python mutation/hand_mutants.py`
+applies them one by one and runs the tests named there (README "Mutation testing").
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from conftest import exports, result, run_lists, sheet
+from ofsted_lists import config as config_module
+from ofsted_lists import quality
+
+D = pd.Timestamp
+AS_OF = "2026-03-01"
+N_S47 = "Number of Section 47 Enquiries in the last 12 months"
+N_ICPC = "Number of ICPCs in the last 12 months"
+ICPC_RESULT = "Did the Initial Child Protection Conference Result in a Child Protection Plan"
+REQUIRING_SUPPORT = "Was the child assessed as requiring LA children's social care support?"
+
+
+def kid(cid="C1", dob="2015-06-01", disability="LD", **kw):
+    return {"child_id": cid, "dob": dob, "gender": "1", "ethnicity": "WBRI", "disability": disability, **kw}
+
+
+def s47(cid="C1", **kw):
+    return {"child_id": cid, "strategy_date": "", "s47_start_date": "", "icpc_date": "", **kw}
+
+
+def found(run, kind) -> list[tuple]:
+    """Where the findings of one kind point: (file, row, column, child), in report order."""
+    t = run.findings.table()
+    t = t[t["Kind"] == kind]
+    return list(zip(t["File"], t["Row"].astype(int), t["Column"], t["Child Unique ID"]))
+
+
+def by_child(frame: pd.DataFrame, column: str) -> dict:
+    return dict(zip(frame["Child Unique ID"], frame[column]))
+
+
+# --- as-of boundaries ------------------------------------------------------------------
+
+def test_disability_code_starting_on_the_as_of_date_is_current(tmp_path):
+    disabilities = [{"child_id": "C1", "disability_code": "AUT", "start_date": AS_OF, "end_date": ""}]
+    folder = exports(tmp_path, children=[kid(disability="")], disabilities=disabilities,
+                     contacts=[{"child_id": "C1", "contact_date": "2026-01-05"}])
+    got = sheet(run_lists(folder, AS_OF), "1a")
+    assert got["Disability Codes"].tolist() == ["AUT"]
+
+
+def test_referral_on_the_as_of_date_derives_contact_outcome_referral(tmp_path):
+    contacts = [{"child_id": "C1", "contact_date": "2026-02-27", "led_to_referral": ""}]
+    referrals = [{"child_id": "C1", "referral_date": AS_OF}]
+    run = run_lists(exports(tmp_path, children=[kid()], contacts=contacts, referrals=referrals), AS_OF)
+    assert sheet(run, "1a")["Contact Outcome"].tolist() == ["Referral"]
+    assert result(run, "1a").derived_outcomes == 1
+
+
+def test_icpc_held_on_the_as_of_date_is_shown(tmp_path):
+    rows = [s47(s47_start_date="2026-02-10", icpc_date=AS_OF, icpc_led_to_cpp="Y")]
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], s47=rows), AS_OF), "2")
+    assert got["Date of Initial Child Protection Conference"].tolist() == [D(AS_OF)]
+    assert got[ICPC_RESULT].tolist() == ["a) Yes"]
+
+
+def test_cp_review_held_on_the_as_of_date_is_shown(tmp_path):
+    cp = [{"child_id": "C1", "cpp_start_date": "2025-06-01", "last_review_date": AS_OF},
+          {"child_id": "C2", "cpp_start_date": "2025-06-01", "last_review_date": "2026-03-02"}]
+    got = sheet(run_lists(exports(tmp_path, children=[kid(), kid("C2")], cp_plans=cp), AS_OF), "5")
+    shown = by_child(got, "Date of latest review conference")
+    assert shown["C1"] == D(AS_OF) and pd.isna(shown["C2"])
+
+
+def test_child_born_on_the_as_of_date_is_born_and_aged_zero(tmp_path):
+    children = [kid("B1", dob=AS_OF), kid("B2", dob="", expected_dob=AS_OF)]
+    contacts = [{"child_id": c, "contact_date": AS_OF} for c in ("B1", "B2")]
+    got = sheet(run_lists(exports(tmp_path, children=children, contacts=contacts), AS_OF), "1a")
+    assert by_child(got, "Age of Child (Years)") == {"B1": 0, "B2": 0}
+    assert by_child(got, "Date of Birth") == {"B1": D(AS_OF), "B2": D(AS_OF)}
+    assert by_child(got, "Gender") == {"B1": "a) Male", "B2": "a) Male"}
+
+
+def test_child_expected_the_day_after_the_as_of_date_is_unborn(tmp_path):
+    children = [kid("U1", dob="", expected_dob="2026-03-02"), kid("U2", dob="2026-03-02")]
+    contacts = [{"child_id": c, "contact_date": AS_OF} for c in ("U1", "U2")]
+    got = sheet(run_lists(exports(tmp_path, children=children, contacts=contacts), AS_OF), "1a")
+    assert by_child(got, "Age of Child (Years)") == {"U1": -1, "U2": -1}
+    assert by_child(got, "Gender") == {"U1": "c) Not stated/recorded", "U2": "c) Not stated/recorded"}
+
+
+def test_assessment_outcome_shown_only_once_authorised(tmp_path):
+    a = [{"child_id": c, "assessment_start_date": "2026-02-01", "authorisation_date": d,
+          "assessment_outcome": "csc"} for c, d in (("C1", AS_OF), ("C2", "2026-03-02"))]
+    got = sheet(run_lists(exports(tmp_path, children=[kid(), kid("C2")], assessments=a), AS_OF), "3")
+    assert got["Assessment Outcome"].isna().tolist() == [False, True]
+    assert got["Assessment Outcome"].iloc[0] == "csc"
+    assert got[REQUIRING_SUPPORT].isna().tolist() == [False, True]
+
+
+def test_assessment_authorised_the_day_it_started_is_kept(tmp_path):
+    a = [{"child_id": "C1", "assessment_start_date": "2026-02-01", "authorisation_date": "2026-02-01",
+          "assessment_outcome": "nfa"}]
+    run = run_lists(exports(tmp_path, children=[kid()], assessments=a), AS_OF)
+    got = sheet(run, "3")
+    assert got["Continuous Assessment Date of Authorisation"].tolist() == [D("2026-02-01")]
+    assert found(run, quality.END_BEFORE_START) == []
+
+
+# --- 12-month counts -------------------------------------------------------------------
+
+def test_s47_count_window_is_twelve_months_inclusive_before_the_latest(tmp_path):
+    # Each child: the latest enquiry 2026-02-15 and one earlier enquiry.
+    earlier = {"M11": "2025-03-15", "M12": "2025-02-15", "M12D1": "2025-02-14", "M13": "2025-01-15"}
+    rows = [r for c, d in earlier.items()
+            for r in (s47(c, s47_start_date="2026-02-15"), s47(c, s47_start_date=d))]
+    folder = exports(tmp_path, children=[kid(c) for c in earlier], s47=rows)
+    got = sheet(run_lists(folder, AS_OF), "2")
+    latest = got[got["Strategy discussion initiating Section 47 Enquiry Start Date"] == D("2026-02-15")]
+    assert by_child(latest, N_S47) == {"M11": 1, "M12": 1, "M12D1": 0, "M13": 0}
+
+
+def test_icpc_count_counts_only_earlier_enquiries_with_an_icpc(tmp_path):
+    rows = [s47(s47_start_date="2026-02-01", icpc_date="2026-02-10"),   # the latest: never counted
+            s47(s47_start_date="2025-12-01", icpc_date=""),
+            s47(s47_start_date="2025-10-01", icpc_date="2025-10-20")]
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], s47=rows), AS_OF), "2")
+    assert got[N_S47].tolist() == [2, 2, 2]
+    assert got[N_ICPC].tolist() == [1, 1, 1]
+
+
+def test_referrals_after_the_as_of_date_are_not_counted(tmp_path):
+    refs = [{"child_id": "C1", "referral_date": d} for d in ("2026-01-10", AS_OF, "2026-03-05")]
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], referrals=refs), AS_OF), "1b")
+    assert got["Date of referral"].tolist() == [D("2026-01-10"), D(AS_OF)]
+    assert got["Number of Referrals in Last 12 Months"].tolist() == [1, 1]
+
+
+# --- choosing among records ------------------------------------------------------------
+
+def test_latest_open_plan_is_chosen_by_start_date_before_end_date(tmp_path):
+    cin = [{"child_id": "C1", "cin_plan_start_date": "2025-06-01", "cin_plan_end_date": "2026-06-30", "team": "late start"},
+           {"child_id": "C1", "cin_plan_start_date": "2025-01-01", "cin_plan_end_date": "2026-12-31", "team": "late end"}]
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], cin_plans=cin), AS_OF), "4")
+    assert got["CIN Start Date"].tolist() == [D("2025-06-01")]
+    assert got["Allocated Team"].tolist() == ["late start"]
+
+
+def test_primary_need_from_the_childs_latest_dated_referral_recording_one(tmp_path):
+    cin = [{"child_id": c, "cin_plan_start_date": "2025-09-01"} for c in ("C1", "C2")]
+    # Rows out of date order: the latest-dated referral wins, not the last row.
+    refs = [{"child_id": "C1", "referral_date": "2025-08-01", "primary_need": "N1"},
+            {"child_id": "C2", "referral_date": "2025-09-01", "primary_need": "N3"},
+            {"child_id": "C1", "referral_date": "2025-02-01", "primary_need": "N2"},
+            {"child_id": "C1", "referral_date": "2024-11-01", "primary_need": "N4"}]
+    folder = exports(tmp_path, children=[kid(), kid("C2")], cin_plans=cin, referrals=refs)
+    got = sheet(run_lists(folder, AS_OF), "4")
+    assert by_child(got, "Primary Need Code") == {"C1": "N1 - Abuse or neglect", "C2": "N3 - Parental disability or illness"}
+
+
+def test_icpc_result_derived_on_the_rows_kept_in_the_window(tmp_path):
+    # The first two rows fall before the window: the derivation must follow the kept rows.
+    # C2's conference is on the day C1's plan starts: only the child's own plans count.
+    rows = [s47("C2", s47_start_date="2024-01-02", icpc_date="2024-01-20"),
+            s47("C1", s47_start_date="2024-02-02", icpc_date="2024-02-20"),
+            s47("C1", s47_start_date="2026-01-02", icpc_date="2026-01-20"),
+            s47("C2", s47_start_date="2026-01-03", icpc_date="2026-01-20")]
+    cp = [{"child_id": "C1", "cpp_start_date": "2026-01-20"}, {"child_id": "C2", "cpp_start_date": "2024-01-20"}]
+    folder = exports(tmp_path, children=[kid(), kid("C2")], s47=rows, cp_plans=cp)
+    got = sheet(run_lists(folder, AS_OF), "2")
+    assert by_child(got, ICPC_RESULT) == {"C1": "a) Yes", "C2": "b) No"}
+
+
+def test_child_details_ordered_by_s47_start_when_no_strategy_date(tmp_path):
+    # No children table: details come from the child's latest event row; an s47 row without
+    # a strategy discussion is dated by its enquiry start (5 Jan), before the contact (10 Jan).
+    contacts = [{"child_id": "C1", "contact_date": "2026-01-10", "gender": "1", "disability": "LD"}]
+    rows = [{**s47(s47_start_date="2026-01-05"), "gender": "2", "disability": "LD"}]
+    got = sheet(run_lists(exports(tmp_path, contacts=contacts, s47=rows), AS_OF), "2")
+    assert got["Gender"].tolist() == ["a) Male"]
+
+
+# --- joins -------------------------------------------------------------------------------
+
+def test_another_childs_referral_does_not_make_a_contact_a_referral(tmp_path):
+    contacts = [{"child_id": "C1", "contact_date": "2026-01-10", "led_to_referral": ""}]
+    referrals = [{"child_id": "C2", "referral_date": "2026-01-12"}]
+    folder = exports(tmp_path, children=[kid(), kid("C2")], contacts=contacts, referrals=referrals)
+    assert sheet(run_lists(folder, AS_OF), "1a")["Contact Outcome"].tolist() == ["No referral"]
+
+
+def test_referral_before_the_contact_does_not_make_it_a_referral(tmp_path):
+    contacts = [{"child_id": "C1", "contact_date": "2026-01-10", "led_to_referral": ""}]
+    referrals = [{"child_id": "C1", "referral_date": "2026-01-08"}]
+    folder = exports(tmp_path, children=[kid()], contacts=contacts, referrals=referrals)
+    assert sheet(run_lists(folder, AS_OF), "1a")["Contact Outcome"].tolist() == ["No referral"]
+
+
+# --- missing exports and config ------------------------------------------------------------
+
+def test_no_cp_plans_export_leaves_sheet_5_out_and_icpc_result_no(tmp_path):
+    rows = [s47(s47_start_date="2026-01-02", icpc_date="2026-01-20")]
+    run = run_lists(exports(tmp_path, children=[kid()], s47=rows), AS_OF)
+    assert not result(run, "5").produced and sheet(run, "5").empty
+    assert result(run, "2").produced
+    assert sheet(run, "2")[ICPC_RESULT].tolist() == ["b) No"]
+
+
+def test_config_gender_mapping_is_applied(tmp_path):
+    toml = tmp_path / "ofsted-lists.toml"
+    toml.write_text('[values.gender]\n"Zeta 7" = "1"\n', encoding="utf-8")
+    config = config_module.load(toml, explicit=True)
+    folder = exports(tmp_path / "in", children=[kid(gender="Zeta 7")],
+                     contacts=[{"child_id": "C1", "contact_date": "2026-01-05"}])
+    run = run_lists(folder, AS_OF, config=config)
+    assert sheet(run, "1a")["Gender"].tolist() == ["a) Male"]
+    assert found(run, quality.UNMAPPED_CODE) == []
+
+
+def test_unmapped_source_is_written_as_it_came(tmp_path):
+    contacts = [{"child_id": "C1", "contact_date": "2026-01-05", "contact_source": "Zorblax 42"}]
+    referrals = [{"child_id": "C1", "referral_date": "2026-01-06", "referral_source": "Quux 7"}]
+    run = run_lists(exports(tmp_path, children=[kid()], contacts=contacts, referrals=referrals), AS_OF)
+    assert sheet(run, "1a")["Contact Source"].tolist() == ["Zorblax 42"]
+    assert sheet(run, "1b")["Referral Source"].tolist() == ["Quux 7"]
+    assert [(f, r, c) for f, r, c, _ in found(run, quality.UNMAPPED_CODE)] == [
+        ("contacts.csv", 2, "contact_source"), ("referrals.csv", 2, "referral_source")]
+
+
+def test_assessments_without_an_authorisation_column_show_outcome_and_support(tmp_path):
+    a = [{"child_id": "C1", "assessment_start_date": "2026-02-01", "assessment_outcome": "csc"}]
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], assessments=a), AS_OF), "3")
+    assert got["Assessment Outcome"].tolist() == ["csc"]
+    assert got[REQUIRING_SUPPORT].tolist() == ["a) Yes"]
+    assert got["Continuous Assessment Date of Authorisation"].isna().all()
+
+
+# --- other -----------------------------------------------------------------------------------
+
+def test_other_agency_outcome_is_not_requiring_support(tmp_path):
+    a = [{"child_id": "C1", "assessment_start_date": "2026-02-01", "authorisation_date": "2026-02-10",
+          "assessment_outcome": "other_agency"}]
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], assessments=a), AS_OF), "3")
+    assert got[REQUIRING_SUPPORT].tolist() == ["b) No"]
+
+
+def test_contact_or_referral_up_to_40_weeks_before_birth_is_no_finding(tmp_path):
+    # Born 2026-01-01; 40 weeks before is 2025-03-27: a day earlier is "event before birth".
+    contacts = [{"child_id": "C1", "contact_date": d} for d in ("2025-03-27", "2025-03-26", "2025-12-31")]
+    referrals = [{"child_id": "C1", "referral_date": d} for d in ("2025-03-27", "2025-03-26")]
+    folder = exports(tmp_path, children=[kid(dob="2026-01-01")], contacts=contacts, referrals=referrals)
+    assert found(run_lists(folder, AS_OF), quality.BEFORE_BIRTH) == [
+        ("contacts.csv", 3, "contact_date", "C1"), ("referrals.csv", 3, "referral_date", "C1")]
+
+
+def test_s47_before_birth_has_no_allowance(tmp_path):
+    rows = [s47(s47_start_date="2025-12-31"), s47(s47_start_date="2026-01-01")]
+    run = run_lists(exports(tmp_path, children=[kid(dob="2026-01-01")], s47=rows), AS_OF)
+    assert found(run, quality.BEFORE_BIRTH) == [("s47.csv", 2, "strategy_date", "C1")]
+
+
+def test_child_missing_from_children_is_reported_at_its_event_row(tmp_path):
+    contacts = [{"child_id": c, "contact_date": "2026-01-05"} for c in ("C1", "C2", "C1")]
+    run = run_lists(exports(tmp_path, children=[kid()], contacts=contacts), AS_OF)
+    assert found(run, quality.CHILD_NOT_IN_CHILDREN) == [("contacts.csv", 3, "child_id", "C2")]
+
+
+def test_expected_dob_passed_is_reported_for_that_child_only(tmp_path):
+    children = [kid("U1", dob="", expected_dob=AS_OF), kid("B2", expected_dob="2015-05-01"),
+                kid("U3", dob="", expected_dob="2026-03-02")]
+    run = run_lists(exports(tmp_path, children=children, contacts=[]), AS_OF)
+    assert found(run, quality.EXPECTED_DOB_PASSED) == [("children.csv", 2, "expected_dob", "U1")]
+
+
+# --- strengthened: plan ties and overlapping plans --------------------------------------------
+
+def _tied_plans():
+    return [{"child_id": "C1", "cpp_start_date": "2026-01-10", "cpp_end_date": "2026-06-01", "team": "Team A"},
+            {"child_id": "C1", "cpp_start_date": "2026-01-10", "cpp_end_date": "", "team": "Team B"}]
+
+
+def test_same_day_cp_plans_the_open_one_wins_whatever_the_row_order(tmp_path):
+    for order, plans in (("ab", _tied_plans()), ("ba", _tied_plans()[::-1])):
+        got = sheet(run_lists(exports(tmp_path / order, children=[kid()], cp_plans=plans), AS_OF), "5")
+        assert got["Allocated Team"].tolist() == ["Team B"], order
+
+
+def test_overlapping_open_plan_reported_at_the_plan_not_chosen(tmp_path):
+    plans = [{"child_id": "C1", "cpp_start_date": "2025-01-01", "cpp_end_date": "", "team": "older"},
+             {"child_id": "C1", "cpp_start_date": "2025-06-01", "cpp_end_date": "", "team": "chosen"},
+             {"child_id": "C1", "cpp_start_date": "2024-01-01", "cpp_end_date": "2024-06-01", "team": "ended"}]
+    run = run_lists(exports(tmp_path, children=[kid()], cp_plans=plans), AS_OF)
+    assert sheet(run, "5")["Allocated Team"].tolist() == ["chosen"]
+    assert found(run, quality.OVERLAPPING_PLANS) == [("cp_plans.csv", 2, "cpp_start_date", "C1")]
