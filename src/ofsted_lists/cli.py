@@ -103,7 +103,7 @@ class UI:
         if self.quiet:
             yield None, None
             return
-        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+        bar = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
                        TimeElapsedColumn(), console=self.err, transient=True)
         task = bar.add_task("reading the exports", total=None)
         with bar:
