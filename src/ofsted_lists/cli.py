@@ -27,7 +27,7 @@ from rich.text import Text
 
 from . import __version__, config as config_mod, output, pipeline
 from .errors import EXIT_BUG, EXIT_INPUT, EXIT_QUALITY, OutputError, UsageError, UserError
-from .terminal import describe_skipped, describe_unread, kind_of, safe
+from .terminal import describe_skipped, describe_unread, safe, without_file_names
 from .window import parse_as_of
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
@@ -282,25 +282,6 @@ def _check_writable(folder: Path) -> None:
                           "or fix the folder's permissions")
 
 
-def _unnamed(exc: UserError, folder: Path, cfg: config_mod.Config) -> UserError:
-    """`exc` with the names of the folder's files that name no table (they may be
-    personal: `C0000444 Jane Smith.xlsx`) replaced by their kind; the names stay in the
-    --verbose text."""
-    from . import readers
-
-    try:
-        names = [p.name for p in readers.input_files(folder) if readers.recognise(p.name, cfg, sheet=False) is None]
-    except UserError:
-        return exc
-    text = str(exc)
-    for name in sorted(names, key=len, reverse=True):
-        text = text.replace(name, f"a {kind_of(name)} file (--verbose names it)")
-    if text == str(exc):
-        return exc
-    out = type(exc)(text, verbose=exc.verbose or str(exc))
-    return out
-
-
 def _run(input_dir, cfg: config_mod.Config, since, as_of, allow_missing, ui: UI) -> pipeline.Run:
     today = dt.date.today()
     as_of_date = parse_as_of(as_of, today)
@@ -312,7 +293,7 @@ def _run(input_dir, cfg: config_mod.Config, since, as_of, allow_missing, ui: UI)
                 allow_missing=allow_missing, today=today, progress=progress, stage=stage,
             )
     except UserError as exc:
-        raise exc if ui.verbose else _unnamed(exc, folder, cfg) from None
+        raise exc if ui.verbose else without_file_names(exc, folder, cfg) from None
     return run
 
 

@@ -422,7 +422,7 @@ def _existing_folder_mode(dest: Path, owned: Callable[[str], bool]) -> int | Non
     except OSError as exc:
         raise _as_output_error(exc, dest) from None
     if not stat.S_ISDIR(st.st_mode):
-        raise OutputError(f"cannot write the CSV folder {dest}: a file of that name exists")
+        raise OutputError(f"cannot write the folder {dest}: a file of that name exists")
     try:
         foreign = [name for name in os.listdir(dest) if not owned(name)]
     except OSError as exc:

@@ -10,7 +10,9 @@ counted by kind (`describe_unread`), never named.
 from __future__ import annotations
 
 from collections import Counter
-from pathlib import PurePath
+from pathlib import Path, PurePath
+
+from .errors import UserError
 
 _BIDI = [0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x2028, 0x2029]
 _ESCAPES = {cp: f"\\x{cp:02x}" for cp in (*range(0x00, 0x20), *range(0x7F, 0xA0))}
@@ -73,3 +75,22 @@ def describe_skipped(skipped: list[tuple[str, str]], verbose: bool) -> str:
     whys = Counter(why for _, why in skipped)
     return (f"{_plural(len(skipped), 'entry')} named like an export that is not a file "
             f"({', '.join(f'{n} {why}' for why, n in whys.items())}); --verbose names them")
+
+
+def without_file_names(exc: UserError, folder: Path, config) -> UserError:
+    """`exc` with the names of `folder`'s files that name no table (`C0000444 Jane
+    Smith.xlsx`) replaced by their kind; the message with the names becomes its --verbose
+    text. A name that names a table (`contacts_2026.csv`) stays: it says nothing personal."""
+    from . import readers  # heavy, and needed only when an error is reported
+
+    try:
+        names = [p.name for p in readers.input_files(folder)
+                 if readers.recognise(p.name, config, sheet=False) is None]
+    except UserError:
+        return exc
+    text = str(exc)
+    for name in sorted(names, key=len, reverse=True):  # a longer name may contain a shorter one
+        text = text.replace(name, f"a {kind_of(name)} file (--verbose names it)")
+    if text == str(exc):
+        return exc
+    return type(exc)(text, verbose=exc.verbose or str(exc))
