@@ -10,6 +10,7 @@ by patching the OS calls for the paths concerned.
 from __future__ import annotations
 
 import builtins
+import datetime as dt
 import errno
 import hashlib
 import io
@@ -33,13 +34,14 @@ from msoffcrypto.format.ooxml import OOXMLFile
 from typer.testing import CliRunner
 
 from conftest import SAMPLE_AS_OF, SAMPLE_DATA
+from ofsted_lists import output
 from ofsted_lists.cli import app
 from ofsted_lists.output import LOCK_TIMEOUT_ENV, output_lock
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 OUT_NAME = "lists.xlsx"
 PREVIOUS_AS_OF = "2026-10-31"
-LOCK_FILES = {f".{OUT_NAME}.lock", ".ofsted-lists-csv.lock"}
+LOCK_FILES = {f".{OUT_NAME}.lock", ".csv.lock"}  # the workbook's, the CSV folder's (beside it)
 
 
 # ---------------------------------------------------------------- fixtures
@@ -216,6 +218,36 @@ def disk_full(ctx: Ctx, folder: Path, *, after_files: int = 0, at: str = "write"
     ctx.monkeypatch.setattr(os, "fsync", fsync)
 
 
+def unsearchable(ctx: Ctx, folder: Path) -> None:
+    """Nothing below `folder` can be looked at, opened or created, as when the user
+    lacks search (x) permission on it: Path.exists() itself raises PermissionError."""
+    def below(path) -> bool:
+        try:
+            return Path(os.fspath(path)).absolute().is_relative_to(folder) and Path(os.fspath(path)) != folder
+        except TypeError:  # a file descriptor
+            return False
+
+    def refusing(real):
+        def call(path, *args, **kwargs):
+            if below(path):
+                raise PermissionError(errno.EACCES, "Permission denied", os.fspath(path))
+            return real(path, *args, **kwargs)
+        return call
+
+    for name in ("stat", "lstat", "open", "mkdir", "scandir", "listdir"):
+        ctx.monkeypatch.setattr(os, name, refusing(getattr(os, name)))
+
+
+LONG = "n" * 300  # longer than a file name may be (ENAMETOOLONG)
+
+
+def plant_lock_link(ctx: Ctx, lock: Path) -> None:
+    """Someone else's link where the lock file goes, pointing at a file that must never appear."""
+    if lock.exists() or lock.is_symlink():
+        lock.unlink()
+    lock.symlink_to(ctx.root / "victim")
+
+
 def write(path: Path, data: bytes | str) -> None:
     path.write_bytes(data.encode() if isinstance(data, str) else data)
 
@@ -306,9 +338,9 @@ CASES = [
          patch=lambda c: disk_full(c, c.out.parent)),
     Case("disk full at fsync", 3, lambda c: f"disk full while writing {c.out}; nothing was replaced",
          patch=lambda c: disk_full(c, c.out.parent, at="fsync")),
-    Case("disk full on the fifth csv file", 3, lambda c: "disk full while writing",
+    Case("disk full on the fifth csv file", 3, lambda c: f"disk full while writing {c.root / 'csv'}; nothing was replaced",
          files=lambda c: ["--format", "csv", "--out", str(csv_folder(c))],
-         patch=lambda c: disk_full(c, c.root / "csv", after_files=4)),
+         patch=lambda c: disk_full(c, c.root / ".csv.new", after_files=4)),
     Case("another run holds the lock", 3,
          lambda c: f"another ofsted-lists run is writing {OUT_NAME}; waited 0.2 s — try again when it has finished",
          patch=lambda c: [c.monkeypatch.setenv(LOCK_TIMEOUT_ENV, "0.2"), c.extra["stack"].enter_context(
@@ -337,15 +369,74 @@ CASES = [
     Case("missing config file", 2, lambda c: "config file not found",
          files=lambda c: ["--config", str(c.root / "nope.toml")]),
     Case("--password-env variable missing", 2,
-         lambda c: "--password-env OFSTED_TEST_PW: the environment variable OFSTED_TEST_PW is not set or is empty",
+         lambda c: "--password-env: no environment variable of the name given is set, or it is empty",
          files=lambda c: ["--password-env", "OFSTED_TEST_PW"],
          patch=lambda c: c.monkeypatch.delenv("OFSTED_TEST_PW", raising=False)),
-    Case("--password-env variable empty", 2, lambda c: "OFSTED_TEST_PW is not set or is empty",
+    Case("--password-env variable empty", 2, lambda c: "no environment variable of the name given is set, or it is empty",
          files=lambda c: ["--password-env", "OFSTED_TEST_PW"],
          patch=lambda c: c.monkeypatch.setenv("OFSTED_TEST_PW", "")),
     Case("--password-env with csv", 2, lambda c: "--password-env encrypts a workbook; it cannot be used with",
          files=lambda c: ["--password-env", "OFSTED_TEST_PW", "--format", "csv"],
          patch=lambda c: c.monkeypatch.setenv("OFSTED_TEST_PW", "pw")),
+    # -- issue 14: paths the user cannot search, names too long, dates out of range, hostile config
+    Case("--out under a folder the user cannot search", 3,
+         lambda c: f"cannot write to {c.root / 'locked' / 'sub'}: permission denied — choose another --out",
+         files=lambda c: ["--out", str(new_folder(c.root / "locked") / "sub" / OUT_NAME)],
+         patch=lambda c: unsearchable(c, c.root / "locked")),
+    Case("--input under a folder the user cannot search", 3,
+         lambda c: f"cannot read the input folder {c.root / 'locked' / 'in'}: permission denied",
+         files=lambda c: ["--input", str(new_folder(c.root / "locked") / "in")],
+         patch=lambda c: unsearchable(c, c.root / "locked")),
+    Case("--config under a folder the user cannot search", 2,
+         lambda c: f"cannot read config file {c.root / 'locked' / 'x.toml'}: permission denied",
+         files=lambda c: ["--config", str(new_folder(c.root / "locked") / "x.toml")],
+         patch=lambda c: unsearchable(c, c.root / "locked")),
+    Case("--out with a 300-character name", 3, lambda c: "a name in the path is too long — choose another --out",
+         files=lambda c: ["--out", str(c.root / LONG / OUT_NAME)]),
+    Case("--input with a 300-character name", 3,
+         lambda c: f"cannot read the input folder {c.root / LONG}: a name in the path is too long",
+         files=lambda c: ["--input", str(c.root / LONG)]),
+    Case("--config with a 300-character name", 2, lambda c: "a name in the path is too long",
+         files=lambda c: ["--config", str(c.root / (LONG + ".toml"))]),
+    Case("--as-of before 1677-09-22", 2,
+         lambda c: "--as-of 1677-09-21 is outside the dates ofsted-lists supports, 1677-09-22 to 2262-04-11",
+         files=lambda c: ["--as-of", "1677-09-21"]),
+    Case("--as-of after 2262-04-11", 2, lambda c: "--as-of 2262-04-12 is outside the dates ofsted-lists supports",
+         files=lambda c: ["--as-of", "2262-04-12"]),
+    Case("--as-of 9999-12-31", 2, lambda c: "--as-of 9999-12-31 is outside the dates ofsted-lists supports",
+         files=lambda c: ["--as-of", "9999-12-31"]),
+    Case("--since reaching before 1677-09-22", 2,
+         lambda c: "--since '5000w' starts the window before 1677-09-22, the first date ofsted-lists supports",
+         files=lambda c: ["--as-of", "1700-01-01", "--since", "5000w"]),
+    Case("--since a date before 1677-09-22", 2, lambda c: "--since '1000-01-01' starts the window before 1677-09-22",
+         files=lambda c: ["--since", "1000-01-01"]),
+    Case("NUL in a config string", 2,
+         lambda c: "config bad.toml, line 2: 'input.dir': must not contain a NUL character",
+         files=lambda c: config(c, '[input]\ndir = "in\\u0000put"\n')),
+    Case("deeply nested config", 2, lambda c: "config bad.toml is nested too deeply to be a settings file",
+         files=lambda c: config(c, "x = " + "[" * 5000 + "]" * 5000 + "\n")),
+    Case("config that is a FIFO", 2,
+         lambda c: f"config file {c.root / 'fifo.toml'} is not a regular file (a pipe, socket or device)",
+         files=lambda c: [os.mkfifo(c.root / "fifo.toml"), "--config", str(c.root / "fifo.toml")][1:]),
+    Case("--password-env given the password itself", 2,
+         lambda c: "--password-env takes the NAME of an environment variable (letters, digits and _), not the "
+                   "password itself; what was given is not shown",
+         files=lambda c: ["--password-env", "Tr0ub4dor&3"]),
+    Case("planted lock link", 3,
+         lambda c: f"the lock file {c.out.parent / ('.' + OUT_NAME + '.lock')} is a symbolic link; ofsted-lists "
+                   "does not follow it",
+         files=lambda c: plant_lock_link(c, c.out.parent / f".{OUT_NAME}.lock")),
+    Case("planted lock link beside a csv folder", 3, lambda c: f"the lock file {c.root / '.csv.lock'} is a symbolic link",
+         files=lambda c: [plant_lock_link(c, csv_folder(c).parent / ".csv.lock"), "--format", "csv",
+                          "--out", str(c.root / "csv")][1:]),
+    Case("csv folder swap refused", 3, lambda c: f"cannot write to {c.root}: permission denied",
+         files=lambda c: ["--format", "csv", "--out", str(csv_folder(c))],
+         patch=lambda c: [c.monkeypatch.setattr(os, "rename", _refuse(c.root / ".csv.new")(os.rename)),
+                          c.monkeypatch.setattr(output, "_exchange", _refuse(c.root / ".csv.new")(output._exchange))]),
+    Case("csv folder holding the user's files", 3,
+         lambda c: f"cannot replace {c.root / 'csv'}: it holds 1 file(s) or folder(s) ofsted-lists did not write",
+         files=lambda c: [write(csv_folder(c) / "notes.docx", "mine"), "--format", "csv",
+                          "--out", str(c.root / "csv")][1:]),
 ]
 
 
@@ -505,3 +596,115 @@ def test_two_runs_at_once_both_finish_and_the_output_is_whole(small, tmp_path):
     assert zipfile.ZipFile(out).testzip() is None
     assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+
+
+# ---------------------------------------------------------------- issue 14: outside the build matrix
+
+
+def test_a_mistaken_password_env_is_never_echoed(small, tmp_path, monkeypatch):
+    monkeypatch.delenv("hunter2isMyPassword", raising=False)
+    for given in ("Tr0ub4dor&3", "hunter2isMyPassword"):  # not a name; a name that is not set
+        res = invoke("build", "--input", str(small), "--as-of", SAMPLE_AS_OF, "--out", str(tmp_path / OUT_NAME),
+                     "--password-env", given)
+        assert_one_clear_error(res, 2, "--password-env")
+        assert given not in res.output and "Tr0ub4dor" not in res.output and "hunter2" not in res.output
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("args,code,message", [
+    (lambda t: ["--out", str(t / "passwd")], 3, "cannot write to {t}/passwd: it is a file, not a folder"),
+    (lambda t: ["--out", str(t / "passwd" / "x")], 3, "cannot write to {t}/passwd/x: part of the path is a file"),
+    (lambda t: ["--until", "0001-01-01"], 2,
+     "--until 0001-01-01 is outside the dates ofsted-lists supports, 1700-01-01 to 2262-04-11"),
+    (lambda t: ["--until", "9999-12-31"], 2, "--until 9999-12-31 is outside the dates ofsted-lists supports"),
+], ids=["--out names a file", "--out under a file", "--until year 1", "--until 9999-12-31"])
+def test_demo_data_user_errors_are_one_clear_message(tmp_path, monkeypatch, args, code, message):
+    passwd = tmp_path / "passwd"  # stands for /etc/passwd
+    passwd.write_text("root:x:0:0::/root:/bin/sh\n")
+    monkeypatch.chdir(tmp_path)
+    before = snapshot(tmp_path)
+    res = invoke("demo-data", "--children", "10", *args(tmp_path))
+    assert_one_clear_error(res, code, message.format(t=tmp_path))
+    assert snapshot(tmp_path) == before and sorted(p.name for p in tmp_path.iterdir()) == ["passwd"]
+
+
+def _csv_build(folder: Path, input_dir: Path, *extra: str, as_of: str = SAMPLE_AS_OF):
+    return invoke("build", "--input", str(input_dir), "--as-of", as_of, "--format", "csv",
+                  "--out", str(folder), *extra)
+
+
+def _sigterm_at(monkeypatch, module, name: str, *, after: bool, when=lambda args: True) -> list:
+    """SIGTERM arrives during the first call of module.name whose arguments match `when`
+    (just before it, or just after it has done its work): a real signal, at a chosen step."""
+    real, sent = getattr(module, name), []
+
+    def call(*args, **kwargs):
+        due = not sent and when(args)
+        if due and not after:
+            sent.append(name)
+            signal.raise_signal(signal.SIGTERM)
+        result = real(*args, **kwargs)
+        if due and after:
+            sent.append(name)
+            signal.raise_signal(signal.SIGTERM)
+        return result
+
+    monkeypatch.setattr(module, name, call)
+    return sent
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2 exchange", "two renames"])
+@pytest.mark.parametrize("step", ["writing the new set", "the first rename", "the swap done"])
+def test_sigterm_during_a_csv_build_leaves_one_whole_set_and_says_which(small, tmp_path, monkeypatch, step, exchange):
+    old = tmp_path / "csv"
+    assert _csv_build(old, small, "--quiet", as_of=PREVIOUS_AS_OF).exit_code == 0
+    old_files = snapshot(old)
+    if not exchange:
+        monkeypatch.setattr(output, "_exchange", lambda a, b: (_ for _ in ()).throw(OSError(errno.EINVAL, "no")))
+    staging = str(tmp_path / ".csv.new")
+    if step == "writing the new set":
+        sent = _sigterm_at(monkeypatch, os, "open", after=True, when=lambda a: os.fspath(a[0]).startswith(staging))
+    elif step == "the first rename":  # the exchange, or renaming the old folder aside
+        sent = _sigterm_at(monkeypatch, output, "_exchange", after=True) if exchange else \
+            _sigterm_at(monkeypatch, os, "rename", after=True)
+    else:  # the new folder in place, its parent being synced
+        sent = _sigterm_at(monkeypatch, output, "_fsync_dir", after=True, when=lambda a: Path(a[0]) == tmp_path)
+    res = _csv_build(old, small)
+    monkeypatch.undo()
+    assert sent, "the signal was never sent"
+    assert res.exit_code == 130 and "Traceback" not in res.output
+    lines = [line for line in res.stderr.splitlines() if line.strip()]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".csv.lock", "csv"]  # nothing half-done left
+    if step == "writing the new set":
+        assert lines[-1] == "interrupted; nothing was replaced"
+        assert snapshot(old) == old_files
+    else:
+        assert lines[-1] == f"interrupted after writing {old} (complete; it was replaced whole)"
+        new = snapshot(old)
+        assert set(new) == set(old_files) and new["00_Summary.csv"] != old_files["00_Summary.csv"]
+        as_of = dt.date.fromisoformat(SAMPLE_AS_OF)
+        assert f"As-of date,{as_of:%d/%m/%Y}" in (old / "00_Summary.csv").read_text(encoding="utf-8-sig")
+
+
+def _closed_stdout_run(small: Path, stdout) -> subprocess.CompletedProcess:
+    return subprocess.run(cli("validate", "--input", str(small), "--as-of", SAMPLE_AS_OF), env=ENV,
+                          stdout=stdout, stderr=subprocess.PIPE, text=True)
+
+
+def test_stdout_closed_early_exits_141_quietly(small):
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # like `| head -c10` once head has had its ten bytes: every write is EPIPE
+    try:
+        proc = _closed_stdout_run(small, write_end)
+    finally:
+        os.close(write_end)
+    assert proc.returncode == 141, proc.stderr
+    assert "Traceback" not in proc.stderr and "error" not in proc.stderr.lower() and "Exception" not in proc.stderr
+
+
+def test_stdout_on_a_full_disk_is_an_output_error(small):
+    with open("/dev/full", "w") as full:
+        proc = _closed_stdout_run(small, full)
+    assert proc.returncode == 3, proc.stderr
+    assert proc.stderr.strip().splitlines()[-1] == "error: cannot write to standard output: No space left on device"
+    assert "Traceback" not in proc.stderr

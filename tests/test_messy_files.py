@@ -325,7 +325,7 @@ ANNEX_A_CONFIG = "\n".join(
 
 def test_annex_a_workbook_without_config_reads_lists_1_to_5_and_7(tmp_path):
     # Annex A sheet names are table aliases, except List 6 (episodes of need, not CIN plans),
-    # which needs a config entry: the error names it with the other unread sheets.
+    # which needs a config entry: the error counts the unread sheets, and --verbose names them.
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(DATA / "liia-tools" / "Annex_A.xlsx", folder)
@@ -334,6 +334,9 @@ def test_annex_a_workbook_without_config_reads_lists_1_to_5_and_7(tmp_path):
     text = " ".join(res.output.split())
     assert "no cin_plans export (needed by 4 Child in need plans)" in text
     assert "no contacts export" not in text
+    assert "Not recognised: 5 sheets; --verbose names them" in text and "List 6" not in text
+    res = invoke("validate", "--input", str(folder), "--as-of", "2021-03-31", "--verbose")
+    text = " ".join(res.output.split())
     assert "Annex_A.xlsx [List 6]" in text and "Annex_A.xlsx [List 11]" in text
     assert "Annex_A.xlsx [List 1]" not in text
 

@@ -1,10 +1,12 @@
-"""Safe output: atomic 0600 writes, stale temp files, the run lock, encryption."""
+"""Safe output: atomic 0600 writes, a folder replaced as one unit, stale temp files, the run lock
+(never through a planted link), encryption."""
 
 from __future__ import annotations
 
 import errno
 import io
 import os
+import shutil
 import stat
 import subprocess
 import sys
@@ -313,3 +315,227 @@ def test_wrong_password_fails():
 def test_empty_password_is_refused():
     with pytest.raises(UsageError, match="password is empty"):
         encrypt_xlsx(small_xlsx(), "")
+
+
+# ---------------------------------------------------------------- a folder replaced as one unit
+
+OLD_SET = {"00_Summary.csv": b"old summary", "01_a.csv": b"old a", "02_b.csv": b"old b"}
+NEW_SET = {"00_Summary.csv": b"new summary", "01_a.csv": b"new a", "03_c.csv": b"new c"}
+# Every OS call a folder replacement makes that changes the disk: a step where it can fail or be killed.
+STEPS = [(os, "mkdir"), (os, "open"), (os, "fchmod"), (os, "fsync"), (os, "chmod"), (os, "rename"),
+         (output, "_exchange"), (os, "unlink"), (shutil, "rmtree")]
+
+
+def owned(name: str) -> bool:
+    return name.endswith(".csv")
+
+
+def set_of(files: dict[str, bytes]):
+    return [(name, put(data)) for name, data in files.items()]
+
+
+def contents(folder: Path) -> dict[str, bytes] | None:
+    if not folder.is_dir():
+        return None
+    return {p.name: p.read_bytes() for p in folder.iterdir()}
+
+
+def replace(dest: Path, files: dict[str, bytes]) -> list[Path]:
+    return output.replace_folder(dest, set_of(files), owned=owned, lock_timeout=0)
+
+
+@pytest.fixture
+def old_set(tmp_path: Path) -> Path:
+    dest = tmp_path / "csv"
+    replace(dest, OLD_SET)
+    return dest
+
+
+def leftovers(dest: Path) -> list[str]:
+    return sorted(p.name for p in dest.parent.iterdir() if p.name not in (dest.name, f".{dest.name}.lock"))
+
+
+class StepFails(Exception):
+    pass
+
+
+def at_step(monkeypatch, k: int, action) -> list[str]:
+    """Patch every STEPS call so that the k-th (1-based, over all of them) runs `action`
+    instead; return the names of the calls made, in order."""
+    calls: list[str] = []
+    for module, name in STEPS:
+        real = getattr(module, name)
+
+        def step(*args, _real=real, _name=name, **kwargs):
+            calls.append(_name)
+            if len(calls) == k:
+                return action(_name, _real, *args, **kwargs)
+            return _real(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, step)
+    return calls
+
+
+def _eio(name, real, *args, **kwargs):
+    raise OSError(errno.EIO, f"injected failure in {name}")
+
+
+def no_exchange(monkeypatch) -> None:
+    def unsupported(a, b):
+        raise OSError(errno.EINVAL, "Invalid argument")
+    monkeypatch.setattr(output, "_exchange", unsupported)
+
+
+def count_steps(tmp_path: Path, monkeypatch, exchange: bool) -> int:
+    dest = tmp_path / "count" / "csv"
+    replace(dest, OLD_SET)
+    with monkeypatch.context() as mp:
+        if not exchange:
+            no_exchange(mp)
+        calls = at_step(mp, 0, None)
+        replace(dest, NEW_SET)
+    return len(calls)
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2 exchange", "two renames"])
+def test_a_failure_at_any_step_leaves_the_old_set_or_the_new_set(tmp_path, monkeypatch, exchange):
+    n = count_steps(tmp_path, monkeypatch, exchange)
+    assert n >= 12  # mkdir, chmod, 3 × (open, fchmod, fsync), the swap, the clean-up
+    seen = set()
+    for k in range(1, n + 1):
+        dest = tmp_path / f"k{k}" / "csv"
+        replace(dest, OLD_SET)
+        with monkeypatch.context() as mp:
+            if not exchange:
+                no_exchange(mp)
+            at_step(mp, k, _eio)
+            try:
+                replace(dest, NEW_SET)
+                error = None
+            except OutputError as exc:
+                error = str(exc)
+        got = contents(dest)
+        assert got in (OLD_SET, NEW_SET), (k, got)
+        if got == OLD_SET:
+            assert error is not None and "nothing was replaced" in error, (k, error)
+        else:
+            assert error is None, (k, error)  # a failure after the swap is only an untidy leftover
+        seen.add("old" if got == OLD_SET else "new")
+        replace(dest, NEW_SET)  # the next run tidies whatever was left
+        assert contents(dest) == NEW_SET and leftovers(dest) == []
+    assert seen == {"old", "new"}
+
+
+def _killed(name, real, *args, **kwargs):
+    os._exit(9)  # no clean-up of any kind runs, as after SIGKILL or a power cut
+
+
+@pytest.mark.parametrize("exchange", [True, False], ids=["renameat2 exchange", "two renames"])
+def test_a_kill_at_any_step_leaves_the_old_set_or_the_new_set_and_the_next_run_recovers(
+        tmp_path, monkeypatch, exchange):
+    n = count_steps(tmp_path, monkeypatch, exchange)
+    states = set()
+    for k in range(1, n + 1):
+        dest = tmp_path / f"k{k}" / "csv"
+        replace(dest, OLD_SET)
+        pid = os.fork()
+        if pid == 0:  # the run that is killed at step k
+            try:
+                if not exchange:
+                    no_exchange(monkeypatch)
+                at_step(monkeypatch, k, _killed)
+                replace(dest, NEW_SET)
+            finally:
+                os._exit(0)
+        _, status = os.waitpid(pid, 0)
+        assert os.WEXITSTATUS(status) == 9, k  # killed at step k, not finished
+        got = contents(dest)
+        if got is None:
+            # Only between the two renames: the old set is aside, and is what comes back.
+            assert not exchange and contents(dest.parent / ".csv.old") == OLD_SET, k
+            state = "moved aside"
+        else:
+            assert got in (OLD_SET, NEW_SET), (k, got)
+            state = "old" if got == OLD_SET else "new"
+        states.add(state)
+        assert output.restore_folder(dest, lock_timeout=0) == (state == "moved aside")
+        assert contents(dest) == (NEW_SET if state == "new" else OLD_SET), k
+        assert leftovers(dest) == [], (k, leftovers(dest))
+    assert states == ({"old", "new"} if exchange else {"old", "moved aside", "new"})
+
+
+def test_the_old_set_comes_back_when_the_second_rename_and_its_undo_fail(old_set, monkeypatch):
+    no_exchange(monkeypatch)
+    real = os.rename
+    calls = []
+
+    def rename(a, b):
+        calls.append((Path(a).name, Path(b).name))
+        if len(calls) > 1:
+            raise OSError(errno.EIO, "I/O error")
+        return real(a, b)
+
+    monkeypatch.setattr(os, "rename", rename)
+    with pytest.raises(OutputError, match=r"the previous set is in .*\.csv\.old and the next run puts it back"):
+        replace(old_set, NEW_SET)
+    monkeypatch.undo()
+    assert not old_set.exists()
+    assert output.restore_folder(old_set, lock_timeout=0)
+    assert contents(old_set) == OLD_SET and leftovers(old_set) == []
+
+
+def test_folder_replacement_records_what_was_replaced(tmp_path):
+    output.forget_replaced()
+    replace(tmp_path / "csv", NEW_SET)
+    assert output.replaced() == [tmp_path / "csv"]
+
+
+def test_a_folder_holding_files_the_tool_did_not_write_is_not_replaced(old_set):
+    (old_set / "notes.docx").write_bytes(b"mine")
+    with pytest.raises(OutputError, match="holds 1 file.*ofsted-lists did not write"):
+        replace(old_set, NEW_SET)
+    assert contents(old_set) == {**OLD_SET, "notes.docx": b"mine"}
+    assert leftovers(old_set) == []
+
+
+def test_a_replaced_folder_keeps_its_mode_and_its_files_are_0600(old_set):
+    old_set.chmod(0o750)
+    for path in replace(old_set, NEW_SET):
+        assert mode(path) == 0o600
+    assert mode(old_set) == 0o750
+    assert mode(replace(old_set.parent / "fresh", NEW_SET)[0].parent) == 0o700
+
+
+def test_a_destination_that_is_a_link_is_refused(tmp_path):
+    target = tmp_path / "elsewhere"
+    target.mkdir()
+    (tmp_path / "csv").symlink_to(target)
+    with pytest.raises(OutputError, match="is a symbolic link"):
+        replace(tmp_path / "csv", NEW_SET)
+    assert list(target.iterdir()) == []
+
+
+# ---------------------------------------------------------------- planted lock files
+
+
+@pytest.mark.parametrize("kind", ["link to a new file", "link to an existing file", "dangling link"])
+def test_a_lock_file_that_is_a_link_is_refused_and_its_target_untouched(tmp_path, kind):
+    target = tmp_path / "victim"
+    if kind == "link to an existing file":
+        target.write_bytes(b"precious")
+        target.chmod(0o644)
+    (tmp_path / ".lists.xlsx.lock").symlink_to(target if kind != "dangling link" else tmp_path / "nowhere")
+    with pytest.raises(OutputError, match=r"the lock file .*\.lists\.xlsx\.lock is a symbolic link"):
+        with output_lock(tmp_path / "lists.xlsx", timeout=0):
+            pass
+    if kind == "link to an existing file":
+        assert target.read_bytes() == b"precious" and mode(target) == 0o644
+    else:
+        assert not target.exists() and not (tmp_path / "nowhere").exists()
+
+
+def test_a_lock_file_that_is_a_fifo_is_refused_without_hanging(tmp_path):
+    os.mkfifo(tmp_path / ".lists.xlsx.lock")
+    with pytest.raises(OutputError, match="is not a regular file"):
+        with output_lock(tmp_path / "lists.xlsx", timeout=0):
+            pass

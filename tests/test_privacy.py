@@ -13,6 +13,7 @@ import io
 import os
 import re
 import shutil
+import socket
 import stat
 import subprocess
 import sys
@@ -300,3 +301,138 @@ def test_encrypted_workbook_round_trips_and_plaintext_never_touches_disk(tmp_pat
     with pytest.raises(msoffcrypto.exceptions.InvalidKeyError):
         wrong.decrypt(io.BytesIO())
 
+
+
+# ---------------------------------------------------------------- file and sheet names; control characters
+
+PERSONAL_NAME = "C0000444 Jane Smith DOB 01-06-2015.pdf"
+ESCAPES = ("\x1b", "\r", "\x9b", "\u202e", "\x07")  # ESC, CR, CSI, right-to-left override, BEL
+HOSTILE_NAME = "\x1b[2J\x1b[H\rAll lists OK\u202efdp.\x07.pdf"
+
+
+def copy_small(tmp_path: Path, lines: int = 12) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for src in SAMPLE_DATA.glob("*.csv"):
+        text = src.read_text(encoding="utf-8").splitlines(keepends=True)
+        (folder / src.name).write_text("".join(text[:lines]), encoding="utf-8")
+    return folder
+
+
+def workbook_with_sheet(path: Path, sheet: str) -> None:
+    import xlsxwriter
+
+    wb = xlsxwriter.Workbook(path)
+    wb.add_worksheet(sheet).write_string(0, 0, "notes")
+    wb.close()
+
+
+def test_unread_file_and_sheet_names_are_counted_not_printed_unless_verbose(tmp_path):
+    folder = copy_small(tmp_path)
+    (folder / PERSONAL_NAME).write_bytes(b"%PDF-1.4")
+    workbook_with_sheet(folder / "extra.xlsx", "Jane Smith notes")
+    res = invoke("build", "--input", str(folder), "--as-of", SAMPLE_AS_OF, "--out", str(tmp_path / "o.xlsx"))
+    assert res.exit_code == 0, res.output
+    text = printed(res)
+    assert "Jane" not in text and "C0000444" not in text and "01-06-2015" not in text
+    assert ("Not read (the name matches no table; name it in ofsted-lists.toml): "
+            "1 file (1 .pdf) and 1 sheet; --verbose names them") in text
+    verbose = printed(invoke("validate", "--input", str(folder), "--as-of", SAMPLE_AS_OF, "--verbose"))
+    assert PERSONAL_NAME in verbose and "extra.xlsx [Jane Smith notes]" in verbose
+    # The workbook holds personal data by design: the Data quality sheet names them.
+    quality = [c.value for row in openpyxl.load_workbook(tmp_path / "o.xlsx")["Data quality"].iter_rows()
+               for c in row]
+    assert PERSONAL_NAME in quality and "Jane Smith notes" in quality
+
+
+def test_missing_table_error_counts_the_unrecognised_files_unless_verbose(tmp_path):
+    folder = copy_small(tmp_path)
+    (folder / "contacts.csv").rename(folder / "C0000444 Jane Smith contacts.txt.csv")
+    (folder / PERSONAL_NAME).write_bytes(b"%PDF-1.4")
+    res = invoke("validate", "--input", str(folder), "--as-of", SAMPLE_AS_OF)
+    assert res.exit_code == 3
+    line = res.stderr.strip()
+    assert line.startswith("error: no contacts export (needed by 1a Contacts). Not recognised: "
+                           "2 files (1 .csv, 1 .pdf); --verbose names them. Add the export to")
+    assert "Jane" not in printed(res)
+    verbose = invoke("validate", "--input", str(folder), "--as-of", SAMPLE_AS_OF, "--verbose")
+    assert verbose.exit_code == 3 and "C0000444 Jane Smith contacts.txt.csv" in verbose.stderr
+
+
+def test_a_read_error_names_a_file_only_when_its_name_is_a_table_or_verbose(tmp_path):
+    folder = copy_small(tmp_path)
+    (folder / "C0000444 Jane Smith.xlsx").write_bytes(b"PK\x03\x04 not really a workbook")
+    res = invoke("validate", "--input", str(folder), "--as-of", SAMPLE_AS_OF)
+    assert res.exit_code == 3 and "Jane" not in printed(res)
+    assert res.stderr.strip().startswith("error: a .xlsx file (--verbose names it) ")
+    verbose = invoke("validate", "--input", str(folder), "--as-of", SAMPLE_AS_OF, "--verbose")
+    assert verbose.stderr.strip().startswith("error: C0000444 Jane Smith.xlsx ")
+
+
+@pytest.mark.parametrize("verbose", [False, True], ids=["plain", "--verbose"])
+def test_control_characters_are_escaped_in_everything_printed(tmp_path, verbose):
+    folder = copy_small(tmp_path)
+    (folder / HOSTILE_NAME).write_bytes(b"x")
+    flag = ["--verbose"] if verbose else []
+    runs = [invoke("build", "--input", str(folder), "--as-of", SAMPLE_AS_OF, "--out", str(tmp_path / "o.xlsx"), *flag)]
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[values.disability]\n"\\u001b[2J\\r\\u202eASC" = "Spectrum"\n', encoding="utf-8")
+    runs.append(invoke("validate", "--input", str(folder), "--config", str(bad), *flag))
+    (folder / "contacts.csv").unlink()
+    runs.append(invoke("validate", "--input", str(folder / "\x1bnope\r"), *flag))
+    runs.append(invoke("validate", "--input", str(folder), "--as-of", SAMPLE_AS_OF, *flag))
+    assert [r.exit_code for r in runs] == [0, 2, 3, 3], [printed(r) for r in runs]
+    for res in runs:
+        text = printed(res)
+        assert not any(ch in text for ch in ESCAPES), repr(text)
+    assert "\\x1b[2J" in printed(runs[1]) and "\\u202eASC" in printed(runs[1])  # the config key, escaped
+    assert "\\x1bnope\\x0d" in printed(runs[2])
+    if verbose:
+        assert "\\x1b[2J\\x1b[H\\x0dAll lists OK\\u202efdp.\\x07.pdf" in printed(runs[0])
+
+
+def test_entries_named_like_exports_that_are_no_files_are_reported_not_skipped_silently(tmp_path):
+    folder = copy_small(tmp_path)
+    os.mkfifo(folder / "contacts_2.csv")  # would hang a reader that opened it
+    (folder / "referrals_2.csv").symlink_to(tmp_path / "nowhere")
+    (folder / "cp_plans_2.xlsx").mkdir()
+    sock = socket.socket(socket.AF_UNIX)
+    sock.bind(str(folder / "C0000444 Jane Smith.csv"))
+    try:
+        res = invoke("build", "--input", str(folder), "--as-of", SAMPLE_AS_OF, "--out", str(tmp_path / "o.xlsx"))
+        verbose = invoke("validate", "--input", str(folder), "--as-of", SAMPLE_AS_OF, "--verbose")
+    finally:
+        sock.close()
+    assert res.exit_code == 0, res.output
+    assert ("Skipped 4 entries named like an export that is not a file (1 socket, 1 named pipe, 1 folder, "
+            "1 link to nothing); --verbose names them") in res.stdout
+    assert "Jane" not in printed(res)
+    assert "C0000444 Jane Smith.csv (a socket)" in verbose.stdout and "referrals_2.csv (a link to nothing)" in verbose.stdout
+    rows = [[c.value for c in row] for row in openpyxl.load_workbook(tmp_path / "o.xlsx")["Data quality"].iter_rows()]
+    assert ["contacts_2.csv", "named like an export but a named pipe; not read"] in [[r[0], r[5]] for r in rows]
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_formula_like_file_and_sheet_names_are_prefixed_after_leading_whitespace(tmp_path, fmt):
+    folder = copy_small(tmp_path)
+    (folder / " =1+1.csv").write_text("a,b\n1,2\n")
+    (folder / "\u00a0@SUM(A1).csv").write_text("a,b\n1,2\n")
+    workbook_with_sheet(folder / "extra.xlsx", "\t-2+3")
+    out = tmp_path / ("o.xlsx" if fmt == "xlsx" else "csv")
+    res = invoke("build", "--input", str(folder), "--as-of", SAMPLE_AS_OF, "--out", str(out), "--format", fmt)
+    assert res.exit_code == 0, res.output
+    names = {" =1+1.csv", "\u00a0@SUM(A1).csv", "\t-2+3"}
+    if fmt == "xlsx":
+        book = openpyxl.load_workbook(out)
+        cells = [c for ws in (book["Summary"], book["Data quality"]) for row in ws.iter_rows() for c in row]
+        found = {c.value for c in cells if c.value in names}
+        assert found == names
+        assert all(c.quotePrefix and c.data_type == "s" for c in cells if c.value in names)
+    else:
+        import csv
+
+        cells = set()
+        for path in (out / "00_Summary.csv", out / "08_Data_quality.csv"):
+            with open(path, encoding="utf-8-sig", newline="") as fh:
+                cells |= {c for row in csv.reader(fh) for c in row}
+        assert {"'" + n for n in names} <= cells and not names & cells

@@ -40,6 +40,26 @@ def test_as_of_error_is_exit_code_2():
     assert err.value.exit_code == 2
 
 
+@pytest.mark.parametrize("text", ["1677-09-21", "2262-04-12", "9999-12-31", "0001-01-01"])
+def test_as_of_outside_the_dates_pandas_holds_is_a_usage_error_naming_the_range(text):
+    with pytest.raises(UsageError, match=f"--as-of {text} is outside the dates ofsted-lists supports, "
+                                         "1677-09-22 to 2262-04-11"):
+        parse_as_of(text, D(2026, 1, 1))
+
+
+@pytest.mark.parametrize("text", ["1677-09-22", "2262-04-11"])
+def test_the_ends_of_the_supported_range_are_accepted_and_make_a_window(text):
+    as_of = parse_as_of(text, D(2026, 1, 1))
+    window = Window(as_of, as_of, "0d")
+    assert window.contains(pd.Series(pd.to_datetime([text]))).tolist() == [True]
+
+
+@pytest.mark.parametrize("since", ["12m", "1000y", "52w", "1677-09-21", "0001-01-01"])
+def test_since_reaching_before_the_first_supported_date_is_a_usage_error(since):
+    with pytest.raises(UsageError, match=f"--since '{since}' starts the window before 1677-09-22"):
+        parse_since(since, D(1678, 1, 1))
+
+
 # --- --since -----------------------------------------------------------------
 
 

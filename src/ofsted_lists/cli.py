@@ -1,15 +1,18 @@
 """Command line: translates options into library calls and errors into exit codes.
 
 Exit codes: 0 success (warnings allowed); 1 a bug; 2 usage error; 3 input error
-(nothing written); 4 data-quality findings with --strict.
+(nothing written); 4 data-quality findings with --strict; 130 interrupted; 141 standard
+output closed early (`| head`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import errno
 import functools
 import os
+import re
 import signal
 import sys
 import traceback
@@ -20,15 +23,20 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
-from . import __version__, config as config_mod, pipeline
-from .errors import EXIT_BUG, EXIT_QUALITY, OutputError, UsageError, UserError
+from . import __version__, config as config_mod, output, pipeline
+from .errors import EXIT_BUG, EXIT_INPUT, EXIT_QUALITY, OutputError, UsageError, UserError
+from .terminal import describe_skipped, describe_unread, safe, without_file_names
 from .window import parse_as_of
 
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
+EXIT_INTERRUPTED = 130
 EXIT_CODES_HELP = (
     "Exit codes: 0 success (warnings allowed); 2 usage error (bad option, --since, --as-of or config); "
     "3 input or output error (missing file, table or column, unreadable file, output not writable) — nothing "
-    "written; 4 data-quality findings and --strict given; 1 a bug. "
+    "written; 4 data-quality findings and --strict given; 1 a bug; 130 interrupted; 141 standard output "
+    "closed early. "
     "A run waits up to $OFSTED_LISTS_LOCK_TIMEOUT seconds (default 60) for another run writing the same output."
 )
 
@@ -40,17 +48,52 @@ app = typer.Typer(
 )
 
 
+class StdoutError(Exception):
+    """Standard output refused a write (a closed pipe, a full disk)."""
+
+    def __init__(self, exc: OSError):
+        super().__init__(exc.strerror or str(exc))
+        self.errno = exc.errno
+
+
+class _Console(Console):
+    """A rich console whose closed pipe is reported to `command` (rich itself would exit 1)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(highlight=False, soft_wrap=True, **kwargs)
+
+    def on_broken_pipe(self) -> None:
+        raise StdoutError(OSError(errno.EPIPE, "Broken pipe"))
+
+
+def cell(text: object) -> Text:
+    """A table cell or line as plain text: control characters escaped, no rich markup."""
+    return Text(safe(text))
+
+
 class UI:
-    """Terminal output. Never prints a child identifier, date of birth or worker name."""
+    """Terminal output. Never prints a child identifier, date of birth or worker name, nor
+    a file or sheet name that may hold one, unless --verbose; every text goes through
+    `terminal.safe`, so nothing printed can be a terminal control sequence."""
 
     def __init__(self, quiet: bool, verbose: bool):
         self.quiet, self.verbose = quiet, verbose
-        self.out = Console(highlight=False, soft_wrap=True)
-        self.err = Console(stderr=True, highlight=False, soft_wrap=True)
+        self.out = _Console()
+        self.err = _Console(stderr=True)
 
-    def print(self, *args, **kwargs) -> None:
+    def print(self, item: str | Table | Text) -> None:
+        """A line (plain text, never markup) or a table whose cells were made by `cell`."""
+        if self.quiet:
+            return
+        try:
+            self.out.print(cell(item) if isinstance(item, str) else item)
+        except OSError as exc:
+            raise StdoutError(exc) from None
+
+    def note(self, text: str) -> None:
+        """A dim progress line on stderr."""
         if not self.quiet:
-            self.out.print(*args, **kwargs)
+            self.err.print(Text(safe(text), style="dim"))
 
     @contextlib.contextmanager
     def progress(self):
@@ -60,12 +103,14 @@ class UI:
         if self.quiet:
             yield None, None
             return
-        bar = Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+        bar = Progress(SpinnerColumn(), TextColumn("{task.description}", markup=False), BarColumn(), DownloadColumn(),
                        TimeElapsedColumn(), console=self.err, transient=True)
         task = bar.add_task("reading the exports", total=None)
         with bar:
             def files(reading: str, done: int, total: int) -> None:
-                text = f"reading {reading}" if reading else "read the exports"
+                # File names only with --verbose: a name can be personal data.
+                text = ("read the exports" if not reading else f"reading {safe(reading)}" if self.verbose
+                        else "reading the exports")
                 bar.update(task, description=text, completed=done, total=total)
 
             def stage(text: str) -> None:
@@ -78,12 +123,42 @@ class UI:
         if self.quiet:
             yield
             return
-        with self.err.status(text):
+        with self.err.status(Text(safe(text))):
             yield
 
 
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
+
+
+def _say(text: str) -> None:
+    """One line on stderr, escaped; a stderr that cannot be written is not our problem."""
+    with contextlib.suppress(OSError, StdoutError):
+        _Console(stderr=True).print(Text(safe(text)))
+
+
+def _flush_stdout() -> None:
+    try:
+        sys.stdout.flush()
+    except OSError as exc:
+        raise StdoutError(exc) from None
+
+
+def _silence_stdout() -> None:
+    """Point stdout at /dev/null, so the interpreter's own flush at exit finds nothing to
+    fail on (a closed pipe would otherwise print "Exception ignored")."""
+    with contextlib.suppress(OSError, ValueError, AttributeError):
+        fd = sys.stdout.fileno()
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, fd)
+        os.close(devnull)
+
+
+def _interrupted_message() -> str:
+    done = output.replaced()
+    if not done:
+        return "interrupted; nothing was replaced"
+    return f"interrupted after writing {', '.join(map(str, done))} (complete; it was replaced whole)"
 
 
 def command(fn):
@@ -97,28 +172,39 @@ def command(fn):
             signal.signal(signal.SIGTERM, _interrupt)
         except ValueError:  # not the main thread (embedded use): leave signals alone
             pass
+        output.forget_replaced()
         try:
-            return fn(*args, **kwargs)
+            result = fn(*args, **kwargs)
+            _flush_stdout()
+            return result
         except typer.Exit:
             raise
         except UserError as exc:
-            Console(stderr=True, highlight=False, soft_wrap=True).print(f"error: {exc}", markup=False)
+            text = exc.verbose if kwargs.get("verbose") and exc.verbose else str(exc)
+            _say(f"error: {text}")
             raise typer.Exit(exc.exit_code) from None
+        except StdoutError as exc:
+            _silence_stdout()
+            if exc.errno == errno.EPIPE:  # the reader (`| head`) has all it wanted
+                raise typer.Exit(EXIT_BROKEN_PIPE) from None
+            _say(f"error: cannot write to standard output: {exc}")
+            raise typer.Exit(EXIT_INPUT) from None
         except KeyboardInterrupt:
-            Console(stderr=True).print("interrupted; nothing was replaced", markup=False)
-            raise typer.Exit(130) from None
+            _say(_interrupted_message())
+            raise typer.Exit(EXIT_INTERRUPTED) from None
         except Exception as exc:  # a bug: say where, not what data it was looking at
-            if os.environ.get("OFSTED_LISTS_DEBUG"):
-                traceback.print_exc()
-            tb = traceback.extract_tb(exc.__traceback__)[-1]
-            Console(stderr=True, highlight=False).print(
-                f"internal error (a bug in ofsted-lists {__version__}): {type(exc).__name__} at "
-                f"{Path(tb.filename).name}:{tb.lineno}. Please report it; set OFSTED_LISTS_DEBUG=1 for details.",
-                markup=False,
-            )
-            raise typer.Exit(EXIT_BUG) from None
+            _report_bug(exc)
 
     return wrapper
+
+
+def _report_bug(exc: BaseException):
+    if os.environ.get("OFSTED_LISTS_DEBUG"):
+        traceback.print_exc()
+    tb = traceback.extract_tb(exc.__traceback__)[-1]
+    _say(f"internal error (a bug in ofsted-lists {__version__}): {type(exc).__name__} at "
+         f"{Path(tb.filename).name}:{tb.lineno}. Please report it; set OFSTED_LISTS_DEBUG=1 for details.")
+    raise typer.Exit(EXIT_BUG) from None
 
 
 # --- shared options ------------------------------------------------------------------
@@ -144,12 +230,21 @@ def _input_dir(given: Path | None, cfg: config_mod.Config) -> Path:
     return given or cfg.input_dir or Path("sample_data")
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
 def _password(var: str | None) -> str | None:
+    """The password held in environment variable `var`. What was given is never echoed:
+    a mistaken --password-env is often the password itself."""
     if var is None:
         return None
+    if not _ENV_NAME.fullmatch(var):
+        raise UsageError("--password-env takes the NAME of an environment variable (letters, digits and _), "
+                         "not the password itself; what was given is not shown")
     value = os.environ.get(var)
     if not value:
-        raise UsageError(f"--password-env {var}: the environment variable {var} is not set or is empty")
+        raise UsageError("--password-env: no environment variable of the name given is set, or it is empty "
+                         "(the option takes a variable's name, not the password; the name is not shown)")
     return value
 
 
@@ -170,9 +265,17 @@ def _out_folder(out: Path | None, cfg: config_mod.Config) -> Path:
 def _check_writable(folder: Path) -> None:
     """Fail before a long build, not after it, when the output cannot be written. Creates nothing."""
     probe = folder.absolute()
-    while not probe.exists() and probe != probe.parent:
-        probe = probe.parent
-    if not probe.is_dir():
+    try:
+        while not probe.exists() and probe != probe.parent:
+            probe = probe.parent
+        is_dir = probe.is_dir()
+    except OSError as exc:  # a folder on the way we may not search, a name too long
+        problem = output.path_problem(exc)
+        raise OutputError(f"cannot write to {folder}: {problem} — choose another --out"
+                          + (" or fix the folder's permissions" if problem == "permission denied" else "")) from None
+    if not is_dir:
+        if probe == folder.absolute():
+            raise OutputError(f"cannot write to {folder}: it is a file, not a folder — choose another --out")
         raise OutputError(f"cannot write to {folder}: part of the path is a file ({probe}) — choose another --out")
     if not os.access(probe, os.W_OK | os.X_OK):
         raise OutputError(f"cannot write to {folder}: permission denied — choose another --out "
@@ -182,36 +285,48 @@ def _check_writable(folder: Path) -> None:
 def _run(input_dir, cfg: config_mod.Config, since, as_of, allow_missing, ui: UI) -> pipeline.Run:
     today = dt.date.today()
     as_of_date = parse_as_of(as_of, today)
-    with ui.progress() as (progress, stage):
-        run = pipeline.build_lists(
-            _input_dir(input_dir, cfg), cfg, as_of=as_of_date, since=since,
-            allow_missing=allow_missing, today=today, progress=progress, stage=stage,
-        )
+    folder = _input_dir(input_dir, cfg)
+    try:
+        with ui.progress() as (progress, stage):
+            run = pipeline.build_lists(
+                folder, cfg, as_of=as_of_date, since=since,
+                allow_missing=allow_missing, today=today, progress=progress, stage=stage,
+            )
+    except UserError as exc:
+        raise exc if ui.verbose else without_file_names(exc, folder, cfg) from None
     return run
 
 
+def _table(title: str, columns: list[str], rows, right: set[str] = frozenset()) -> Table:
+    """A rich table whose title and cells are plain escaped text (`cell`)."""
+    t = Table(title=cell(title))
+    for col in columns:
+        t.add_column(cell(col), justify="right" if col in right else "left")
+    for row in rows:
+        t.add_row(*(cell(v) for v in row))
+    return t
+
+
 def _show(run: pipeline.Run, ui: UI) -> None:
-    t = Table(title=f"Lists at {run.as_of:%d/%m/%Y}, window {run.window.describe()}")
-    for col in ("Sheet", "Rows", "Children", "Unknown disability", "Note"):
-        t.add_column(col, justify="right" if col in ("Rows", "Children", "Unknown disability") else "left")
-    for r in run.lists:
-        t.add_row(r.spec.sheet, str(len(r.frame)), str(r.frame["Child Unique ID"].nunique()),
-                  str(r.unknown_children), pipeline._note(r))
-    ui.print(t)
+    ui.print(_table(
+        f"Lists at {run.as_of:%d/%m/%Y}, window {run.window.describe()}",
+        ["Sheet", "Rows", "Children", "Unknown disability", "Note"],
+        [(r.spec.sheet, len(r.frame), r.frame["Child Unique ID"].nunique(), r.unknown_children, pipeline._note(r))
+         for r in run.lists],
+        right={"Rows", "Children", "Unknown disability"},
+    ))
     counts = run.findings.counts()
     if counts:
-        q = Table(title="Data-quality findings (details in the Data quality sheet)")
-        q.add_column("Finding")
-        q.add_column("Count", justify="right")
-        for kind, n in counts.items():
-            q.add_row(kind, str(n))
-        ui.print(q)
+        ui.print(_table("Data-quality findings (details in the Data quality sheet)", ["Finding", "Count"],
+                        counts.items(), right={"Count"}))
     else:
         ui.print("No data-quality findings.")
     if run.read.unrecognised:
-        # File and sheet names, never their contents.
+        books = {f.name for f in run.read.files}
         ui.print("Not read (the name matches no table; name it in ofsted-lists.toml): "
-                 + ", ".join(run.read.unrecognised))
+                 + describe_unread(run.read.unrecognised, books, ui.verbose))
+    if run.read.skipped:
+        ui.print(f"Skipped {describe_skipped(run.read.skipped, ui.verbose)}")
 
 
 def _strict_exit(run: pipeline.Run, strict: bool) -> None:
@@ -252,11 +367,15 @@ def build(
         raise UsageError("--format csv writes a folder of CSV files: give --out a folder, not an .xlsx name")
     cfg = _config(config)
     _check_writable(_out_folder(out, cfg))
+    if format == "csv":
+        # A run killed between the renames of the folder swap is put right first, so the
+        # previous set is back even if this run fails.
+        folder = out or _out_folder(out, cfg) / f"ofsted-lists_{parse_as_of(as_of, dt.date.today()):%Y-%m-%d}"
+        output.restore_folder(folder)
     run = _run(input, cfg, since, as_of, allow_missing, ui)
     with ui.status("writing the lists"):
         rep = pipeline.report(run)
         if format == "csv":
-            folder = out or _out_folder(out, cfg) / f"ofsted-lists_{run.as_of:%Y-%m-%d}"
             workbook.write_csv_folder(rep, folder)
             dest = folder
         else:
@@ -299,12 +418,8 @@ def sample(
         dest = workbook.write_xlsx(sample_mod.sample_report(drawn, run),
                                    _output_path(out, cfg, sample_mod.default_name(run.as_of, seed)),
                                    password=password)
-    t = Table(title=f"Case sample, seed {seed}, as at {run.as_of:%d/%m/%Y}")
-    for col in sample_mod.terminal_columns(verbose):
-        t.add_column(col)
-    for row in sample_mod.terminal_rows(drawn, verbose):
-        t.add_row(*row)
-    ui.print(t)
+    ui.print(_table(f"Case sample, seed {seed}, as at {run.as_of:%d/%m/%Y}", sample_mod.terminal_columns(verbose),
+                    sample_mod.terminal_rows(drawn, verbose)))
     for key, short in drawn.shortfall.items():
         if short:
             ui.print(f"Shortfall: {drawn.tally.loc[key, 'Category']}: {short} fewer than wanted "
@@ -355,15 +470,16 @@ def demo_data(
     ui = UI(quiet, False)
     if format not in ("csv", "xlsx"):
         raise UsageError(f"--format must be csv or xlsx, not '{format}'")
-    end = parse_as_of(until, dt.date.today())
-    counts = demo.generate(out, seed=seed, children=children, contacts=contacts, until=end, fmt=format,
-                           progress=None if quiet else (lambda m: ui.err.print(f"[dim]{m}[/dim]")))
-    t = Table(title=f"Synthetic exports in {out}")
-    t.add_column("Table")
-    t.add_column("Rows", justify="right")
-    for name, n in counts.items():
-        t.add_row(name, f"{n:,}")
-    ui.print(t)
+    end = parse_as_of(until, dt.date.today(), option="--until", earliest=demo.EARLIEST_UNTIL)
+    _check_writable(out)
+    output.ensure_dir(out)
+    try:
+        counts = demo.generate(out, seed=seed, children=children, contacts=contacts, until=end, fmt=format,
+                               progress=ui.note)
+    except OSError as exc:
+        raise OutputError(f"cannot write the demo data into {out}: {output.path_problem(exc)}") from None
+    ui.print(_table(f"Synthetic exports in {out}", ["Table", "Rows"], [(n, f"{c:,}") for n, c in counts.items()],
+                    right={"Rows"}))
 
 
 @app.callback(invoke_without_command=True)

@@ -7,13 +7,16 @@ Every mistake is a UsageError naming the key and the line it is on.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
+from .output import path_problem
 from .schema import TABLES, all_columns
 
 DEFAULT_NAME = "ofsted-lists.toml"
@@ -133,6 +136,8 @@ class _Checker:
     def string(self, value: Any, key: tuple[str, ...]) -> str:
         if not isinstance(value, str) or not value.strip():
             raise self.fail(key, "must be a non-empty string")
+        if "\x00" in value:  # no file name or heading holds one; a path with one is unusable
+            raise self.fail(key, "must not contain a NUL character (\\u0000)")
         return value
 
     def strings(self, value: Any, key: tuple[str, ...]) -> list[str]:
@@ -140,7 +145,7 @@ class _Checker:
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
             raise self.fail(key, "must be a string or a list of strings")
-        return list(value)
+        return [self.string(v, key) for v in value]
 
     def integer(self, value: Any, key: tuple[str, ...], lo: int, hi: int) -> int:
         if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
@@ -177,23 +182,45 @@ def _valid_target(kind: str, local: str, value: str) -> bool:
     return True
 
 
+def _read_text(path: Path) -> str | None:
+    """The file's text; None if there is no file. Opened without blocking and refused
+    unless a regular file, so a FIFO or a device named as the config cannot hang a run."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError:
+        raise UsageError(f"config file {path} is a folder; give the path of a .toml file") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read config file {path}: {path_problem(exc)}") from None
+    mode = os.fstat(fd).st_mode
+    if not stat.S_ISREG(mode):
+        os.close(fd)
+        if stat.S_ISDIR(mode):
+            raise UsageError(f"config file {path} is a folder; give the path of a .toml file")
+        raise UsageError(f"config file {path} is not a regular file (a pipe, socket or device); "
+                         "give the path of a .toml file")
+    with os.fdopen(fd, "rb") as fh:
+        try:
+            return fh.read().decode("utf-8-sig")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UsageError(f"cannot read config file {path.name}: {exc.__class__.__name__} "
+                             "(it must be a UTF-8 text file)") from None
+
+
 def load(path: Path | None, *, explicit: bool) -> Config:
     """Load the config at `path`; a missing default file is no error, a missing explicit one is."""
-    if path is None or not path.exists():
+    text = None if path is None else _read_text(path)
+    if text is None:
         if explicit:
             raise UsageError(f"config file not found: {path}")
         return Config()
-    if path.is_dir():
-        raise UsageError(f"config file {path} is a folder; give the path of a .toml file")
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read config file {path.name}: {exc.__class__.__name__} "
-                         "(it must be a UTF-8 text file)") from None
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise UsageError(f"config {path.name} is not valid TOML: {exc}") from None
+    except RecursionError:
+        raise UsageError(f"config {path.name} is nested too deeply to be a settings file") from None
     return parse(raw, path, text)
 
 

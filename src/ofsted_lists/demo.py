@@ -102,6 +102,11 @@ _S47_OUTCOMES = (
 )
 
 
+# The earliest `until`: the oldest child's birth, 18 years and the 3 years of activity
+# before it, still lies in the dates the tool reads (window.FIRST_DATE, 1677-09-22).
+EARLIEST_UNTIL = dt.date(1700, 1, 1)
+
+
 def generate(
     out_dir: Path,
     *,

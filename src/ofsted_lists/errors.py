@@ -8,9 +8,16 @@ EXIT_QUALITY = 4
 
 
 class UserError(Exception):
-    """A problem the user can fix; the CLI prints the message and exits with `exit_code`."""
+    """A problem the user can fix; the CLI prints the message and exits with `exit_code`.
+
+    `verbose`: the message with names that may be personal (file or sheet names), printed
+    instead with --verbose."""
 
     exit_code = EXIT_INPUT
+
+    def __init__(self, message: str, *, verbose: str | None = None):
+        super().__init__(message)
+        self.verbose = verbose
 
 
 class UsageError(UserError):

@@ -20,6 +20,7 @@ from .lists import LISTS, Context, ListResult, child_columns, empty
 from .normalise import Dataset, normalise
 from .quality import Findings
 from .readers import ReadResult
+from .terminal import describe_unread
 from .window import Window, make_window
 from .workbook import Block, Chart, Report, Sheet
 
@@ -69,12 +70,16 @@ def build_lists(
     missing = missing_tables(set(read.tables))
     if missing and not allow_missing:
         lines = "; ".join(f"no {t} export (needed by {', '.join(s)})" for t, s in missing.items())
-        # File and sheet names are not personal data; naming them shows what to rename or map.
-        unread = f" Not recognised: {', '.join(read.unrecognised)}." if read.unrecognised else ""
-        raise InputError(
-            f"{lines}.{unread} Add the export to {input_dir}, name it in ofsted-lists.toml, "
-            "or give --allow-missing to write the other lists"
-        )
+        fix = f" Add the export to {input_dir}, name it in ofsted-lists.toml, or give --allow-missing to write the other lists"
+
+        def message(verbose: bool) -> str:
+            # A file or sheet name can be personal data: counted, and named only with --verbose.
+            books = {f.name for f in read.files}
+            unread = f" Not recognised: {describe_unread(read.unrecognised, books, verbose)}." \
+                if read.unrecognised else ""
+            return f"{lines}.{unread}{fix}"
+
+        raise InputError(message(False), verbose=message(True))
     say = stage or (lambda text: None)
     say("checking the data")
     ds = normalise(read.tables, as_of, today, config, findings)

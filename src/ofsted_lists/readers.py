@@ -14,6 +14,7 @@ import fnmatch
 import hashlib
 import io
 import re
+import stat
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ import pyarrow.csv as pacsv
 from . import quality, threads
 from .config import Config, TableConfig
 from .errors import InputError
+from .output import path_problem
 from .quality import Findings
 from .schema import TABLES, Table, all_columns, norm
 
@@ -65,6 +67,7 @@ class ReadResult:
     tables: dict[str, pd.DataFrame]  # raw text per table; `normalise` takes them (empty after)
     files: list[InputFile]
     unrecognised: list[str]  # "file" or "file [sheet]", in folder order
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why) of export names not files
 
 
 def recognise(name: str, config: Config, *, sheet: bool) -> str | None:
@@ -426,21 +429,40 @@ def _sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
-def _listing(folder: Path) -> tuple[list[Path], list[Path]]:
-    """(export files, other files) in the folder, by name; hidden and lock files left out."""
-    if not folder.exists():
-        raise InputError(f"input folder not found: {folder} (give --input DIR or set input.dir in ofsted-lists.toml)")
-    if not folder.is_dir():
-        raise InputError(f"--input must be a folder of exports; {folder} is a file")
+def _not_a_file(path: Path) -> str | None:
+    """Why the entry at `path` is not a file to read (None: it is a regular file, or a
+    link to one)."""
     try:
-        entries = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
-    except PermissionError:
-        raise InputError(f"cannot read the input folder {folder}: permission denied") from None
-    exports = [p for p in entries if p.suffix.lower() in CSV_SUFFIXES | EXCEL_SUFFIXES]
-    others = [p for p in entries if p not in exports and p.name.lower() not in _SYSTEM_FILES]
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        return "link to nothing" if path.is_symlink() else "file gone while the folder was listed"
+    for test, what in ((stat.S_ISREG, None), (stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "named pipe"),
+                       (stat.S_ISSOCK, "socket")):
+        if test(mode):
+            return what
+    return "device"
+
+
+def _listing(folder: Path) -> tuple[list[Path], list[Path], list[tuple[str, str]]]:
+    """(export files, other files, (name, why) of entries named like exports that are no
+    files) in the folder, by name; hidden and lock files left out."""
+    try:
+        if not folder.exists():
+            raise InputError(f"input folder not found: {folder} (give --input DIR or set input.dir in "
+                             "ofsted-lists.toml)")
+        if not folder.is_dir():
+            raise InputError(f"--input must be a folder of exports; {folder} is a file")
+        entries = [(p, _not_a_file(p)) for p in sorted(folder.iterdir()) if not p.name.startswith((".", "~$"))]
+    except OSError as exc:  # a folder we may not search or list, a name too long
+        raise InputError(f"cannot read the input folder {folder}: {path_problem(exc)}") from None
+    named = CSV_SUFFIXES | EXCEL_SUFFIXES
+    exports = [p for p, why in entries if why is None and p.suffix.lower() in named]
+    others = [p for p, why in entries if why is None and p.suffix.lower() not in named
+              and p.name.lower() not in _SYSTEM_FILES]
+    skipped = [(p.name, why) for p, why in entries if why is not None and p.suffix.lower() in named]
     if not exports:
         raise InputError(f"input folder {folder} holds no .csv, .xlsx, .xlsm or .xls files")
-    return exports, others
+    return exports, others, skipped
 
 
 @dataclass
@@ -548,7 +570,7 @@ def read_folder(
     """Read every recognised table in `folder`; several files for one table are concatenated."""
     parts: dict[str, list[pd.DataFrame]] = {}
     unrecognised: list[str] = []
-    paths, others = _listing(folder)
+    paths, others, skipped = _listing(folder)
     reads = _read_files(paths, config, progress)
     for got in reads:
         findings.extend(got.findings)
@@ -558,6 +580,8 @@ def read_folder(
     for path in others:
         unrecognised.append(path.name)
         findings.add_one(quality.UNRECOGNISED, "not a CSV or Excel file; not read", file=path.name)
+    for name, why in skipped:
+        findings.add_one(quality.UNRECOGNISED, f"named like an export but a {why}; not read", file=name)
     tables = {name: pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
               for name, frames in parts.items()}
-    return ReadResult(tables, [got.info for got in reads], unrecognised)
+    return ReadResult(tables, [got.info for got in reads], unrecognised, skipped)

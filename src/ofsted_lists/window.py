@@ -11,6 +11,11 @@ import pandas as pd
 
 from ofsted_lists.errors import UsageError
 
+# The dates pandas can hold (nanosecond timestamps: 1677-09-21 00:12 to 2262-04-11 23:47),
+# whole days only. Every date of a run (the as-of date, the window's start) lies in it.
+FIRST_DATE = datetime.date(1677, 9, 22)
+LAST_DATE = datetime.date(2262, 4, 11)
+_RANGE = f"{FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _SPAN = re.compile(r"([0-9]+)\s*([mywd])")
 _SINCE_HELP = (
@@ -29,13 +34,18 @@ def _iso_date(text: str) -> datetime.date | None:
         return None
 
 
-def parse_as_of(text: str | None, today: datetime.date) -> datetime.date:
-    """The reference date: `today` when not given, else a strict ISO date."""
+def parse_as_of(text: str | None, today: datetime.date, *, option: str = "--as-of",
+                earliest: datetime.date = FIRST_DATE) -> datetime.date:
+    """The reference date: `today` when not given, else a strict ISO date from `earliest`
+    to `LAST_DATE`; `option` names the option in messages."""
     if text is None:
         return today
     as_of = _iso_date(text)
     if as_of is None:
-        raise UsageError(f"--as-of must be a date as YYYY-MM-DD, e.g. 2026-03-31; got '{text}'")
+        raise UsageError(f"{option} must be a date as YYYY-MM-DD, e.g. 2026-03-31; got '{text}'")
+    if not earliest <= as_of <= LAST_DATE:
+        raise UsageError(f"{option} {as_of.isoformat()} is outside the dates ofsted-lists supports, "
+                         f"{earliest.isoformat()} to {LAST_DATE.isoformat()}")
     return as_of
 
 
@@ -69,7 +79,10 @@ def parse_since(text: str, as_of: datetime.date) -> datetime.date:
             else:
                 start = as_of - datetime.timedelta(days=n * 7 if unit == "w" else n)
         except (ValueError, OverflowError):
-            raise UsageError(f"--since '{given}' reaches back before year 1") from None
+            start = datetime.date.min
+    if start < FIRST_DATE:
+        raise UsageError(f"--since '{given}' starts the window before {FIRST_DATE.isoformat()}, the first date "
+                         f"ofsted-lists supports (dates from {_RANGE})")
     if start > as_of:
         raise UsageError(
             f"--since '{given}' starts the window on {start.isoformat()}, after the as-of date "

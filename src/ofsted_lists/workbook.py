@@ -3,8 +3,9 @@
 Cell types follow the column dtype: datetime64 → Excel date (`dd/mm/yyyy`), numeric →
 number, anything else → text. Object columns that are not all text (Summary key/value
 blocks) are typed cell by cell. Text that Excel or a CSV reader could take for a formula
-(leading `=`, `+`, `-`, `@`, tab, CR) is stored as text with a quote prefix in xlsx and
-with a leading `'` in CSV.
+(`=`, `+`, `-` or `@` first, or after leading whitespace that a spreadsheet may trim; or
+a leading tab or CR) is stored as text with a quote prefix in xlsx and with a leading
+`'` in CSV: every text cell, headings, titles and file names included.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import datetime as dt
 import io
 import math
 import numbers
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -27,12 +29,16 @@ from pandas.api import types as pdt
 from xlsxwriter.utility import xl_col_to_name
 
 from .errors import OutputError
-from .output import atomic_write, atomic_write_all, encrypt_xlsx, ensure_dir, output_lock
+from .output import atomic_write, encrypt_xlsx, ensure_dir, output_lock, replace_folder
 
 SUMMARY = "Summary"
 MAX_DATA_ROWS = 1_048_575  # Excel's 1,048,576 rows less the header
 MAX_TEXT = 32_767  # characters in one Excel cell
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Whitespace a spreadsheet may trim on import (what Python's str.isspace calls whitespace,
+# and a BOM), written out so that Python's `re` and pyarrow's RE2 read the same class.
+_LEADING_SPACE = "[\t\n\v\f\r\x1c-\x1f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff]"
+FORMULA_LIKE = "^(?:[\t\r]|" + _LEADING_SPACE + "*[=+@-])"
+_FORMULA_LIKE = re.compile(FORMULA_LIKE)
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 MIN_WIDTH, MAX_WIDTH = 6, 60
@@ -77,6 +83,16 @@ class Report:
 
 
 # ---------------------------------------------------------------- value preparation
+
+
+def formula_like(text: str) -> bool:
+    """True for text a spreadsheet could take for a formula (the one rule for every cell)."""
+    return _FORMULA_LIKE.match(text) is not None
+
+
+def _formula_like(s: pd.Series) -> pd.Series:
+    """`formula_like` over a text Series; False where missing."""
+    return s.str.contains(FORMULA_LIKE, regex=True).fillna(False).astype(bool)
 
 
 def _fit_text(text: str) -> str:
@@ -126,7 +142,7 @@ def _text_column(s: pd.Series) -> _Column:
     lens = s.str.len()
     for i in np.flatnonzero(lens.to_numpy(dtype="float64", na_value=0) > MAX_TEXT):
         values[i] = _fit_text(values[i])
-    quoted = np.flatnonzero(s.str.startswith(FORMULA_START).to_numpy(dtype=bool, na_value=False))
+    quoted = np.flatnonzero(_formula_like(s).to_numpy())
     width = 0 if lens.isna().all() else int(min(lens.max(), MAX_WIDTH))
     return _Column("text", values, width, quoted=quoted)
 
@@ -223,7 +239,7 @@ class _Formats:
 
 def _write_text(ws, row: int, col: int, text: str, plain, quoted) -> None:
     text = _fit_text(text)
-    ws.write_string(row, col, text, quoted if text.startswith(FORMULA_START) else plain)
+    ws.write_string(row, col, text, quoted if formula_like(text) else plain)
 
 
 def _write_mixed(ws, row: int, col: int, v: object, fmts: _Formats) -> None:
@@ -371,7 +387,7 @@ def _text_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> tuple[pa.Arr
     tails = [None] * len(texts)
     quote = f' s="{fmts.quote._get_xf_index()}"'
     for i, n in zip(used, index):
-        tails[i] = ('"' + (quote if texts[i].startswith(FORMULA_START) else "") + f' t="s"><v>{n}</v></c>')
+        tails[i] = ('"' + (quote if formula_like(texts[i]) else "") + f' t="s"><v>{n}</v></c>')
     tail = pa.array(tails, pa.large_string()).take(pa.array(codes, mask=codes < 0))
     return _join(ref, tail), min(max(lens, default=0), MAX_WIDTH)
 
@@ -553,7 +569,7 @@ def write_xlsx(
 
 def _csv_text(s: pd.Series) -> pd.Series:
     s = s.astype("str")
-    return s.where(~s.str.startswith(FORMULA_START).astype(bool), "'" + s).fillna("")
+    return s.where(~_formula_like(s), "'" + s).fillna("")
 
 
 def _csv_cell(v: object) -> str:
@@ -571,7 +587,7 @@ def _csv_cell(v: object) -> str:
         return _dmy(v)
     if kind == "datetime":
         return f"{_dmy(v)} {v:%H:%M}"
-    return "'" + v if v.startswith(FORMULA_START) else v
+    return "'" + v if formula_like(v) else v
 
 
 def _csv_numbers(s: pd.Series) -> pd.Series:
@@ -631,19 +647,19 @@ def csv_file_name(index: int, sheet_name: str) -> str:
     return f"{index:02d}_{sheet_name.replace(' ', '_')}.csv"
 
 
-def write_csv_folder(report: Report, folder: Path, *, lock_timeout: float | None = None) -> list[Path]:
-    """Write one UTF-8 (BOM) CSV per sheet, Summary first, mode 0600.
+# What a CSV folder may hold from earlier runs: its files, and an older version's lock and
+# temporary files. Anything else in it is the user's, and the folder is not replaced.
+_CSV_OWNED = re.compile(r"[0-9]{2}_.*\.csv|\.ofsted-lists-csv\.lock|\.[0-9]{2}_.*\.csv\.[a-z0-9_]{8}\.tmp", re.S)
 
-    All or nothing: no file of the folder is replaced unless every one was written.
+
+def write_csv_folder(report: Report, folder: Path, *, lock_timeout: float | None = None) -> list[Path]:
+    """Write one UTF-8 (BOM) CSV per sheet, Summary first, mode 0600, as the folder `folder`.
+
+    The folder is replaced as one unit (`output.replace_folder`): a reader finds the
+    previous set or the new one, never a mix. Its lock is `.<folder name>.lock` beside it.
     """
-    folder = Path(folder)
-    ensure_dir(folder)
     texts = [(SUMMARY, _csv_summary(report.summary))]
     texts += [(s.name, _csv_table(s.frame)) for s in report.sheets]
-    paths = [folder / csv_file_name(i, name) for i, (name, _) in enumerate(texts)]
-    blobs = [("\ufeff" + text).encode("utf-8") for _, text in texts]
-    with output_lock(folder / "ofsted-lists-csv", lock_timeout):
-        atomic_write_all(
-            [(path, lambda fh, data=data: fh.write(data)) for path, data in zip(paths, blobs)], stale_age=0
-        )
-    return paths
+    files = [(csv_file_name(i, name), ("\ufeff" + text).encode("utf-8")) for i, (name, text) in enumerate(texts)]
+    return replace_folder(Path(folder), [(name, lambda fh, data=data: fh.write(data)) for name, data in files],
+                          owned=lambda name: _CSV_OWNED.fullmatch(name) is not None, lock_timeout=lock_timeout)
