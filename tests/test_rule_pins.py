@@ -253,10 +253,11 @@ def test_contact_or_referral_up_to_40_weeks_before_birth_is_no_finding(tmp_path)
         ("contacts.csv", 3, "contact_date", "C1"), ("referrals.csv", 3, "referral_date", "C1")]
 
 
-def test_s47_before_birth_has_no_allowance(tmp_path):
-    rows = [s47(s47_start_date="2025-12-31"), s47(s47_start_date="2026-01-01")]
+def test_s47_before_birth_has_the_same_40_week_allowance(tmp_path):
+    # SPEC §3.3: s47 enquiries and CP plans for an unborn child are normal practice.
+    rows = [s47(s47_start_date="2025-12-31"), s47(s47_start_date="2025-03-26"), s47(s47_start_date="2025-03-27")]
     run = run_lists(exports(tmp_path, children=[kid(dob="2026-01-01")], s47=rows), AS_OF)
-    assert found(run, quality.BEFORE_BIRTH) == [("s47.csv", 2, "strategy_date", "C1")]
+    assert found(run, quality.BEFORE_BIRTH) == [("s47.csv", 3, "strategy_date", "C1")]
 
 
 def test_child_missing_from_children_is_reported_at_its_event_row(tmp_path):
