@@ -465,6 +465,13 @@ def _listing(folder: Path) -> tuple[list[Path], list[Path], list[tuple[str, str]
     return exports, others, skipped
 
 
+def input_files(folder: Path) -> list[Path]:
+    """Every file in the input folder that the tool may name in a message (exports and
+    others), by name."""
+    exports, others, _ = _listing(folder)
+    return sorted([*exports, *others])
+
+
 @dataclass
 class _FileRead:
     """What one file gave: kept apart per file so files can be read at once and still be
