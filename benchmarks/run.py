@@ -15,7 +15,9 @@ interleaved rep by rep:
    `DataFrame.to_excel(engine="openpyxl")`.
 
 Every measurement is a whole fresh process, so interpreter start-up and imports count on
-both sides of each ratio. Peak RSS comes from `os.wait4` on that process.
+both sides of each ratio. Peak RSS is the larger of `os.wait4`'s figure for that process
+and the resident memory of its whole process tree, sampled every 20 ms (child processes
+included: their private pages summed, library pages counted once).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -143,13 +146,66 @@ def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(SRC) + (os.pathsep + path if path else "")}
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        with open(f"/proc/{pid}/task/{pid}/children") as fh:
+            return [int(p) for p in fh.read().split()]
+    except (OSError, ValueError):
+        return []
+
+
+def _rss(pid: int, *, files: bool) -> int:
+    """Resident bytes of `pid`: its private and shared-memory pages, and with `files` its
+    file-backed pages too (library code, the same pages in every process of the tree)."""
+    fields = ("RssAnon:", "RssShmem:", "RssFile:") if files else ("RssAnon:", "RssShmem:")
+    total = 0
+    try:
+        with open(f"/proc/{pid}/status") as fh:
+            for line in fh:
+                if line.startswith(fields):
+                    total += int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError):
+        pass
+    return total
+
+
+def _tree_rss(pid: int) -> int:
+    """The resident memory of `pid` and all its descendants now: each one's private
+    pages (pages a fork shares are counted in each), the file-backed pages once."""
+    total, todo = _rss(pid, files=True), _children(pid)
+    while todo:
+        p = todo.pop()
+        total += _rss(p, files=False)
+        todo += _children(p)
+    return total
+
+
+class _TreeSampler(threading.Thread):
+    """Peak resident memory of a process tree, sampled every 20 ms: wait4's ru_maxrss is
+    the largest single process, so memory held in a child (ofsted-lists parses workbooks
+    in child processes) would be hidden from it."""
+
+    def __init__(self, pid: int) -> None:
+        super().__init__(daemon=True)
+        self.pid, self.peak, self.done = pid, 0, threading.Event()
+
+    def run(self) -> None:
+        while not self.done.wait(0.02):
+            self.peak = max(self.peak, _tree_rss(self.pid))
+
+
 def run_process(cmd: list[str], *, quiet_ok: bool = True) -> Sample:
-    """Run `cmd` to completion; wall time and the peak RSS of that process (os.wait4)."""
+    """Run `cmd` to completion; wall time and peak RSS: the larger of that process's own
+    (os.wait4) and its whole process tree's (sampled; Linux)."""
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    sampler = _TreeSampler(proc.pid)
+    sampler.start()
     # Drain the pipes first (a full pipe would block the child), then reap it with wait4,
     # which returns the rusage of exactly this child.
     out, err = proc.stdout.read(), proc.stderr.read()
+    sampler.done.set()
+    sampler.join()
     _, status, usage = os.wait4(proc.pid, 0)
     secs = time.perf_counter() - t0
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -161,7 +217,7 @@ def run_process(cmd: list[str], *, quiet_ok: bool = True) -> Sample:
     if out and not quiet_ok:
         sys.stdout.write(out.decode(errors="replace"))
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB on Linux
-    return Sample(secs, usage.ru_maxrss * scale / 1e6)
+    return Sample(secs, max(usage.ru_maxrss * scale, sampler.peak) / 1e6)
 
 
 def _importable(module: str) -> bool:

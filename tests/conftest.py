@@ -9,9 +9,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from ofsted_lists import excel_worker
 from ofsted_lists.config import Config
 from ofsted_lists.pipeline import Run, build_lists
 from ofsted_lists.schema import TABLES
+
+# The test session reads hundreds of workbooks: keep the parse processes between reads.
+excel_worker.KEEP_WARM = True
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLE_DATA = REPO / "sample_data"

@@ -334,3 +334,98 @@ def test_formula_like_text_is_text_in_the_sample(hostile_exports, tmp_path):
     assert res.exit_code == 0, res.output
     assert_text_safe_xlsx(out)
     assert sheets_with_quoted_text(out) == {"Summary", "Sample"}
+
+
+# ---------------------------------------------------------------- sparse, padded and mutated workbooks (issue 14)
+
+import random  # noqa: E402
+
+import hostile  # noqa: E402
+from ofsted_lists import excel_worker  # noqa: E402
+
+COLUMNS = st.integers(1, 16384)
+ROWS = st.integers(1, 1048576)
+
+
+def column_name(n: int) -> str:
+    name = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        name = chr(65 + r) + name
+    return name
+
+
+@st.composite
+def sparse_workbooks(draw) -> bytes:
+    """A contacts sheet with a few cells anywhere in Excel's grid, a lying or missing
+    <dimension>, and sometimes a cell padded with spaces."""
+    rows = hostile.contacts_rows(draw(st.integers(0, 3)))
+    for _ in range(draw(st.integers(0, 3))):
+        ref = f"{column_name(draw(COLUMNS))}{draw(ROWS)}"
+        value = draw(st.sampled_from(["x", "-1e12", "1e308", "C1", " " * draw(st.integers(0, 5000))]))
+        kind = draw(st.sampled_from(["inlineStr", "n", "e", "s", "b", "str"]))
+        rows.append(f'<row r="{"".join(c for c in ref if c.isdigit())}">'
+                    f'{hostile.cell(ref, value, kind, draw(st.integers(0, 1)))}</row>')
+    dimension = draw(st.sampled_from([None, "A1", "A1:XFD1048576", "A1:C4"]))
+    return hostile.xlsx({"contacts": hostile.sheet_xml(rows, dimension)})
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(book=sparse_workbooks(), command=COMMANDS)
+def test_sparse_range_workbooks(scratch, book, command):
+    ws = Workspace(scratch, command[1])
+    try:
+        (ws.input / "contacts.xlsx").write_bytes(book)
+        ws.run(command[0])
+    finally:
+        ws.close()
+
+
+@settings(max_examples=10, **SETTINGS)
+@given(padding=st.sampled_from([1, 1 << 20, 1 << 26, 1 << 30, 3 << 30]), lie=st.booleans(), command=COMMANDS)
+def test_padded_workbooks(scratch, padding, lie, command):
+    ws = Workspace(scratch, command[1])
+    try:
+        (ws.input / "contacts.xlsx").write_bytes(hostile.padded_xlsx(padding, lie=lie))
+        ws.run(command[0])
+    finally:
+        ws.close()
+
+
+def mutate(data: bytes, rng: random.Random) -> bytes:
+    out = bytearray(data)
+    for _ in range(rng.randint(1, 8)):
+        out[rng.randrange(len(out))] = rng.randrange(256)
+    return bytes(out)
+
+
+@settings(max_examples=40, **SETTINGS)
+@given(seed=st.integers(0, 2**32 - 1), command=COMMANDS)
+def test_mutated_xls_end_to_end(scratch, seed, command):
+    ws = Workspace(scratch, command[1])
+    try:
+        (ws.input / "contacts.xls").write_bytes(mutate(hostile.xls(), random.Random(seed)))
+        ws.run(command[0])
+    finally:
+        ws.close()
+
+
+@pytest.mark.parametrize("base", ["xls", "xlsx"])
+def test_thousands_of_mutated_workbooks_never_take_the_reader_down(base, monkeypatch):
+    """1,500 byte-mutated files straight through the parse processes (their start-up
+    paid once): each gives sheets or a ParseFailure, never an abort of this process. The
+    time limit is cut to 0.05 s, since about one .xls mutation in twenty makes calamine
+    loop until stopped."""
+    monkeypatch.setattr(excel_worker, "TIME_BASE", 0.05)
+    data = hostile.xls() if base == "xls" else hostile.xlsx({"contacts": hostile.sheet_xml(hostile.contacts_rows(40))})
+    rng = random.Random(14)
+    outcomes = {}
+    for _ in range(1500 if base == "xls" else 300):
+        try:
+            excel_worker.parse(mutate(data, rng))
+            kind = "read"
+        except excel_worker.ParseFailure as fail:
+            kind = fail.kind
+        outcomes[kind] = outcomes.get(kind, 0) + 1
+    assert set(outcomes) <= {"read", "open", "sheet", "memory", "died", "timeout"}
+    assert outcomes.get("read", 0) > 0 and len(outcomes) > 1, outcomes

@@ -13,9 +13,11 @@ import ctypes
 import fnmatch
 import hashlib
 import io
+import os
 import re
 import stat
 import threading
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from . import quality, threads
+from . import excel_worker, quality, threads
 from .config import Config, TableConfig
 from .errors import InputError
 from .output import path_problem
@@ -239,10 +241,16 @@ def _decodes(raw: bytes, encoding: str, chunk: int = 1 << 24) -> bool:
     return True
 
 
+_HEAD_BYTES = 262144
+# Probing with the wrong delimiter makes a wide header one field as long as the line
+# (3,508 short columns); the csv module's default limit (128 KiB) would refuse it.
+csv.field_size_limit(max(csv.field_size_limit(), _HEAD_BYTES * 4))
+
+
 def _head_records(raw: bytes, enc: str, sep: str, name: str) -> list[list[str]]:
     """The first records of the file as the csv module splits them (quoted line breaks
     stay inside their record, as they do in pandas and in a spreadsheet)."""
-    head = raw[:262144].decode(enc, errors="replace")
+    head = raw[:_HEAD_BYTES].decode(enc, errors="replace")
     out: list[list[str]] = []
     try:
         for record in csv.reader(io.StringIO(head, newline=""), delimiter=sep):
@@ -350,10 +358,29 @@ def _encrypted(raw: bytes) -> bool:
         return False
 
 
-def _open_excel(name: str, raw: bytes):
-    """A fastexcel reader, or None when the "workbook" is really a text (CSV) file."""
-    import fastexcel
+def _zip_padding(raw: bytes) -> tuple[int, int] | None:
+    """(bytes its parts would unpack to, the most allowed) when an .xlsx would unpack to far
+    more than real data does: whitespace or other padding compressed a thousandfold."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+        return None  # the parse says what is wrong
+    allowed = max(excel_worker.UNPACKED_FLOOR, excel_worker.UNPACKED_RATIO * len(raw))
+    return (unpacked, allowed) if unpacked > allowed else None
 
+
+def _gb(n: float) -> str:
+    return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.0f} MB"
+
+
+def _open_excel(name: str, box: list[bytes]) -> list[tuple[str, pa.Table]] | None:
+    """Every sheet of the workbook in `box` as text, in workbook order, or None when the
+    "workbook" is really a text (CSV) file. The parse runs in a child process held to a
+    memory and a time limit (excel_worker), so a hostile workbook ends in an InputError,
+    never an abort. The bytes are handed over (`box` is emptied once they are sent), so a
+    large workbook is not held here while it is parsed."""
+    raw = box[0]
     if raw.startswith(_OLE_MAGIC) and _encrypted(raw):
         raise InputError(f"{name} is password-protected (encrypted): save an unprotected copy into the input folder")
     if not raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
@@ -366,20 +393,33 @@ def _open_excel(name: str, raw: bytes):
         if b"\x00" in raw[:65536] and not raw.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise InputError(f"{name} is not a valid Excel workbook (corrupt, or not really Excel): export it again")
         return None  # a CSV or tab-separated export given an Excel name
+    if raw.startswith(_ZIP_MAGIC) and (padded := _zip_padding(raw)):
+        raise InputError(
+            f"{name} is not read: its parts would unpack to {_gb(padded[0])} from {_gb(len(raw))} "
+            f"(more than {_gb(padded[1])}), which is padding, not data; export it again"
+        )
+    size = len(raw)
+    del raw
     try:
         # From bytes, calamine recognises the format by content: an .xls saved as .xlsx still opens.
-        return fastexcel.read_excel(raw)
-    except Exception as exc:  # fastexcel raises its own error types for any unreadable workbook
-        raise InputError(f"{name} could not be opened as an Excel workbook: {_short(exc)}") from None
+        return excel_worker.parse(box)
+    except excel_worker.ParseFailure as fail:
+        raise InputError(_failure_message(name, fail, size)) from None
 
 
-def _load_sheet(reader, sheet: str, name: str) -> pa.Table:
-    """Every cell of a sheet as text; position + 1 is the row Excel shows (skip_rows=0
-    keeps blank rows above the data)."""
-    try:
-        return reader.load_sheet(sheet, header_row=None, dtypes="string", skip_rows=0).to_arrow()
-    except Exception as exc:
-        raise InputError(f"{name}, sheet '{sheet}' could not be read: {_short(exc)}") from None
+def _failure_message(name: str, fail: excel_worker.ParseFailure, size: int) -> str:
+    """What went wrong, where: the reader's own text is never shown, as it may quote a cell."""
+    if fail.kind == "open":
+        return f"{name} could not be opened as an Excel workbook (damaged, or not really Excel): export it again"
+    if fail.kind == "sheet":
+        return (f"{_where(name, fail.sheet or '')} could not be read: it holds a damaged or unsupported "
+                "cell (such as a date out of range); export it again")
+    if fail.kind == "timeout":
+        return (f"{name} could not be read: parsing it took longer than "
+                f"{excel_worker.time_limit(size):.0f} s (damaged, or far larger than its data); export it again")
+    limit = _gb(excel_worker.memory_budget(size))
+    return (f"{name} could not be read: it is damaged, or its used range is far larger than its data "
+            f"(reading it would need more than {limit} of memory); export it again, or save it as CSV")
 
 
 def _empty(body: pa.Table) -> bool:
@@ -401,15 +441,15 @@ def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: 
     return _frame_for(body.slice(header_idx + 1), mapping, header_idx + 2, name, sheet)
 
 
-def _workbook_tables(reader, name: str, config: Config, findings: Findings,
+def _workbook_tables(sheets: list[tuple[str, pa.Table]], name: str, config: Config, findings: Findings,
                      unrecognised: list[str]) -> list[tuple[str, str, pa.Table]]:
     """(table, sheet, body) for each sheet that holds a table.
 
     A sheet is recognised by its name; the file name names the one sheet of a workbook
     whose other sheets are empty (Excel's blank "Sheet2"). Empty sheets are skipped
     quietly; any other unrecognised sheet is listed."""
-    by_name = {s: recognise(s, config, sheet=True) for s in reader.sheet_names}
-    bodies = {s: _load_sheet(reader, s, name) for s in reader.sheet_names}
+    bodies = dict(sheets)
+    by_name = {s: recognise(s, config, sheet=True) for s in bodies}
     others = [s for s, t in by_name.items() if t is None and not _empty(bodies[s])]
     if len(others) == 1 and all(t is None for t in by_name.values()):
         by_name[others[0]] = recognise(name, config, sheet=False)
@@ -483,30 +523,87 @@ class _FileRead:
     findings: Findings
 
 
-def _read_file(path: Path, config: Config) -> _FileRead:
+def _memory() -> int:
+    """Bytes of memory this process may use: the machine's, or less under a ulimit."""
     try:
-        raw = path.read_bytes()
-    except PermissionError:
-        raise InputError(f"cannot read {path.name}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        total = 1 << 62
+    try:
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            total = min(total, soft)
+    except (ImportError, OSError, ValueError):
+        pass
+    return total
+
+
+# Reading a file takes its bytes, a table of its text and the typed columns made from it:
+# files up to this fraction of memory are read; a larger one is refused before reading.
+MEMORY_SHARE = 4
+
+
+def _too_large(name: str, size: int | None = None) -> InputError:
+    limit = _memory() // MEMORY_SHARE
+    what = f"{name} is {_gb(size)}, too large" if size else f"{name} is too large"
+    return InputError(f"{what} to read in this machine's memory (files up to {_gb(limit)}, a quarter of "
+                      "the memory, are read): split the export into smaller files")
+
+
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes. A file too large for memory is refused before reading; a file
+    rewritten or replaced while it is read (its size, time or inode changed) is read
+    again, once: an export still being written never gives half a table."""
+    for _ in range(2):
+        try:
+            with path.open("rb") as fh:
+                before = os.fstat(fh.fileno())
+                if before.st_size > _memory() // MEMORY_SHARE:
+                    raise _too_large(path.name, before.st_size)
+                raw = fh.read()
+                after, now = os.fstat(fh.fileno()), os.stat(path)
+        except PermissionError:
+            raise InputError(f"cannot read {path.name}: permission denied") from None
+        except MemoryError:
+            raise _too_large(path.name) from None
+        except OSError as exc:
+            raise InputError(f"cannot read {path.name}: {exc.strerror or exc}") from None
+        same = ((before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns) == (len(raw), now.st_mtime_ns)
+                and (before.st_ino, before.st_dev) == (now.st_ino, now.st_dev))
+        if same:
+            return raw
+        del raw
+    raise InputError(f"{path.name} changed while it was being read, twice: an export is still being written "
+                     "into the input folder; run again when it has finished")
+
+
+def _read_file(path: Path, config: Config) -> _FileRead:
+    raw = _read_bytes(path)
     got = _FileRead(InputFile(path.name, _sha256(raw)), [], [], Findings())
     # The content decides, not the name: a workbook saved as .csv is still a workbook.
-    reader = None
+    sheets = None
     if path.suffix.lower() in EXCEL_SUFFIXES or raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
         if not raw:
             raise InputError(f"{path.name} is empty: export it again or remove it from the input folder")
-        reader = _open_excel(path.name, raw)
-    if reader is None:  # CSV, or text under an Excel name
+        box = [raw]
+        del raw
+        sheets = _open_excel(path.name, box)
+        raw = box[0] if box else b""
+    if sheets is None:  # CSV, or text under an Excel name
         table = recognise(path.name, config, sheet=False)
         if table is None:
             got.unrecognised.append(path.name)
             got.findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=path.name)
             return got
-        got.found.append((table, _read_csv(path.name, raw, config, table, got.findings)))
+        try:
+            got.found.append((table, _read_csv(path.name, raw, config, table, got.findings)))
+        except MemoryError:
+            raise _too_large(path.name) from None
     else:
-        del raw  # calamine holds its own copy; a large workbook is not kept twice
-        for table, sheet, body in _workbook_tables(reader, path.name, config, got.findings, got.unrecognised):
+        del raw
+        for table, sheet, body in _workbook_tables(sheets, path.name, config, got.findings, got.unrecognised):
             got.found.append((table, _read_sheet(body, path.name, sheet, table, config, got.findings)))
     for table, frame in got.found:
         got.info.rows += len(frame)
@@ -541,7 +638,13 @@ def _read_files(paths: list[Path], config: Config,
         report(change)
         _release_memory()
 
-    return threads.map_ordered(start, paths, start_first=sizes.__getitem__, on_done=finished)
+    excel = [p for p in paths if p.suffix.lower() in EXCEL_SUFFIXES]
+    excel_worker.POOL.prestart(min(len(excel), threads.WORKERS))  # their start overlaps the CSV reads
+    try:
+        return threads.map_ordered(start, paths, start_first=sizes.__getitem__, on_done=finished)
+    finally:
+        if not excel_worker.KEEP_WARM:
+            excel_worker.POOL.close()  # idle parse processes would hold memory through the build
 
 
 def _release_memory() -> None:
