@@ -190,7 +190,11 @@ MUTANTS = [
     m("config gender mapping ignored", "lists/_common.py",
       'codes.map_codes("gender", ch["gender"], config.mapping("gender"))',
       'codes.map_codes("gender", ch["gender"], {})',
-      PINS + "test_config_gender_mapping_is_applied"),
+      PINS + "test_config_gender_and_ethnicity_mappings_are_applied"),
+    m("config ethnicity mapping ignored", "lists/_common.py",
+      'codes.map_codes("ethnicity", ch["ethnicity"], config.mapping("ethnicity"))',
+      'codes.map_codes("ethnicity", ch["ethnicity"], {})',
+      PINS + "test_config_gender_and_ethnicity_mappings_are_applied"),
     # (lists/l1a and l1b also fill a blank *_code from the raw column, so map_codes giving
     # NA for an unmapped value would go unnoticed; giving it altered does not.)
     m("unmapped coded value not written as it came", "codes.py",
@@ -227,6 +231,25 @@ MUTANTS = [
     m("expected date of birth passed reported beside a date of birth", "normalise.py",
       'children["dob"].isna() & (children["expected_dob"]', '(children["expected_dob"]',
       PINS + "test_expected_dob_passed_is_reported_for_that_child_only"),
+    # --- found by mutmut ------------------------------------------------------------------
+    m("config disability mapping ignored", "disability.py",
+      'extra = config.mapping("disability")', "extra = {}",
+      PINS + "test_config_disability_mapping_applies_to_children_and_disabilities"),
+    m("disabilities export alone not a source", "disability.py",
+      'if ds.has("disabilities"):\n        return True', "if False:\n        return True",
+      PINS + "test_disabilities_export_alone_is_a_disability_source"),
+    m("same-day enquiry without a conference taken as the latest", "lists/l2_strategy_s47.py",
+      'kind="stable", na_position="first")', 'kind="stable", na_position="last")',
+      PINS + "test_same_day_enquiries_the_one_with_an_icpc_is_the_latest"),
+    m("strategy-only child counted once", "lists/l2_strategy_s47.py",
+      'counts.reindex(s["child_id"].to_numpy()).fillna(0)', 'counts.reindex(s["child_id"].to_numpy()).fillna(1)',
+      PINS + "test_strategy_discussion_without_any_enquiry_counts_zero"),
+    m("configured core assessment types ignored", "lists/l3_assessments.py",
+      "norm(t) in listed}", "norm(t) not in listed}",
+      PINS + "test_configured_core_assessment_types_are_left_out"),
+    m("derived contact outcomes counted on misaligned rows", "disability.py",
+      'return pd.Series(found, index=child_ids.index, dtype="str")', 'return pd.Series(found, dtype="str")',
+      PINS + "test_referral_on_the_as_of_date_derives_contact_outcome_referral"),
     # --- windows ------------------------------------------------------------------------------
     m("window first day excluded", "window.py",
       "dates >= pd.Timestamp(self.start)", "dates > pd.Timestamp(self.start)",
@@ -262,6 +285,9 @@ def _pytest(root: Path, tests: tuple[str, ...] | list[str]) -> subprocess.Comple
 
 def main(argv: list[str]) -> int:
     chosen = [mu for mu in MUTANTS if not argv or any(w.lower() in mu.name.lower() for w in argv)]
+    if not chosen:
+        print("no mutant's name contains any of: " + ", ".join(argv), file=sys.stderr)
+        return 2
     problems = _check(REPO / "src" / "ofsted_lists")
     if problems:
         print("stale mutant table (fix mutation/hand_mutants.py):", *problems, sep="\n  ", file=sys.stderr)

@@ -280,14 +280,15 @@ def test_no_cp_plans_export_leaves_sheet_5_out_and_icpc_result_no(tmp_path):
     assert sheet(run, "2")[ICPC_RESULT].tolist() == ["b) No"]
 
 
-def test_config_gender_mapping_is_applied(tmp_path):
+def test_config_gender_and_ethnicity_mappings_are_applied(tmp_path):
     toml = tmp_path / "ofsted-lists.toml"
-    toml.write_text('[values.gender]\n"Zeta 7" = "1"\n', encoding="utf-8")
+    toml.write_text('[values.gender]\n"Zeta 7" = "1"\n[values.ethnicity]\n"Zeta 9" = "WIRI"\n', encoding="utf-8")
     config = config_module.load(toml, explicit=True)
-    folder = exports(tmp_path / "in", children=[kid(gender="Zeta 7")],
+    folder = exports(tmp_path / "in", children=[kid(gender="Zeta 7", ethnicity="Zeta 9")],
                      contacts=[{"child_id": "C1", "contact_date": "2026-01-05"}])
     run = run_lists(folder, AS_OF, config=config)
     assert sheet(run, "1a")["Gender"].tolist() == ["a) Male"]
+    assert sheet(run, "1a")["Ethnicity"].tolist() == ["b) WIRI"]
     assert found(run, quality.UNMAPPED_CODE) == []
 
 
