@@ -285,15 +285,20 @@ def test_cp_plan_previous_plans_categories_and_same_day_tie(tmp_path):
         {"child_id": "C1", "cpp_start_date": "2026-01-10", "cpp_end_date": "",
          "initial_category": "Neglect", "latest_category": "Neglect and Emotional", "team": "Team B"},
     ]
-    run = run_lists(exports(tmp_path, children=[kid()], cp_plans=cp), "2026-03-01")
-    got = sheet(run, "5")
-    assert len(got) == 1
-    row = got.iloc[0]
-    assert row["Allocated Team"] == "Team B"             # same-day start: the open one wins
-    assert row["Number of Previous Child Protection Plans"] == 2
-    assert row["Initial Category of Abuse"] == "a) Neglect"
-    assert row["Latest Category of Abuse"] == "e) Multiple/not recommended"
-    assert run.findings.counts()["overlapping open plans"] == 1
+    for order, plans in (("as written", cp), ("reversed", cp[::-1])):
+        run = run_lists(exports(tmp_path / order, children=[kid()], cp_plans=plans), "2026-03-01")
+        got = sheet(run, "5")
+        assert len(got) == 1, order
+        row = got.iloc[0]
+        assert row["Allocated Team"] == "Team B", order      # same-day start: the open one wins
+        assert row["Number of Previous Child Protection Plans"] == 2
+        assert row["Initial Category of Abuse"] == "a) Neglect"
+        assert row["Latest Category of Abuse"] == "e) Multiple/not recommended"
+        # The other open plan (Team A) is the one reported, at its own file row.
+        findings = run.findings.table()
+        overlapping = findings[findings["Kind"] == "overlapping open plans"]
+        team_a_row = next(i for i, p in enumerate(plans) if p.get("team") == "Team A") + 2  # header is row 1
+        assert overlapping["Row"].tolist() == [team_a_row], order
 
 
 def test_cin_plan_latest_starting_and_primary_need(tmp_path):

@@ -7,10 +7,13 @@ applies them one by one and runs the tests named there (README "Mutation testing
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from conftest import exports, result, run_lists, sheet
 from ofsted_lists import config as config_module
 from ofsted_lists import quality
+from ofsted_lists.disability import DISABILITY_UNMAPPED
+from ofsted_lists.errors import InputError
 
 D = pd.Timestamp
 AS_OF = "2026-03-01"
@@ -50,7 +53,9 @@ def test_disability_code_starting_on_the_as_of_date_is_current(tmp_path):
 
 
 def test_referral_on_the_as_of_date_derives_contact_outcome_referral(tmp_path):
-    contacts = [{"child_id": "C1", "contact_date": "2026-02-27", "led_to_referral": ""}]
+    # The first contact falls before the window: the derived count follows the kept rows.
+    contacts = [{"child_id": "C1", "contact_date": "2024-02-27", "led_to_referral": ""},
+                {"child_id": "C1", "contact_date": "2026-02-27", "led_to_referral": ""}]
     referrals = [{"child_id": "C1", "referral_date": AS_OF}]
     run = run_lists(exports(tmp_path, children=[kid()], contacts=contacts, referrals=referrals), AS_OF)
     assert sheet(run, "1a")["Contact Outcome"].tolist() == ["Referral"]
@@ -107,6 +112,48 @@ def test_assessment_authorised_the_day_it_started_is_kept(tmp_path):
     assert found(run, quality.END_BEFORE_START) == []
 
 
+def test_disabilities_export_alone_is_a_disability_source(tmp_path):
+    children = [{"child_id": "C1", "dob": "2015-06-01", "gender": "1", "ethnicity": "WBRI"}]
+    disabilities = [{"child_id": "C1", "disability_code": "VIS", "start_date": "2020-01-01", "end_date": ""}]
+    folder = exports(tmp_path, children=children, disabilities=disabilities,
+                     contacts=[{"child_id": "C1", "contact_date": "2026-01-05"}])
+    assert sheet(run_lists(folder, AS_OF), "1a")["Disability Codes"].tolist() == ["VIS"]
+
+
+def test_no_disability_source_at_all_is_an_input_error(tmp_path):
+    children = [{"child_id": "C1", "dob": "2015-06-01", "gender": "1", "ethnicity": "WBRI"}]
+    folder = exports(tmp_path, children=children, contacts=[{"child_id": "C1", "contact_date": "2026-01-05"}])
+    with pytest.raises(InputError, match="no disability source"):
+        run_lists(folder, AS_OF)
+
+
+def test_disability_column_all_blank_lists_nobody_and_counts_unknown(tmp_path):
+    folder = exports(tmp_path, children=[kid(disability=""), kid("C2", disability="")],
+                     contacts=[{"child_id": c, "contact_date": "2026-01-05"} for c in ("C1", "C2")])
+    run = run_lists(folder, AS_OF)
+    assert sheet(run, "1a").empty
+    assert result(run, "1a").unknown_children == 2
+
+
+def test_config_disability_mapping_applies_to_children_and_disabilities(tmp_path):
+    toml = tmp_path / "ofsted-lists.toml"
+    toml.write_text('[values.disability]\n"Spectrum" = "AUT"\n', encoding="utf-8")
+    config = config_module.load(toml, explicit=True)
+    disabilities = [{"child_id": "C2", "disability_code": "Spectrum", "start_date": "", "end_date": ""},
+                    {"child_id": "C3", "disability_code": "Wobbly", "start_date": "", "end_date": ""}]
+    folder = exports(tmp_path / "in", children=[kid(disability="Spectrum"), kid("C2", disability=""),
+                                                kid("C3", disability="Zigzag")],
+                     disabilities=disabilities,
+                     contacts=[{"child_id": c, "contact_date": "2026-01-05"} for c in ("C1", "C2", "C3")])
+    run = run_lists(folder, AS_OF, config=config)
+    assert by_child(sheet(run, "1a"), "Disability Codes") == {"C1": "AUT", "C2": "AUT"}
+    t = run.findings.table()
+    unmapped = t[t["Kind"] == quality.UNMAPPED_CODE]
+    assert list(zip(unmapped["File"], unmapped["Column"], unmapped["Problem"])) == [
+        ("children.csv", "disability", "value 'Zigzag' " + DISABILITY_UNMAPPED),
+        ("disabilities.csv", "disability_code", "value 'Wobbly' " + DISABILITY_UNMAPPED)]
+
+
 # --- 12-month counts -------------------------------------------------------------------
 
 def test_s47_count_window_is_twelve_months_inclusive_before_the_latest(tmp_path):
@@ -129,6 +176,24 @@ def test_icpc_count_counts_only_earlier_enquiries_with_an_icpc(tmp_path):
     assert got[N_ICPC].tolist() == [1, 1, 1]
 
 
+def test_strategy_discussion_without_any_enquiry_counts_zero(tmp_path):
+    rows = [s47(strategy_date="2026-01-10"), s47(strategy_date="2026-02-10")]
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], s47=rows), AS_OF), "2")
+    assert got[N_S47].tolist() == [0, 0]
+    assert got[N_ICPC].tolist() == [0, 0]
+
+
+def test_same_day_enquiries_the_one_with_an_icpc_is_the_latest(tmp_path):
+    # Two enquiries start the same day: the one with a conference is the latest, so the
+    # other one (no conference) is the earlier enquiry counted.
+    for order in ("icpc first", "icpc last"):
+        rows = [s47(s47_start_date="2026-02-01", icpc_date="2026-02-10"), s47(s47_start_date="2026-02-01")]
+        rows = rows if order == "icpc first" else rows[::-1]
+        got = sheet(run_lists(exports(tmp_path / order, children=[kid()], s47=rows), AS_OF), "2")
+        assert got[N_S47].tolist() == [1, 1], order
+        assert got[N_ICPC].tolist() == [0, 0], order
+
+
 def test_referrals_after_the_as_of_date_are_not_counted(tmp_path):
     refs = [{"child_id": "C1", "referral_date": d} for d in ("2026-01-10", AS_OF, "2026-03-05")]
     got = sheet(run_lists(exports(tmp_path, children=[kid()], referrals=refs), AS_OF), "1b")
@@ -148,14 +213,22 @@ def test_latest_open_plan_is_chosen_by_start_date_before_end_date(tmp_path):
 
 def test_primary_need_from_the_childs_latest_dated_referral_recording_one(tmp_path):
     cin = [{"child_id": c, "cin_plan_start_date": "2025-09-01"} for c in ("C1", "C2")]
-    # Rows out of date order: the latest-dated referral wins, not the last row.
-    refs = [{"child_id": "C1", "referral_date": "2025-08-01", "primary_need": "N1"},
+    # Rows out of date order: the latest-dated referral wins (one on the as-of date
+    # included), not the last row; C2's latest is older than C1's.
+    refs = [{"child_id": "C1", "referral_date": AS_OF, "primary_need": "N1"},
             {"child_id": "C2", "referral_date": "2025-09-01", "primary_need": "N3"},
             {"child_id": "C1", "referral_date": "2025-02-01", "primary_need": "N2"},
             {"child_id": "C1", "referral_date": "2024-11-01", "primary_need": "N4"}]
     folder = exports(tmp_path, children=[kid(), kid("C2")], cin_plans=cin, referrals=refs)
     got = sheet(run_lists(folder, AS_OF), "4")
     assert by_child(got, "Primary Need Code") == {"C1": "N1 - Abuse or neglect", "C2": "N3 - Parental disability or illness"}
+
+
+def test_primary_need_blank_without_a_referrals_export(tmp_path):
+    cin = [{"child_id": "C1", "cin_plan_start_date": "2025-09-01"}]
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], cin_plans=cin), AS_OF), "4")
+    assert got["CIN Start Date"].tolist() == [D("2025-09-01")]
+    assert got["Primary Need Code"].isna().all()
 
 
 def test_icpc_result_derived_on_the_rows_kept_in_the_window(tmp_path):
@@ -199,21 +272,23 @@ def test_referral_before_the_contact_does_not_make_it_a_referral(tmp_path):
 # --- missing exports and config ------------------------------------------------------------
 
 def test_no_cp_plans_export_leaves_sheet_5_out_and_icpc_result_no(tmp_path):
-    rows = [s47(s47_start_date="2026-01-02", icpc_date="2026-01-20")]
+    # The first row falls before the window: the answer must follow the kept row.
+    rows = [s47(s47_start_date="2024-01-02"), s47(s47_start_date="2026-01-02", icpc_date="2026-01-20")]
     run = run_lists(exports(tmp_path, children=[kid()], s47=rows), AS_OF)
     assert not result(run, "5").produced and sheet(run, "5").empty
     assert result(run, "2").produced
     assert sheet(run, "2")[ICPC_RESULT].tolist() == ["b) No"]
 
 
-def test_config_gender_mapping_is_applied(tmp_path):
+def test_config_gender_and_ethnicity_mappings_are_applied(tmp_path):
     toml = tmp_path / "ofsted-lists.toml"
-    toml.write_text('[values.gender]\n"Zeta 7" = "1"\n', encoding="utf-8")
+    toml.write_text('[values.gender]\n"Zeta 7" = "1"\n[values.ethnicity]\n"Zeta 9" = "WIRI"\n', encoding="utf-8")
     config = config_module.load(toml, explicit=True)
-    folder = exports(tmp_path / "in", children=[kid(gender="Zeta 7")],
+    folder = exports(tmp_path / "in", children=[kid(gender="Zeta 7", ethnicity="Zeta 9")],
                      contacts=[{"child_id": "C1", "contact_date": "2026-01-05"}])
     run = run_lists(folder, AS_OF, config=config)
     assert sheet(run, "1a")["Gender"].tolist() == ["a) Male"]
+    assert sheet(run, "1a")["Ethnicity"].tolist() == ["b) WIRI"]
     assert found(run, quality.UNMAPPED_CODE) == []
 
 
@@ -236,6 +311,17 @@ def test_assessments_without_an_authorisation_column_show_outcome_and_support(tm
 
 
 # --- other -----------------------------------------------------------------------------------
+
+def test_configured_core_assessment_types_are_left_out(tmp_path):
+    toml = tmp_path / "ofsted-lists.toml"
+    toml.write_text('[values]\ncore_assessment_types = ["Initial assessment (old)"]\n', encoding="utf-8")
+    config = config_module.load(toml, explicit=True)
+    a = [{"child_id": "C1", "assessment_start_date": d, "assessment_type": t}
+         for d, t in (("2026-01-05", "INITIAL ASSESSMENT - OLD"), ("2026-01-06", "Single assessment"),
+                      ("2026-01-07", ""))]
+    got = sheet(run_lists(exports(tmp_path / "in", children=[kid()], assessments=a), AS_OF, config=config), "3")
+    assert got["Continuous Assessment Start Date"].tolist() == [D("2026-01-06"), D("2026-01-07")]
+
 
 def test_other_agency_outcome_is_not_requiring_support(tmp_path):
     a = [{"child_id": "C1", "assessment_start_date": "2026-02-01", "authorisation_date": "2026-02-10",
@@ -293,3 +379,6 @@ def test_overlapping_open_plan_reported_at_the_plan_not_chosen(tmp_path):
     run = run_lists(exports(tmp_path, children=[kid()], cp_plans=plans), AS_OF)
     assert sheet(run, "5")["Allocated Team"].tolist() == ["chosen"]
     assert found(run, quality.OVERLAPPING_PLANS) == [("cp_plans.csv", 2, "cpp_start_date", "C1")]
+    t = run.findings.table()
+    assert t.loc[t["Kind"] == quality.OVERLAPPING_PLANS, "Problem"].tolist() == [
+        "another cp plans record is open at the as-of date; the latest-starting one is used"]

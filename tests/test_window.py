@@ -114,10 +114,21 @@ def test_since_start_after_as_of_is_usage_error():
 
 
 def test_since_reaching_before_year_one_is_usage_error():
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="'999999m' reaches back before year 1"):
         parse_since("999999m", AS_OF)
-    with pytest.raises(UsageError):
+    with pytest.raises(UsageError, match="'99999999d' reaches back before year 1"):
         parse_since("99999999d", AS_OF)
+
+
+def test_since_not_given_is_a_usage_error_quoting_nothing():
+    with pytest.raises(UsageError, match="got ''$"):
+        parse_since(None, AS_OF)
+
+
+def test_window_ending_on_the_last_representable_day_has_no_upper_bound():
+    w = Window(D(2026, 1, 1), dt.date.max, "2026-01-01")
+    dates = pd.Series(pd.to_datetime(["2025-12-31", "2026-06-01", "2262-04-01"])).astype("datetime64[ns]")
+    assert w.contains(dates).tolist() == [False, True, True]
 
 
 # --- months_before -----------------------------------------------------------
