@@ -369,6 +369,21 @@ def test_a_read_error_names_a_file_only_when_its_name_is_a_table_or_verbose(tmp_
     assert verbose.stderr.strip().startswith("error: C0000444 Jane Smith.xlsx ")
 
 
+def test_a_read_error_names_a_sheet_only_when_its_name_is_a_table_or_verbose(tmp_path):
+    # contacts.xlsx names its table, so its one sheet is read whatever it is called.
+    folder = copy_small(tmp_path)
+    (folder / "contacts.csv").unlink()
+    workbook_with_sheet(folder / "contacts.xlsx", "C0000444 Jane Smith")
+    res = invoke("validate", "--input", str(folder), "--as-of", SAMPLE_AS_OF)
+    assert res.exit_code == 3 and "Jane" not in printed(res)
+    assert res.stderr.strip().startswith("error: contacts.xlsx, a sheet (--verbose names it): found no header row")
+    verbose = invoke("validate", "--input", str(folder), "--as-of", SAMPLE_AS_OF, "--verbose")
+    assert verbose.stderr.strip().startswith("error: contacts.xlsx, sheet 'C0000444 Jane Smith': found no header")
+    workbook_with_sheet(folder / "contacts.xlsx", "Contacts")  # a sheet named after its table is named
+    assert "contacts.xlsx, sheet 'Contacts': found no header row" in invoke(
+        "validate", "--input", str(folder), "--as-of", SAMPLE_AS_OF).stderr
+
+
 @pytest.mark.parametrize("verbose", [False, True], ids=["plain", "--verbose"])
 def test_control_characters_are_escaped_in_everything_printed(tmp_path, verbose):
     folder = copy_small(tmp_path)

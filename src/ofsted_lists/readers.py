@@ -137,28 +137,36 @@ def _where(file: str, sheet: str) -> str:
     return file + (f", sheet '{sheet}'" if sheet else "")
 
 
-def _check_header(mapping: dict[int, str], table: Table, file: str, sheet: str) -> None:
+def _sheet_error(file: str, sheet: str, config: Config | None, rest: str) -> InputError:
+    """An InputError about `sheet` of `file`. The sheet is named only when its name names a
+    table (then it says nothing personal); otherwise only --verbose names it."""
+    full = _where(file, sheet) + rest
+    if not sheet or recognise(sheet, config or Config(), sheet=True) is not None:
+        return InputError(full)
+    return InputError(f"{file}, a sheet (--verbose names it){rest}", verbose=full)
+
+
+def _check_header(mapping: dict[int, str], table: Table, file: str, sheet: str, config: Config) -> None:
     """A header row must name the table's required columns; otherwise stop with what to fix."""
-    where = _where(file, sheet)
     found = set(mapping.values())
     if not found:
         expected = ", ".join(f"'{c.name}'" for c in table.columns if c.required) or "'child_id'"
-        raise InputError(
-            f"{where}: found no header row in the first {HEADER_SCAN_ROWS} rows for table "
+        raise _sheet_error(
+            file, sheet, config, f": found no header row in the first {HEADER_SCAN_ROWS} rows for table "
             f"'{table.name}' (no heading names any of its columns, such as {expected}); add the "
             f"header row, or map the local headings in ofsted-lists.toml under [tables.{table.name}.columns]"
         )
     for col in table.columns:
         if col.required and col.name not in found:
             names = ", ".join(f"'{a}'" for a in (col.name, *col.aliases))
-            raise InputError(
-                f"{where}: table '{table.name}' has no column for '{col.name}' "
+            raise _sheet_error(
+                file, sheet, config, f": table '{table.name}' has no column for '{col.name}' "
                 f"(looked for {names}); add the column or map its heading in ofsted-lists.toml "
                 f"under [tables.{table.name}.columns]"
             )
     if len(table.key_dates) > 1 and not found & set(table.key_dates):
-        raise InputError(
-            f"{where}: table '{table.name}' needs at least one of the columns {', '.join(table.key_dates)}"
+        raise _sheet_error(
+            file, sheet, config, f": table '{table.name}' needs at least one of the columns {', '.join(table.key_dates)}"
         )
 
 
@@ -275,7 +283,7 @@ def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: 
             best = (score, sep, idx, fields)
     _, sep, header_idx, header_fields = best
     mapping = map_headings(header_fields, table, tc)
-    _check_header(mapping, table, name, "")
+    _check_header(mapping, table, name, "", config)
     _report_unused(header_fields, mapping, name, "", header_idx + 1, findings)
     body = _csv_body(raw, enc, sep, header_idx, header_fields, sorted(mapping), name)
     positional = {pos: mapping[col] for pos, col in enumerate(sorted(mapping))}
@@ -404,22 +412,24 @@ def _open_excel(name: str, box: list[bytes]) -> list[tuple[str, pa.Table]] | Non
         # From bytes, calamine recognises the format by content: an .xls saved as .xlsx still opens.
         return excel_worker.parse(box)
     except excel_worker.ParseFailure as fail:
-        raise InputError(_failure_message(name, fail, size)) from None
+        raise _failure_error(name, fail, size) from None
 
 
-def _failure_message(name: str, fail: excel_worker.ParseFailure, size: int) -> str:
+def _failure_error(name: str, fail: excel_worker.ParseFailure, size: int) -> InputError:
     """What went wrong, where: the reader's own text is never shown, as it may quote a cell."""
     if fail.kind == "open":
-        return f"{name} could not be opened as an Excel workbook (damaged, or not really Excel): export it again"
+        return InputError(f"{name} could not be opened as an Excel workbook (damaged, or not really Excel): "
+                          "export it again")
     if fail.kind == "sheet":
-        return (f"{_where(name, fail.sheet or '')} could not be read: it holds a damaged or unsupported "
-                "cell (such as a date out of range); export it again")
+        return _sheet_error(name, fail.sheet or "", None, " could not be read: it holds a damaged or "
+                            "unsupported cell (such as a date out of range); export it again")
     if fail.kind == "timeout":
-        return (f"{name} could not be read: parsing it took longer than "
-                f"{excel_worker.time_limit(size):.0f} s (damaged, or far larger than its data); export it again")
+        return InputError(f"{name} could not be read: parsing it took longer than "
+                          f"{excel_worker.time_limit(size):.0f} s (damaged, or far larger than its data); "
+                          "export it again")
     limit = _gb(excel_worker.memory_budget(size))
-    return (f"{name} could not be read: it is damaged, or its used range is far larger than its data "
-            f"(reading it would need more than {limit} of memory); export it again, or save it as CSV")
+    return InputError(f"{name} could not be read: it is damaged, or its used range is far larger than its data "
+                      f"(reading it would need more than {limit} of memory); export it again, or save it as CSV")
 
 
 def _empty(body: pa.Table) -> bool:
@@ -430,13 +440,13 @@ def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: 
                 findings: Findings) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
     if _empty(body):
-        raise InputError(f"{_where(name, sheet)} is empty: export it again or remove it from the workbook")
+        raise _sheet_error(name, sheet, config, " is empty: export it again or remove it from the workbook")
     top = body.slice(0, HEADER_SCAN_ROWS)
     rows = [list(r) for r in zip(*(c.to_pylist() for c in top.columns))]
     header_idx = _header_row(rows, table, tc)
     headings = rows[header_idx]
     mapping = map_headings(headings, table, tc)
-    _check_header(mapping, table, name, sheet)
+    _check_header(mapping, table, name, sheet, config)
     _report_unused(headings, mapping, name, sheet, header_idx + 1, findings)
     return _frame_for(body.slice(header_idx + 1), mapping, header_idx + 2, name, sheet)
 
