@@ -451,3 +451,19 @@ def test_formula_like_file_and_sheet_names_are_prefixed_after_leading_whitespace
             with open(path, encoding="utf-8-sig", newline="") as fh:
                 cells |= {c for row in csv.reader(fh) for c in row}
         assert {"'" + n for n in names} <= cells and not names & cells
+
+
+@pytest.mark.parametrize("args", [
+    ["nosuch\x1b[2J\u202e\r\x07"],
+    pytest.param(["build", "--nosuch\x1b[2J\u202e\r\x07"], marks=pytest.mark.xfail(
+        strict=True, reason="click's 'No such option' passes a bidi override (U+202E) through raw (issue 14)")),
+    ["build", "--format", "x\x1b[2J\u202e\r\x07"],
+    ["sample", "--seed", "1\x1b[2J\u202e\r\x07"],
+], ids=["command", "option", "value", "typer-checked value"])
+def test_command_line_usage_errors_carry_no_raw_control_characters(args):
+    """The command line's own usage errors (click's, typer's and ours) echo what was typed only
+    escaped, as a real process prints them."""
+    env = {**os.environ, **WIDE, "PYTHONPATH": str(SRC)}
+    proc = subprocess.run([sys.executable, "-m", "ofsted_lists.cli", *args], capture_output=True, text=True, env=env)
+    assert proc.returncode == 2, proc.stderr
+    assert not any(ch in proc.stdout + proc.stderr for ch in ESCAPES)
