@@ -455,8 +455,7 @@ def test_formula_like_file_and_sheet_names_are_prefixed_after_leading_whitespace
 
 @pytest.mark.parametrize("args", [
     ["nosuch\x1b[2J\u202e\r\x07"],
-    pytest.param(["build", "--nosuch\x1b[2J\u202e\r\x07"], marks=pytest.mark.xfail(
-        strict=True, reason="click's 'No such option' passes a bidi override (U+202E) through raw (issue 14)")),
+    ["build", "--nosuch\x1b[2J\u202e\r\x07"],
     ["build", "--format", "x\x1b[2J\u202e\r\x07"],
     ["sample", "--seed", "1\x1b[2J\u202e\r\x07"],
 ], ids=["command", "option", "value", "typer-checked value"])

@@ -40,7 +40,33 @@ EXIT_CODES_HELP = (
     "A run waits up to $OFSTED_LISTS_LOCK_TIMEOUT seconds (default 60) for another run writing the same output."
 )
 
+
+
+# Click's exception base: typer re-exports its subclasses, and from typer 0.22 on vendors click.
+_CLICK_ERROR = next(c for c in typer.BadParameter.__mro__ if c.__name__ == "ClickException")
+
+
+def _escaping(call, *args):
+    try:
+        return call(*args)
+    except _CLICK_ERROR as exc:
+        exc.message = safe(exc.message)
+        raise
+
+
+class _SafeGroup(typer.core.TyperGroup):
+    """Click's own usage errors ("No such option: …") quote what was typed: escape it, as
+    everything else printed is, so a typed bidi override or ESC cannot reorder the line."""
+
+    def parse_args(self, ctx, args):
+        return _escaping(super().parse_args, ctx, args)
+
+    def invoke(self, ctx):
+        return _escaping(super().invoke, ctx)
+
+
 app = typer.Typer(
+    cls=_SafeGroup,
     add_completion=False,
     no_args_is_help=True,
     rich_markup_mode=None,
