@@ -708,3 +708,21 @@ def test_stdout_on_a_full_disk_is_an_output_error(small):
     assert proc.returncode == 3, proc.stderr
     assert proc.stderr.strip().splitlines()[-1] == "error: cannot write to standard output: No space left on device"
     assert "Traceback" not in proc.stderr
+
+
+def test_next_days_csv_build_puts_back_yesterdays_folder_left_moved_aside(small, tmp_path, monkeypatch):
+    """A run killed between the two renames of its swap leaves its dated folder moved aside;
+    the next day's run writes another dated folder, and puts yesterday's back first."""
+    monkeypatch.chdir(tmp_path)
+    build = ("build", "--input", str(small), "--format", "csv", "--quiet")
+    assert invoke(*build, "--as-of", PREVIOUS_AS_OF).exit_code == 0
+    yesterday = tmp_path / "out" / f"ofsted-lists_{PREVIOUS_AS_OF}"
+    files = snapshot(yesterday)
+    os.rename(yesterday, yesterday.parent / f".{yesterday.name}.old")  # the state the kill left
+    (yesterday.parent / f".{yesterday.name}.new").mkdir()
+    res = invoke(*build, "--as-of", SAMPLE_AS_OF)
+    assert res.exit_code == 0, res.output
+    assert snapshot(yesterday) == files
+    today = yesterday.parent / f"ofsted-lists_{SAMPLE_AS_OF}"
+    assert sorted(p.name for p in yesterday.parent.iterdir() if not p.name.endswith(".lock")) == \
+        sorted([yesterday.name, today.name])

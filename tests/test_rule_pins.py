@@ -52,6 +52,18 @@ def test_disability_code_starting_on_the_as_of_date_is_current(tmp_path):
     assert got["Disability Codes"].tolist() == ["AUT"]
 
 
+def test_each_childs_disability_codes_are_its_own_in_code_order(tmp_path):
+    # Three children, the middle one with two codes: the codes are joined per child, not per
+    # "same id as the first child".
+    disabilities = [{"child_id": c, "disability_code": code, "start_date": "", "end_date": ""}
+                    for c, code in [("C1", "LD"), ("C2", "AUT"), ("C2", "MOB"), ("C3", "VIS")]]
+    folder = exports(tmp_path, children=[kid(c, disability="") for c in ("C1", "C2", "C3")],
+                     disabilities=disabilities,
+                     contacts=[{"child_id": c, "contact_date": "2026-01-05"} for c in ("C1", "C2", "C3")])
+    got = by_child(sheet(run_lists(folder, AS_OF), "1a"), "Disability Codes")
+    assert got == {"C1": "LD", "C2": "MOB, AUT", "C3": "VIS"}
+
+
 def test_referral_on_the_as_of_date_derives_contact_outcome_referral(tmp_path):
     # The first contact falls before the window: the derived count follows the kept rows.
     contacts = [{"child_id": "C1", "contact_date": "2024-02-27", "led_to_referral": ""},

@@ -319,6 +319,19 @@ def restore_folder(dest: Path, lock_timeout: float | None = None) -> bool:
         return recover_folder(dest)
 
 
+def restore_folders(parent: Path, names: re.Pattern[str], lock_timeout: float | None = None) -> list[Path]:
+    """`restore_folder` for every folder in `parent` whose name matches `names` and that a
+    killed run left moved aside: yesterday's dated folder comes back on today's run, which
+    writes another name. Returns the folders put back."""
+    try:
+        entries = os.listdir(parent)
+    except OSError:  # a folder we may not search: the write reports it properly
+        return []
+    aside = (m.group(1) for e in sorted(entries) if (m := re.fullmatch(r"\.(.+)\.old", e)))
+    return [Path(parent) / name for name in aside
+            if names.fullmatch(name) and restore_folder(Path(parent) / name, lock_timeout)]
+
+
 def _write_new(path: Path, write: Callable[[BinaryIO], None]) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
     with os.fdopen(fd, "wb") as fh:
