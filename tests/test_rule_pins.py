@@ -147,6 +147,26 @@ def test_disability_column_all_blank_lists_nobody_and_counts_unknown(tmp_path):
     assert result(run, "1a").unknown_children == 2
 
 
+def test_a_local_contact_outcome_column_feeds_led_to_referral(tmp_path):
+    # The config's mapping, the built-in "Referral"/"No referral", a yes/no, and an unknown value
+    # (reported once, its outcome then derived from referrals); a recorded led_to_referral wins.
+    toml = tmp_path / "ofsted-lists.toml"
+    toml.write_text('[values.contact_outcome]\n"Referred to CSC" = "yes"\n"Advice given" = "no"\n',
+                    encoding="utf-8")
+    config = config_module.load(toml, explicit=True)
+    outcomes = [("Referred to CSC", ""), ("Advice given", ""), ("Referral", ""), ("No  Referral", ""),
+                ("N", ""), ("Signposted", ""), ("Signposted", ""), ("Referral", "N")]
+    contacts = [{"child_id": "C1", "contact_date": f"2026-01-{i + 1:02d}", "contact_outcome": o,
+                 "led_to_referral": led} for i, (o, led) in enumerate(outcomes)]
+    referrals = [{"child_id": "C1", "referral_date": "2026-01-08"}]
+    folder = exports(tmp_path / "in", children=[kid()], contacts=contacts, referrals=referrals)
+    run = run_lists(folder, AS_OF, config=config)
+    assert sheet(run, "1a")["Contact Outcome"].tolist() == [
+        "Referral", "No referral", "Referral", "No referral", "No referral", "Referral", "Referral", "No referral"]
+    assert result(run, "1a").derived_outcomes == 2
+    assert found(run, quality.UNMAPPED_CODE) == [("contacts.csv", 7, "contact_outcome", "C1")]
+
+
 def test_config_disability_mapping_applies_to_children_and_disabilities(tmp_path):
     toml = tmp_path / "ofsted-lists.toml"
     toml.write_text('[values.disability]\n"Spectrum" = "AUT"\n', encoding="utf-8")
@@ -340,6 +360,22 @@ def test_other_agency_outcome_is_not_requiring_support(tmp_path):
           "assessment_outcome": "other_agency"}]
     got = sheet(run_lists(exports(tmp_path, children=[kid()], assessments=a), AS_OF), "3")
     assert got[REQUIRING_SUPPORT].tolist() == ["b) No"]
+
+
+def test_the_configs_assessment_outcomes_apply_and_an_unknown_one_is_reported(tmp_path):
+    toml = tmp_path / "ofsted-lists.toml"
+    toml.write_text('[values.assessment_outcome]\n"Step up to CIN" = "csc"\n', encoding="utf-8")
+    config = config_module.load(toml, explicit=True)
+    a = [{"child_id": "C1", "assessment_start_date": "2026-02-01", "authorisation_date": "2026-02-10",
+          "assessment_outcome": "Step up to CIN"},
+         {"child_id": "C1", "assessment_start_date": "2026-02-11", "authorisation_date": "2026-02-20",
+          "assessment_outcome": "Maybe later"}]
+    run = run_lists(exports(tmp_path / "in", children=[kid()], assessments=a), AS_OF, config=config)
+    assert sheet(run, "3")[REQUIRING_SUPPORT].tolist()[0] == "a) Yes"
+    t = run.findings.table()
+    assert t.loc[t["Kind"] == quality.UNMAPPED_CODE, "Problem"].tolist() == [
+        "value 'Maybe later' is not a known assessment outcome; read as unknown "
+        "(map it under [values.assessment_outcome])"]
 
 
 def test_contact_or_referral_up_to_40_weeks_before_birth_is_no_finding(tmp_path):

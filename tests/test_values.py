@@ -193,6 +193,19 @@ def test_object_values():
     assert got[11] == D(2023, 3, 15)
 
 
+@pytest.mark.parametrize("number", [0, 0.5, 60, 61, 45000.5, -1, -0.5, 2958465, 2958466, 1e20])
+def test_a_number_reads_the_same_among_text_as_in_a_number_column(number):
+    """Excel serials at the edges: below 1900-03-01 blank, 9999-12-31 (2958465) a placeholder
+    read blank, negative or beyond it bad, in an
+    object column (numbers beside text and dates) exactly as in a float column."""
+    mixed = parse_dates(pd.Series([number, "05/01/2024", D(2024, 1, 1)], dtype=object), AS_OF)
+    typed = parse_dates(pd.Series([float(number)]), AS_OF)
+    assert (mixed.values.iloc[0], bool(mixed.bad.iloc[0])) == (typed.values.iloc[0], bool(typed.bad.iloc[0])) \
+        or pd.isna(mixed.values.iloc[0]) and pd.isna(typed.values.iloc[0]) and mixed.bad.iloc[0] == typed.bad.iloc[0]
+    assert bool(typed.bad.iloc[0]) == (number < 0 or number > 2958465)
+    assert pd.isna(typed.values.iloc[0]) == (number < 61 or number >= 2958465)
+
+
 def test_typed_columns():
     nums = parse_dates(pd.Series([45000.0, np.nan, 1.0, -3.0]), AS_OF)
     assert nums.values.iloc[0] == pd.Timestamp("2023-03-15")
@@ -341,6 +354,7 @@ def test_yes_no_dtype_index_and_objects():
     assert p.values.dtype == "boolean" and list(p.values.index) == list("abcdef")
     assert p.values.tolist()[:4] == [True, False, True, False] and pd.isna(p.values["e"])
     assert p.bad.tolist() == [False, False, False, False, False, True]
+    assert list(p.bad.index) == list("abcdef") and p.bad.dtype == bool
     assert parse_yes_no(pd.Series([1.0, 0.0, np.nan])).values.tolist()[:2] == [True, False]
 
 

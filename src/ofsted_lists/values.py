@@ -285,7 +285,6 @@ def parse_yes_no(values: pd.Series) -> Parsed:
         _text(uniques)
         .str.strip()
         .str.lower()
-        .str.replace(r"\s+", " ", regex=True)
         .str.replace(r"^([a-c])\)\s*", r"\1) ", regex=True)  # "a)Yes" as "a) Yes"
         .str.replace(r"^([01])\.0*$", r"\1", regex=True)  # 1.0 from a numeric cell
     )
