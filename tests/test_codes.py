@@ -8,8 +8,6 @@ from __future__ import annotations
 import hashlib
 from importlib import resources
 from pathlib import Path
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ofsted_lists import codes
+from ofsted_lists.codes import score
 from ofsted_lists.codes.known import shipped as shipped_known_spellings
 from ofsted_lists.errors import UsageError
 
@@ -425,7 +424,7 @@ def test_shipped_table_edges(kind, value, label, unmapped):
 
 
 def _peer() -> pd.DataFrame:
-    return pd.read_csv(PEER, dtype=str, keep_default_na=False)
+    return score.read_peer(PEER)
 
 
 def test_shipped_known_spellings_are_derived_from_the_peer_table():
@@ -437,87 +436,10 @@ def test_shipped_known_spellings_are_derived_from_the_peer_table():
     assert codes.known_key("I") not in shipped_known_spellings()["gender"]
 
 
-_ETH_GROUP = {
-    **dict.fromkeys(("WBRI", "WIRI", "WIRT", "WOTH", "WROM"), "a) white"),
-    **dict.fromkeys(("MWBC", "MWBA", "MWAS", "MOTH"), "b) mixed"),
-    **dict.fromkeys(("AIND", "APKN", "ABAN", "AOTH"), "c) asian or asian british"),
-    **dict.fromkeys(("BCRB", "BAFR", "BOTH"), "d) black or black british"),
-    **dict.fromkeys(("CHNE", "OOTH"), "e) other ethnic group"),
-    **dict.fromkeys(("REFU", "NOBT"), "f) not stated"),
-}
-_SOURCE_GROUP = {
-    **dict.fromkeys(("1A", "1B", "1C", "1D"), "a) individual"), "2A": "b) schools",
-    "2B": "c) education services", **dict.fromkeys(("3A", "3B", "3C", "3D", "3E", "3F"), "d) health services"),
-    "4": "e) housing", **dict.fromkeys(("5A", "5B", "5C", "5D"), "f) la services"), "6": "g) police",
-    "7": "h) other legal agency", "8": "i) other", "9": "j) anonymous", "10": "k) unknown",
-}
-_NEED_GROUP = {
-    "N1": "a) abuse or neglect", "N2": "b) child's disability", "N3": "c) parents illness or disability",
-    "N4": "d) family in acute stress", "N5": "e) family dysfunction", "N6": "f) socially unacceptable behaviour",
-    "N7": "g) low income", "N8": "h) absent parenting", "N9": "i) not cin", "N0": "j) not stated",
-}
-_CATEGORY_GROUP = {"NEG": "a) neglect", "PHY": "b) physical abuse", "SAB": "c) sexual abuse",
-                   "EMO": "d) emotional abuse", "MUL": "e) multiple"}
-_GENDER_GROUP = {"M": "a) male", "F": "b) female", "U": "c) not stated/recorded", "N": "d) neither"}
-
-# column group -> (peer columns, codes kind, Annex A code -> peer group)
-_PEER_GROUPS = {
-    "gender": (("Gender",), "gender", _GENDER_GROUP),
-    "ethnicity": (("Ethnicity",), "ethnicity", _ETH_GROUP),
-    "source": (("Contact Source", "Referral Source"), "source", _SOURCE_GROUP),
-    "abuse_category": (("Initial Category of Abuse", "Latest Category of Abuse"), "abuse_category",
-                       _CATEGORY_GROUP),
-    "primary_need": (("Primary Need Code",), "primary_need", _NEED_GROUP),
-    "disability": (("Disability", "Does the Child have a Disability"), None, None),
-}
-
-
-class Score(NamedTuple):
-    right: int     # rows in the peer's group
-    wrong: int     # rows mapped into another group
-    unmapped: int  # rows mapped to no code
-
-    @property
-    def share(self) -> float:
-        return self.right / (self.right + self.wrong + self.unmapped)
-
-    def __add__(self, other):  # type: ignore[override]
-        return Score(*(a + b for a, b in zip(self, other)))
-
-
-def _ours(group: str, variants: pd.Series, known) -> tuple[np.ndarray, np.ndarray]:
-    columns, kind, to_peer = _PEER_GROUPS[group]
-    if kind is None:
-        parsed = codes.parse_disability(variants, known=known)
-        ours = ["true" if set(c) - {"NONE"} else "false" if c else "unknown" for c in parsed.codes]
-        return np.array(ours), parsed.unmapped.to_numpy()
-    m = codes.map_codes(kind, variants, known=known)
-    code_of = {label: code for code, label in codes.LABELS[kind].items()}
-    ours = ["zzcodeerror" if bad else to_peer[code_of[v]] for v, bad in zip(m.values, m.unmapped)]
-    return np.array(ours), m.unmapped.to_numpy()
-
-
-def _score(table: pd.DataFrame, title: str, known, groups=tuple(_PEER_GROUPS), columns=None) -> dict[str, Score]:
-    """Rows in the peer's group, in another group and unmapped, per column group and overall;
-    printed with the misses."""
-    scores, report = {}, [title]
-    for group in groups:
-        rows = table[table["column"].isin(columns or _PEER_GROUPS[group][0])]
-        if group == "gender":
-            # The peer files "I" under not stated; SPEC §3.2 says I -> neither: not scored.
-            rows = rows[rows["observed_variant"] != "I"]
-        expected = rows["peer_code"].str.lower().to_numpy()
-        ours, unmapped = _ours(group, pd.Series(rows["observed_variant"].to_numpy(), dtype="str"), known)
-        right = ours == expected
-        scores[group] = Score(int(right.sum()), int((~right & ~unmapped).sum()), int((~right & unmapped).sum()))
-        for variant, exp, got in zip(rows["observed_variant"][~right], expected[~right], ours[~right]):
-            report.append(f"      miss: {variant!r} peer={exp!r} ours={got!r}")
-    scores["overall"] = sum(scores.values(), Score(0, 0, 0))
-    for group, score in scores.items():
-        n = sum(score)
-        report.append(f"  {group:15} {score.right:5}/{n:<5} = {score.share:6.1%} right; "
-                      f"{score.wrong / n:5.1%} in another group, {score.unmapped / n:5.1%} unmapped")
-    print("\n" + "\n".join(report))
+def _score(table: pd.DataFrame, title: str, known, groups=tuple(score.PEER_GROUPS), columns=None):
+    """Rows right, wrong and unmapped per column group and overall (codes.score), printed with the misses."""
+    scores, misses = score.score(table, known, groups, columns)
+    print("\n" + score.report(title, scores, misses))
     return scores
 
 
@@ -568,11 +490,11 @@ def test_known_spellings_generalise_across_source_columns():
     """Leave one column out: the table built from Referral Source rows scores Contact Source rows,
     and vice versa, estimating how the table helps on an LA's spellings it has not seen."""
     peer = _peer()
-    total = Score(0, 0, 0)
-    for learn, score in (("Referral Source", "Contact Source"), ("Contact Source", "Referral Source")):
+    total = score.Score(0, 0, 0)
+    for learn, scored in (("Referral Source", "Contact Source"), ("Contact Source", "Referral Source")):
         known = codes.known_table(codes.derive_known_spellings(peer[peer["column"] == learn]).itertuples(index=False))
-        rows = peer[peer["column"] == score]
-        total += _score(rows, f"known spellings from {learn} only, scoring {score}:", known, ("source",))["source"]
+        rows = peer[peer["column"] == scored]
+        total += _score(rows, f"known spellings from {learn} only, scoring {scored}:", known, ("source",))["source"]
     rules_alone = _score(peer, "rules alone, sources:", RULES_ALONE, ("source",))["source"]
     print(f"  cross-column source estimate {total.share:.1%} (rules alone {rules_alone.share:.1%})")
     assert total.share >= rules_alone.share
