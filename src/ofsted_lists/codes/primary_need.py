@@ -60,10 +60,26 @@ def named(raw: str, t: str) -> str | None:
     return f"N{m.group(1)}" if m else None
 
 
-def keywords(raw: str, t: str) -> str | None:
+def _read(raw: str, t: str) -> tuple[str | None, str | None]:
+    """(code, doubt): the loose rules' code, and why it is no clear evidence (None when it is)."""
     first = re.match(r"[a-z]+", t)
     if first and first.group() in _NEED_ABBREVIATIONS and re.match(r"[a-z]+[_ ]", t):
-        return _NEED_ABBREVIATIONS[first.group()]
+        return _NEED_ABBREVIATIONS[first.group()], None
     w = words(t)
-    # "Other" alone is the LAs' name for N9 ("CIN - N9 Other", "N9-Other").
-    return earliest(_NEED_RULES, w) or ("N9" if re.search(r"\bother\d*\b", w) else None)
+    code = earliest(_NEED_RULES, w)
+    if code or not re.search(r"\bother\d*\b", w):
+        return code, None
+    # "Other" alone is the LAs' name for N9 ("CIN - N9 Other", "N9-Other"); beside words the
+    # rules do not read ("Other parenting issues") it may be any need's "other".
+    rest = re.sub(r"\b(other\d*|o|n9|cin|child|children|in|need|needs|category|reason)\b", " ", w).split()
+    return "N9", rest and f'"other" suggests {LABELS["N9"]}, but "{" ".join(rest)}" is not read' or None
+
+
+def keywords(raw: str, t: str) -> str | None:
+    code, doubt = _read(raw, t)
+    return None if doubt else code
+
+
+def guess(raw: str, t: str) -> tuple[str, str] | None:
+    code, doubt = _read(raw, t)
+    return (code, doubt) if code and doubt else None

@@ -46,6 +46,11 @@ def words(t: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", t))
 
 
+def no_guess(raw: str, t: str) -> None:
+    """The `guess` of a kind whose keywords never hold back a reading."""
+    return None
+
+
 def is_blank(t: str) -> bool:
     return t.strip(" -_.'\"") in _BLANK_WORDS
 
