@@ -109,15 +109,130 @@ def test_ethnicity_blank_is_nobt_and_unreadable_is_unmapped():
     ("Adult Social Care", "5A"), ("Youth Offending Team", "5B"),
     ("LA SERVICES - other internal (dept other than social care, eg youth offending (excluding housing))", "5B"),
     ("Other Local Authority", "5C"), ("Early Help", "5D"), ("p1) 5D: LA services", "5D"),
-    ("Police", "6"), ("q) 6: Police", "6"), ("‘6", "6"), ("01) Police", "6"), ("Police/Court /Probation", "6"),
+    ("Police", "6"), ("q) 6: Police", "6"), ("‘6", "6"), ("01) Police", "6"),
     ("Probation", "7"), ("CAFCASS", "7"), ("Courts", "7"), ("HMP Prison Service", "7"), ("Immigration", "7"),
     ("Voluntary Organisation", "8"), ("NSPCC", "8"), ("Children's Centre", "8"),
-    ("EDU - Children's Centre", "8"),
     ("Anonymous", "9"), ("Unknown / Anonymous", "10"), ("Not recorded", "10"), ("Unknown [10]", "10"),
     ("10) Housing (e.g. Housing Dept)", "4"),  # a pick-list number, not the code 10
 ])
 def test_source_spellings(value, code):
     assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
+
+
+# Clear evidence only (issue 13): what the keywords would only guess stays unmapped, reported
+# with its best guess, because a wrong code is worse than an unmapped one: no one sees it.
+
+def unmapped_source(value: str) -> bool:
+    m = codes.map_codes("source", pd.Series([value]), known=RULES_ALONE)
+    return bool(m.unmapped.iloc[0]) and m.values.iloc[0] == value
+
+
+@pytest.mark.parametrize("value", [
+    "Services (excludes housing)", "Not housing", "Anything other than social care", "Excluding schools",
+])
+def test_source_named_only_in_a_negation_is_unmapped(value):
+    assert unmapped_source(value)
+
+
+@pytest.mark.parametrize("value, code", [
+    # the negated part is dropped and what is left is clear: "excludes" is a negation too
+    ("LA Services - Other Internal (dept other than social care, excludes housing)", "5B"),
+    ("Education - not school", "2B"), ("Hospital staff (not Social Work staff)", "3F"),
+])
+def test_source_negation_leaves_the_rest_to_decide(value, code):
+    assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
+
+
+@pytest.mark.parametrize("value", [
+    "Local Authority Services - WBC Children's Centre",  # CIN files children's centres under 8, the heading says LA
+    "Legal - Police", "Adult Services - Mental Health", "Other - Probation", "Other (including strangers, MPs)",
+    "EDU - Children's Centre", "Police/Court /Probation",
+])
+def test_source_heading_with_a_qualifier_naming_another_service_is_unmapped(value):
+    assert unmapped_source(value)
+
+
+@pytest.mark.parametrize("value, code", [
+    ("(CS) Education - Pre-School, Nursery, Childminders", "2A"),  # a nursery is no school nurse
+    ("Health Services - A&E Dept", "3E"), ("Housing - Council", "4"), ("Education - Primary School", "2A"),
+    ("Individual - Other - Councillors, Lawyers", "1D"),  # the qualifier names individuals too
+    ("Health Services - School Nurse", "3C"), ("Other (Children centre/Ind Age/Vol Org,egNSPCC)", "8"),
+])
+def test_source_heading_with_a_qualifier_of_its_own_kind_maps(value, code):
+    assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
+
+
+@pytest.mark.parametrize("value", [
+    "DMBC - Family Support (Children Centres etc)", "Early Years and Early Intervention",
+    "Nursery/Early Years Centre", "Advocate / Solicitor",
+])
+def test_source_naming_two_services_is_unmapped(value):
+    assert unmapped_source(value)
+
+
+@pytest.mark.parametrize("value, code", [
+    ("Family Court", "7"), ("Out of borough Family Nurse Partner", "3D"),  # a family word naming the service
+    ("Local Authority Housing", "4"), ("Secondary School - Out of Borough", "2A"),  # whose or where, not what
+    ("Unknown / Anonymous", "10"),  # both say the referrer is not known: the first named wins
+])
+def test_source_one_service_with_modifiers_maps(value, code):
+    assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("WARD", None), ("NHSC", None), ("SHEL", None),  # local pick-list codes: not expanded, not guessed
+    ("GP", "3A"), ("CPN", "3F"), ("LADO", "5A"), ("HV", "3B"), ("SELF", "1C"),  # abbreviations it expands
+    ("Ward", "3F"),  # a word, not a code
+])
+def test_source_bare_abbreviations(value, expected):
+    m = codes.map_codes("source", pd.Series([value]), known=RULES_ALONE)
+    assert m.values.tolist() == [codes.SOURCE_LABELS[expected] if expected else value]
+    assert m.unmapped.tolist() == [expected is None]
+
+
+def test_primary_need_other_beside_unread_words_is_unmapped():
+    m = codes.map_codes("primary_need", pd.Series(["Other", "CIN - N9 Other", "Other parenting issues"]),
+                        known=RULES_ALONE)
+    assert m.values.tolist() == [codes.NEED_LABELS["N9"]] * 2 + ["Other parenting issues"]
+    assert m.unmapped.tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize("kind, value, label, reason", [
+    ("source", "Services (excludes housing)", "m) 4: Housing",
+     'the word "housing" suggests m) 4: Housing, but "excludes housing" negates it'),
+    ("source", "Local Authority Services - WBC Children's Centre", "s) 8: Other",
+     'the heading "local authority" names LA services, but "childrens centre" names Other'),
+    ("source", "Legal - Police", "r) 7: Other legal agency",
+     'the heading "legal" names Other legal agency, but "police" names Police'),
+    ("source", "DMBC - Family Support (Children Centres etc)", "s) 8: Other",
+     '"family support" names LA services, but "children centres" names Other'),
+    ("source", "WARD", "l) 3F: Health services",
+     '"WARD" is a bare abbreviation the matcher cannot expand (read as a word it suggests l) 3F: Health services)'),
+    ("primary_need", "Other parenting issues", "N9 - Cases other than children in need",
+     '"other" suggests N9 - Cases other than children in need, but "parenting issues" is not read'),
+])
+def test_best_guess_names_the_label_and_why_it_was_not_taken(kind, value, label, reason):
+    assert codes.best_guess(kind, value) == codes.Guess(label, reason)
+
+
+@pytest.mark.parametrize("kind, value", [
+    ("source", "Police"),  # it maps: nothing to guess
+    ("source", "Zorgon"), ("source", ""), ("source", "**DO NOT USE** Housing"),  # nothing to go on
+    ("ethnicity", "Martian"), ("gender", "Bloke"), ("abuse_category", "Bananas"),
+    ("disability", "Diabetes"), ("assessment_outcome", "Purple"),  # no loose rules for these
+])
+def test_best_guess_is_none_without_a_guess(kind, value):
+    assert codes.best_guess(kind, value) is None
+
+
+def test_best_guess_unknown_kind_is_a_programming_error():
+    with pytest.raises(ValueError):
+        codes.best_guess("colour", "red")
+
+
+def test_known_spelling_confirming_the_best_guess_keeps_its_finer_code():
+    known = spellings({"source": {"WARD": "health services", "Legal - Police": "police"}})
+    assert mapped("source", ["WARD", "Legal - Police"], known=known) == ["l) 3F: Health services", "q) 6: Police"]
 
 
 def test_source_blank_is_na_not_unmapped():
@@ -445,13 +560,30 @@ def _score(table: pd.DataFrame, title: str, known, groups=tuple(score.PEER_GROUP
 
 # The rules alone must stay >= 90 % overall so they do not rot behind the table: about 6 % of
 # source rows are single-LA pick-list codes with no words in them ("SHEL", "NURH", "PEM") that
-# only the table knows.
+# only the table knows. Measured 91.9 % right, 3.2 % wrong, 5.0 % unmapped (before the matcher
+# left guesses unmapped: 92.7 %, 3.6 %, 3.7 %).
 _FLOOR_RULES_ALONE = 0.90
+# Wrong is worse than unmapped: no one sees it. Ceiling just above the 3.2 % measured (99 of
+# 3,127 rows), so a rule that guesses again fails. Of those 99, 7 name their code outright and 21
+# open with a CIN heading, where the peer files them elsewhere ("7 - Law - Probation" under police),
+# 12 are spellings the peer itself files under two groups, and most of the other 59 are one LA's
+# choices against the CIN guidance (probation under police; MPs and prisons under other; its own
+# substance-misuse and OT staff under LA services).
+_CEILING_WRONG_RULES_ALONE = 0.033
+_TARGET_WRONG = 0.01  # issue 13
 
 
 def test_real_local_spellings_by_the_rules_alone():
     shares = _score(_peer(), "rules alone (no known spellings):", RULES_ALONE)
     assert shares["overall"].share >= _FLOOR_RULES_ALONE, shares
+    assert shares["overall"].wrong_share <= _CEILING_WRONG_RULES_ALONE, shares
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13's target is not reached: the rules alone put 3.2 % of rows in "
+                   "a wrong group; the rest would take listing the peer's own spellings")
+def test_rules_alone_put_at_most_one_percent_in_a_wrong_group():
+    scores, _ = score.score(_peer(), RULES_ALONE)
+    assert scores["overall"].wrong_share <= _TARGET_WRONG, scores["overall"]
 
 
 def _half(spelling: str) -> int:
@@ -461,12 +593,13 @@ def _half(spelling: str) -> int:
 
 
 # Held-out half B (1,527 scored rows), share in the peer's group, measured with and without
-# the half-A table alike: gender 16/16, ethnicity 398/404 (98.5 %), source 743/851 (87.3 %),
-# abuse_category 65/65, primary_need 160/163 (98.2 %), disability 28/28, overall 92.3 %.
+# the half-A table alike: gender 16/16, ethnicity 398/404 (98.5 %), source 732/851 (86.0 %; 87.3 %
+# before values the rules would only guess were left unmapped), abuse_category 65/65,
+# primary_need 160/163 (98.2 %), disability 28/28, overall 91.6 % (was 92.3 %).
 # A spelling table is a lookup, so it cannot help a spelling it has not seen: the rules carry
 # half B. Floors just below what is measured, so a rule change that loses groups fails.
-_FLOOR_HELD_OUT = {"gender": 1.0, "ethnicity": 0.98, "source": 0.87, "abuse_category": 0.98,
-                   "primary_need": 0.98, "disability": 1.0, "overall": 0.92}
+_FLOOR_HELD_OUT = {"gender": 1.0, "ethnicity": 0.98, "source": 0.855, "abuse_category": 0.98,
+                   "primary_need": 0.98, "disability": 1.0, "overall": 0.91}
 
 
 def test_known_spellings_built_from_one_half_score_the_other():
