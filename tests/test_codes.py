@@ -225,6 +225,16 @@ def test_best_guess_is_none_without_a_guess(kind, value):
     assert codes.best_guess(kind, value) is None
 
 
+@settings(max_examples=50, deadline=None)
+@given(st.text(max_size=40))
+def test_best_guess_only_for_unmapped_values_and_always_a_label(text):
+    for kind in codes.KINDS:
+        found = codes.best_guess(kind, text)
+        if found is not None:
+            assert codes.map_codes(kind, pd.Series([text]), known=RULES_ALONE).unmapped.iloc[0]
+            assert found.label in codes.LABELS[kind].values() and found.reason
+
+
 def test_best_guess_unknown_kind_is_a_programming_error():
     with pytest.raises(ValueError):
         codes.best_guess("colour", "red")
