@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..schema import norm
-from .text import compile_rules, earliest, label_table, words
+from .text import clear_or_guess, compile_rules, earliest, label_table, words
 
 LABELS = {
     "N1": "N1 - Abuse or neglect", "N2": "N2 - Child's disability",
@@ -75,11 +75,4 @@ def _read(raw: str, t: str) -> tuple[str | None, str | None]:
     return "N9", rest and f'"other" suggests {LABELS["N9"]}, but "{" ".join(rest)}" is not read' or None
 
 
-def keywords(raw: str, t: str) -> str | None:
-    code, doubt = _read(raw, t)
-    return None if doubt else code
-
-
-def guess(raw: str, t: str) -> tuple[str, str] | None:
-    code, doubt = _read(raw, t)
-    return (code, doubt) if code and doubt else None
+keywords, guess = clear_or_guess(_read)

@@ -7,7 +7,7 @@ import re
 
 from ..schema import norm
 from .known import GROUPS
-from .text import compile_rules, earliest, earliest_match, first, label_table, words
+from .text import clear_or_guess, compile_rules, earliest, earliest_match, first, label_table, words
 
 LABELS = {
     "1A": "a) 1A: Individual", "1B": "b) 1B: Individual", "1C": "c) 1C: Individual",
@@ -27,6 +27,7 @@ _NEGATION = re.compile(  # "(not housing)", "excludes schools": what a source is
     r"\b(?:not(?! (?:known|recorded|stated|mapped|given|obtained|yet|specified)\b)|exclud\w*|excl|except\w*|"
     r"other than|apart from)\b")
 
+_SCHOOL_NURSE = r"\bschool (nurs(?!er)\w*|health)\b"  # "school nursery" is no nurse
 _FAMILY = (r"famil(y|ies)|relatives?|parents?|mother|father|mum|dad|grand\w*|gran|grpa|aunt|uncle|"
            r"siblings?|brother|sister|sis|bro|son|daughters?|daug|step ?(father|mother|parent)|"
            r"stepfather|stepmother|husband|husb|wife|partner|carers?|foster carers?|adoptive|household|"
@@ -38,7 +39,7 @@ _SOURCE_HEALTH = compile_rules([
      r"nwas|paramedic|urgent care|medical assessment unit)\b", "3E"),
     (r"\b(gp|gps|general pract\w*|gen pract|surgery|practice nurse|ocgp)\b", "3A"),
     (r"\b(health visit\w*|hv)\b", "3B"),
-    (r"\b(school nurs(?!er)\w*|school health)\b", "3C"),
+    (_SCHOOL_NURSE, "3C"),
     (r"\b(hospital\w*|hosptial|hosp|hospice|wards?|paediatric\w*|pediatric\w*|psychiatr\w*|camhs|cahms|"
      r"mental health|cmht|cpn|consultant|maternity|acute)\b", "3F"),
     (r"\b(midwi\w*|midw|community (health|nurs\w*|matron)|district nurse|dn|dentist|dental|pharmac\w*|"
@@ -124,7 +125,7 @@ def _strip_negations(t: str) -> str:
 
 
 def _source_words(w: str) -> str | None:
-    if re.search(r"\bschool (nurs(?!er)\w*|health)\b|\bsn\b", w):
+    if re.search(_SCHOOL_NURSE, w) or re.search(r"\bsn\b", w):
         return "3C"  # a school nurse is health, whatever heading it sits under
     anchor = next((family for pattern, family in _SOURCE_ANCHORS if pattern.search(w)), None)
     # CIN census guidance files children's centres under "8 Other", even when the LA runs them.
@@ -219,7 +220,7 @@ _OTHER_HEADING = re.compile(r"^(other|oth)\b\s*([-:(/]|including\b|incl\b|eg\b|e
 def _conflict(t: str) -> str | None:
     """Why the prepared text (negations removed) is no clear evidence, or None."""
     w = _words(t)
-    if re.search(r"\bschool (nurs(?!er)\w*|health)\b", w):
+    if re.search(_SCHOOL_NURSE, w):
         return None  # a school nurse is health, whatever heading it sits under
     evidence = _evidence(w)
     heading = next(((m.group(), m.end(), _HEADING_GROUPS[family]) for pattern, family in _SOURCE_ANCHORS
@@ -266,15 +267,7 @@ def _words(t: str) -> str:
     return words(t).replace(" in law", " inlaw")
 
 
-def keywords(raw: str, t: str) -> str | None:
-    code, doubt = _read(raw, t)
-    return None if doubt else code
-
-
-def guess(raw: str, t: str) -> tuple[str, str] | None:
-    """(code, why not taken) for a value the keywords would map but not on clear evidence."""
-    code, doubt = _read(raw, t)
-    return (code, doubt) if code and doubt else None
+keywords, guess = clear_or_guess(_read)
 
 
 def named(raw: str, t: str) -> str | None:
