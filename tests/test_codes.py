@@ -8,8 +8,6 @@ from __future__ import annotations
 import hashlib
 from importlib import resources
 from pathlib import Path
-from typing import NamedTuple
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,6 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ofsted_lists import codes
+from ofsted_lists.codes import score
 from ofsted_lists.codes.known import shipped as shipped_known_spellings
 from ofsted_lists.errors import UsageError
 
@@ -110,15 +109,140 @@ def test_ethnicity_blank_is_nobt_and_unreadable_is_unmapped():
     ("Adult Social Care", "5A"), ("Youth Offending Team", "5B"),
     ("LA SERVICES - other internal (dept other than social care, eg youth offending (excluding housing))", "5B"),
     ("Other Local Authority", "5C"), ("Early Help", "5D"), ("p1) 5D: LA services", "5D"),
-    ("Police", "6"), ("q) 6: Police", "6"), ("‘6", "6"), ("01) Police", "6"), ("Police/Court /Probation", "6"),
+    ("Police", "6"), ("q) 6: Police", "6"), ("‘6", "6"), ("01) Police", "6"),
     ("Probation", "7"), ("CAFCASS", "7"), ("Courts", "7"), ("HMP Prison Service", "7"), ("Immigration", "7"),
     ("Voluntary Organisation", "8"), ("NSPCC", "8"), ("Children's Centre", "8"),
-    ("EDU - Children's Centre", "8"),
     ("Anonymous", "9"), ("Unknown / Anonymous", "10"), ("Not recorded", "10"), ("Unknown [10]", "10"),
     ("10) Housing (e.g. Housing Dept)", "4"),  # a pick-list number, not the code 10
 ])
 def test_source_spellings(value, code):
     assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
+
+
+# Clear evidence only (issue 13): what the keywords would only guess stays unmapped, reported
+# with its best guess, because a wrong code is worse than an unmapped one: no one sees it.
+
+def unmapped_source(value: str) -> bool:
+    m = codes.map_codes("source", pd.Series([value]), known=RULES_ALONE)
+    return bool(m.unmapped.iloc[0]) and m.values.iloc[0] == value
+
+
+@pytest.mark.parametrize("value", [
+    "Services (excludes housing)", "Not housing", "Anything other than social care", "Excluding schools",
+])
+def test_source_named_only_in_a_negation_is_unmapped(value):
+    assert unmapped_source(value)
+
+
+@pytest.mark.parametrize("value, code", [
+    # the negated part is dropped and what is left is clear: "excludes" is a negation too
+    ("LA Services - Other Internal (dept other than social care, excludes housing)", "5B"),
+    ("Education - not school", "2B"), ("Hospital staff (not Social Work staff)", "3F"),
+])
+def test_source_negation_leaves_the_rest_to_decide(value, code):
+    assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
+
+
+@pytest.mark.parametrize("value", [
+    "Local Authority Services - WBC Children's Centre",  # CIN files children's centres under 8, the heading says LA
+    "Legal - Police", "Adult Services - Mental Health", "Other - Probation", "Other (including strangers, MPs)",
+    "EDU - Children's Centre", "Police/Court /Probation",
+])
+def test_source_heading_with_a_qualifier_naming_another_service_is_unmapped(value):
+    assert unmapped_source(value)
+
+
+@pytest.mark.parametrize("value, code", [
+    ("(CS) Education - Pre-School, Nursery, Childminders", "2A"),  # a nursery is no school nurse
+    ("Health Services - A&E Dept", "3E"), ("Housing - Council", "4"), ("Education - Primary School", "2A"),
+    ("Individual - Other - Councillors, Lawyers", "1D"),  # the qualifier names individuals too
+    ("Health Services - School Nurse", "3C"), ("Other (Children centre/Ind Age/Vol Org,egNSPCC)", "8"),
+])
+def test_source_heading_with_a_qualifier_of_its_own_kind_maps(value, code):
+    assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
+
+
+@pytest.mark.parametrize("value", [
+    "DMBC - Family Support (Children Centres etc)", "Early Years and Early Intervention",
+    "Nursery/Early Years Centre", "Advocate / Solicitor",
+])
+def test_source_naming_two_services_is_unmapped(value):
+    assert unmapped_source(value)
+
+
+@pytest.mark.parametrize("value, code", [
+    ("Family Court", "7"), ("Out of borough Family Nurse Partner", "3D"),  # a family word naming the service
+    ("Local Authority Housing", "4"), ("Secondary School - Out of Borough", "2A"),  # whose or where, not what
+    ("Unknown / Anonymous", "10"),  # both say the referrer is not known: the first named wins
+])
+def test_source_one_service_with_modifiers_maps(value, code):
+    assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("WARD", None), ("NHSC", None), ("SHEL", None),  # local pick-list codes: not expanded, not guessed
+    ("GP", "3A"), ("CPN", "3F"), ("LADO", "5A"), ("HV", "3B"), ("SELF", "1C"),  # abbreviations it expands
+    ("Ward", "3F"),  # a word, not a code
+])
+def test_source_bare_abbreviations(value, expected):
+    m = codes.map_codes("source", pd.Series([value]), known=RULES_ALONE)
+    assert m.values.tolist() == [codes.SOURCE_LABELS[expected] if expected else value]
+    assert m.unmapped.tolist() == [expected is None]
+
+
+def test_primary_need_other_beside_unread_words_is_unmapped():
+    m = codes.map_codes("primary_need", pd.Series(["Other", "CIN - N9 Other", "Other parenting issues"]),
+                        known=RULES_ALONE)
+    assert m.values.tolist() == [codes.NEED_LABELS["N9"]] * 2 + ["Other parenting issues"]
+    assert m.unmapped.tolist() == [False, False, True]
+
+
+@pytest.mark.parametrize("kind, value, label, reason", [
+    ("source", "Services (excludes housing)", "m) 4: Housing",
+     'the word "housing" suggests m) 4: Housing, but "excludes housing" negates it'),
+    ("source", "Local Authority Services - WBC Children's Centre", "s) 8: Other",
+     'the heading "local authority" names LA services, but "childrens centre" names Other'),
+    ("source", "Legal - Police", "r) 7: Other legal agency",
+     'the heading "legal" names Other legal agency, but "police" names Police'),
+    ("source", "DMBC - Family Support (Children Centres etc)", "s) 8: Other",
+     '"family support" names LA services, but "children centres" names Other'),
+    ("source", "WARD", "l) 3F: Health services",
+     '"WARD" is a bare abbreviation the matcher cannot expand (read as a word it suggests l) 3F: Health services)'),
+    ("primary_need", "Other parenting issues", "N9 - Cases other than children in need",
+     '"other" suggests N9 - Cases other than children in need, but "parenting issues" is not read'),
+])
+def test_best_guess_names_the_label_and_why_it_was_not_taken(kind, value, label, reason):
+    assert codes.best_guess(kind, value) == codes.Guess(label, reason)
+
+
+@pytest.mark.parametrize("kind, value", [
+    ("source", "Police"),  # it maps: nothing to guess
+    ("source", "Zorgon"), ("source", ""), ("source", "**DO NOT USE** Housing"),  # nothing to go on
+    ("ethnicity", "Martian"), ("gender", "Bloke"), ("abuse_category", "Bananas"),
+    ("disability", "Diabetes"), ("assessment_outcome", "Purple"),  # no loose rules for these
+])
+def test_best_guess_is_none_without_a_guess(kind, value):
+    assert codes.best_guess(kind, value) is None
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.text(max_size=40))
+def test_best_guess_only_for_unmapped_values_and_always_a_label(text):
+    for kind in codes.KINDS:
+        found = codes.best_guess(kind, text)
+        if found is not None:
+            assert codes.map_codes(kind, pd.Series([text]), known=RULES_ALONE).unmapped.iloc[0]
+            assert found.label in codes.LABELS[kind].values() and found.reason
+
+
+def test_best_guess_unknown_kind_is_a_programming_error():
+    with pytest.raises(ValueError):
+        codes.best_guess("colour", "red")
+
+
+def test_known_spelling_confirming_the_best_guess_keeps_its_finer_code():
+    known = spellings({"source": {"WARD": "health services", "Legal - Police": "police"}})
+    assert mapped("source", ["WARD", "Legal - Police"], known=known) == ["l) 3F: Health services", "q) 6: Police"]
 
 
 def test_source_blank_is_na_not_unmapped():
@@ -425,7 +549,7 @@ def test_shipped_table_edges(kind, value, label, unmapped):
 
 
 def _peer() -> pd.DataFrame:
-    return pd.read_csv(PEER, dtype=str, keep_default_na=False)
+    return score.read_peer(PEER)
 
 
 def test_shipped_known_spellings_are_derived_from_the_peer_table():
@@ -437,99 +561,39 @@ def test_shipped_known_spellings_are_derived_from_the_peer_table():
     assert codes.known_key("I") not in shipped_known_spellings()["gender"]
 
 
-_ETH_GROUP = {
-    **dict.fromkeys(("WBRI", "WIRI", "WIRT", "WOTH", "WROM"), "a) white"),
-    **dict.fromkeys(("MWBC", "MWBA", "MWAS", "MOTH"), "b) mixed"),
-    **dict.fromkeys(("AIND", "APKN", "ABAN", "AOTH"), "c) asian or asian british"),
-    **dict.fromkeys(("BCRB", "BAFR", "BOTH"), "d) black or black british"),
-    **dict.fromkeys(("CHNE", "OOTH"), "e) other ethnic group"),
-    **dict.fromkeys(("REFU", "NOBT"), "f) not stated"),
-}
-_SOURCE_GROUP = {
-    **dict.fromkeys(("1A", "1B", "1C", "1D"), "a) individual"), "2A": "b) schools",
-    "2B": "c) education services", **dict.fromkeys(("3A", "3B", "3C", "3D", "3E", "3F"), "d) health services"),
-    "4": "e) housing", **dict.fromkeys(("5A", "5B", "5C", "5D"), "f) la services"), "6": "g) police",
-    "7": "h) other legal agency", "8": "i) other", "9": "j) anonymous", "10": "k) unknown",
-}
-_NEED_GROUP = {
-    "N1": "a) abuse or neglect", "N2": "b) child's disability", "N3": "c) parents illness or disability",
-    "N4": "d) family in acute stress", "N5": "e) family dysfunction", "N6": "f) socially unacceptable behaviour",
-    "N7": "g) low income", "N8": "h) absent parenting", "N9": "i) not cin", "N0": "j) not stated",
-}
-_CATEGORY_GROUP = {"NEG": "a) neglect", "PHY": "b) physical abuse", "SAB": "c) sexual abuse",
-                   "EMO": "d) emotional abuse", "MUL": "e) multiple"}
-_GENDER_GROUP = {"M": "a) male", "F": "b) female", "U": "c) not stated/recorded", "N": "d) neither"}
-
-# column group -> (peer columns, codes kind, Annex A code -> peer group)
-_PEER_GROUPS = {
-    "gender": (("Gender",), "gender", _GENDER_GROUP),
-    "ethnicity": (("Ethnicity",), "ethnicity", _ETH_GROUP),
-    "source": (("Contact Source", "Referral Source"), "source", _SOURCE_GROUP),
-    "abuse_category": (("Initial Category of Abuse", "Latest Category of Abuse"), "abuse_category",
-                       _CATEGORY_GROUP),
-    "primary_need": (("Primary Need Code",), "primary_need", _NEED_GROUP),
-    "disability": (("Disability", "Does the Child have a Disability"), None, None),
-}
-
-
-class Score(NamedTuple):
-    right: int     # rows in the peer's group
-    wrong: int     # rows mapped into another group
-    unmapped: int  # rows mapped to no code
-
-    @property
-    def share(self) -> float:
-        return self.right / (self.right + self.wrong + self.unmapped)
-
-    def __add__(self, other):  # type: ignore[override]
-        return Score(*(a + b for a, b in zip(self, other)))
-
-
-def _ours(group: str, variants: pd.Series, known) -> tuple[np.ndarray, np.ndarray]:
-    columns, kind, to_peer = _PEER_GROUPS[group]
-    if kind is None:
-        parsed = codes.parse_disability(variants, known=known)
-        ours = ["true" if set(c) - {"NONE"} else "false" if c else "unknown" for c in parsed.codes]
-        return np.array(ours), parsed.unmapped.to_numpy()
-    m = codes.map_codes(kind, variants, known=known)
-    code_of = {label: code for code, label in codes.LABELS[kind].items()}
-    ours = ["zzcodeerror" if bad else to_peer[code_of[v]] for v, bad in zip(m.values, m.unmapped)]
-    return np.array(ours), m.unmapped.to_numpy()
-
-
-def _score(table: pd.DataFrame, title: str, known, groups=tuple(_PEER_GROUPS), columns=None) -> dict[str, Score]:
-    """Rows in the peer's group, in another group and unmapped, per column group and overall;
-    printed with the misses."""
-    scores, report = {}, [title]
-    for group in groups:
-        rows = table[table["column"].isin(columns or _PEER_GROUPS[group][0])]
-        if group == "gender":
-            # The peer files "I" under not stated; SPEC §3.2 says I -> neither: not scored.
-            rows = rows[rows["observed_variant"] != "I"]
-        expected = rows["peer_code"].str.lower().to_numpy()
-        ours, unmapped = _ours(group, pd.Series(rows["observed_variant"].to_numpy(), dtype="str"), known)
-        right = ours == expected
-        scores[group] = Score(int(right.sum()), int((~right & ~unmapped).sum()), int((~right & unmapped).sum()))
-        for variant, exp, got in zip(rows["observed_variant"][~right], expected[~right], ours[~right]):
-            report.append(f"      miss: {variant!r} peer={exp!r} ours={got!r}")
-    scores["overall"] = sum(scores.values(), Score(0, 0, 0))
-    for group, score in scores.items():
-        n = sum(score)
-        report.append(f"  {group:15} {score.right:5}/{n:<5} = {score.share:6.1%} right; "
-                      f"{score.wrong / n:5.1%} in another group, {score.unmapped / n:5.1%} unmapped")
-    print("\n" + "\n".join(report))
+def _score(table: pd.DataFrame, title: str, known, groups=tuple(score.PEER_GROUPS), columns=None):
+    """Rows right, wrong and unmapped per column group and overall (codes.score), printed with the misses."""
+    scores, misses = score.score(table, known, groups, columns)
+    print("\n" + score.report(title, scores, misses))
     return scores
 
 
 # The rules alone must stay >= 90 % overall so they do not rot behind the table: about 6 % of
 # source rows are single-LA pick-list codes with no words in them ("SHEL", "NURH", "PEM") that
-# only the table knows.
+# only the table knows. Measured 91.9 % right, 3.2 % wrong, 5.0 % unmapped (before the matcher
+# left guesses unmapped: 92.7 %, 3.6 %, 3.7 %).
 _FLOOR_RULES_ALONE = 0.90
+# Wrong is worse than unmapped: no one sees it. Ceiling just above the 3.2 % measured (99 of
+# 3,127 rows), so a rule that guesses again fails. Of those 99, 7 name their code outright and 21
+# open with a CIN heading, where the peer files them elsewhere ("7 - Law - Probation" under police),
+# 12 are spellings the peer itself files under two groups, and most of the other 59 are one LA's
+# choices against the CIN guidance (probation under police; MPs and prisons under other; its own
+# substance-misuse and OT staff under LA services).
+_CEILING_WRONG_RULES_ALONE = 0.033
+_TARGET_WRONG = 0.01  # issue 13
 
 
 def test_real_local_spellings_by_the_rules_alone():
     shares = _score(_peer(), "rules alone (no known spellings):", RULES_ALONE)
     assert shares["overall"].share >= _FLOOR_RULES_ALONE, shares
+    assert shares["overall"].wrong_share <= _CEILING_WRONG_RULES_ALONE, shares
+
+
+@pytest.mark.xfail(strict=True, reason="issue 13's target is not reached: the rules alone put 3.2 % of rows in "
+                   "a wrong group; the rest would take listing the peer's own spellings")
+def test_rules_alone_put_at_most_one_percent_in_a_wrong_group():
+    scores, _ = score.score(_peer(), RULES_ALONE)
+    assert scores["overall"].wrong_share <= _TARGET_WRONG, scores["overall"]
 
 
 def _half(spelling: str) -> int:
@@ -539,12 +603,13 @@ def _half(spelling: str) -> int:
 
 
 # Held-out half B (1,527 scored rows), share in the peer's group, measured with and without
-# the half-A table alike: gender 16/16, ethnicity 398/404 (98.5 %), source 743/851 (87.3 %),
-# abuse_category 65/65, primary_need 160/163 (98.2 %), disability 28/28, overall 92.3 %.
+# the half-A table alike: gender 16/16, ethnicity 398/404 (98.5 %), source 732/851 (86.0 %; 87.3 %
+# before values the rules would only guess were left unmapped), abuse_category 65/65,
+# primary_need 160/163 (98.2 %), disability 28/28, overall 91.6 % (was 92.3 %).
 # A spelling table is a lookup, so it cannot help a spelling it has not seen: the rules carry
 # half B. Floors just below what is measured, so a rule change that loses groups fails.
-_FLOOR_HELD_OUT = {"gender": 1.0, "ethnicity": 0.98, "source": 0.87, "abuse_category": 0.98,
-                   "primary_need": 0.98, "disability": 1.0, "overall": 0.92}
+_FLOOR_HELD_OUT = {"gender": 1.0, "ethnicity": 0.98, "source": 0.855, "abuse_category": 0.98,
+                   "primary_need": 0.98, "disability": 1.0, "overall": 0.91}
 
 
 def test_known_spellings_built_from_one_half_score_the_other():
@@ -568,11 +633,11 @@ def test_known_spellings_generalise_across_source_columns():
     """Leave one column out: the table built from Referral Source rows scores Contact Source rows,
     and vice versa, estimating how the table helps on an LA's spellings it has not seen."""
     peer = _peer()
-    total = Score(0, 0, 0)
-    for learn, score in (("Referral Source", "Contact Source"), ("Contact Source", "Referral Source")):
+    total = score.Score(0, 0, 0)
+    for learn, scored in (("Referral Source", "Contact Source"), ("Contact Source", "Referral Source")):
         known = codes.known_table(codes.derive_known_spellings(peer[peer["column"] == learn]).itertuples(index=False))
-        rows = peer[peer["column"] == score]
-        total += _score(rows, f"known spellings from {learn} only, scoring {score}:", known, ("source",))["source"]
+        rows = peer[peer["column"] == scored]
+        total += _score(rows, f"known spellings from {learn} only, scoring {scored}:", known, ("source",))["source"]
     rules_alone = _score(peer, "rules alone, sources:", RULES_ALONE, ("source",))["source"]
     print(f"  cross-column source estimate {total.share:.1%} (rules alone {rules_alone.share:.1%})")
     assert total.share >= rules_alone.share

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..schema import norm
-from .text import compile_rules, label_table, words
+from .text import compile_rules, label_table, no_guess, words
 
 LABELS = {
     "NEG": "a) Neglect", "PHY": "b) Physical abuse", "SAB": "c) Sexual abuse",
@@ -40,3 +40,6 @@ def keywords(raw: str, t: str) -> str | None:
         return "MUL"
     named = {code for pattern, code in _CATEGORY_WORDS if pattern.search(w)}
     return None if not named else named.pop() if len(named) == 1 else "MUL"
+
+
+guess = no_guess

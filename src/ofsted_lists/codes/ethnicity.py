@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 from ..schema import norm
-from .text import compile_rules, earliest, words
+from .text import compile_rules, earliest, no_guess, words
 
 LABELS = {
     code: f"{letter}) {code}"
@@ -254,3 +254,5 @@ def keywords(raw: str, t: str) -> str | None:
     old = _ETH_OLD_CODE.search(t)
     return _ETH_OLD[old.group(1)] if old else group
 
+
+guess = no_guess

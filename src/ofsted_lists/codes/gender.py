@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 
 from ..schema import norm
-from .text import compile_rules, first, is_blank, words
+from .text import compile_rules, first, is_blank, no_guess, words
 
 LABELS = {"M": "a) Male", "F": "b) Female", "U": "c) Not stated/recorded", "N": "d) Neither"}
 BLANK = "U"  # a blank gender is "not stated/recorded"
@@ -53,3 +53,6 @@ def named(raw: str, t: str) -> str | None:
 
 def keywords(raw: str, t: str) -> str | None:
     return first(_RULES, words(t))
+
+
+guess = no_guess

@@ -3,6 +3,9 @@
 Each value is read in the same order: a config mapping; the kind's code, label or
 description named outright (or a DfE code embedded in it); keywords drawn from the DfE
 meanings; then the known local spellings (known.py) check the group it landed in.
+Keywords map a value only on clear evidence: where they would only guess (a negation, a
+qualifier naming another service, a bare abbreviation) the value is left unmapped and
+`best_guess` says what the guess would have been and why it was not taken.
 """
 
 from __future__ import annotations
@@ -25,9 +28,15 @@ class Mapped(NamedTuple):
     unmapped: pd.Series  # bool: a non-blank value that maps to no code
 
 
+class Guess(NamedTuple):
+    label: str   # the Annex A label it would map to
+    reason: str  # why, in words an analyst reads
+
+
 # Each kind module has LABELS (code -> Annex A label), STRICT (what a config value may name:
-# a code or its label), BLANK (the code of a blank cell; "" stays blank), and named(raw, t)
-# and keywords(raw, t) over the raw and the prepared text.
+# a code or its label), BLANK (the code of a blank cell; "" stays blank), and, over the raw
+# and the prepared text, named(raw, t), keywords(raw, t) (a code on clear evidence only) and
+# guess(raw, t) ((code, reason) where the keywords would only guess).
 _KINDS: dict[str, ModuleType] = {
     "gender": gender, "ethnicity": ethnicity, "source": source,
     "primary_need": primary_need, "abuse_category": abuse_category,
@@ -53,18 +62,41 @@ def _classify(kind: str, text: str) -> str | None:
     return module.named(raw, t) or module.keywords(raw, t)
 
 
+def _guess(kind: str, text: str) -> tuple[str, str] | None:
+    """(code, reason) the loose rules would give a value _classify leaves unmapped."""
+    raw, t = text.strip(), prep(text)
+    if is_blank(t) or DO_NOT_USE.search(t) or _classify(kind, text) is not None:
+        return None
+    return _KINDS[kind].guess(raw, t)
+
+
+def best_guess(kind: str, value: str) -> Guess | None:
+    """For a value the rules leave unmapped, the label the loose rules would give it and why
+    that was not taken; None when the value maps, or there is no guess. Kinds: KINDS, and
+    "disability" and "assessment_outcome" (which have no guesses)."""
+    if kind in ("disability", "assessment_outcome"):
+        return None
+    if kind not in _KINDS:
+        raise ValueError(f"unknown code kind {kind!r}; expected one of {KINDS}")
+    found = _guess(kind, as_text(value))
+    return Guess(LABELS[kind][found[0]], found[1]) if found else None
+
+
 def _with_known(kind: str, text: str, key: str, code: str | None, known: KnownSpellings) -> str | None:
     """The rules' code, unless the spelling is known to sit in another group.
 
     Blanks stay blank, and a value naming its code outright keeps it: SPEC §4 maps codes
     and labels first, and the variant table has some filed against their own code
-    ("7 - Law - Probation" under police).
+    ("7 - Law - Probation" under police). A value the rules leave unmapped on doubt takes
+    its best guess when the spelling is known to sit in the guess's group.
     """
     group = known.get(kind, {}).get(key)
     if group is None or code == "" or code is not None and (
         GROUPS[kind][code] == group or _KINDS[kind].named(text, prep(text))
     ):
         return code
+    if code is None and (found := _guess(kind, text)) and GROUPS[kind][found[0]] == group:
+        return found[0]
     return GROUP_CODE[kind][group]  # type: ignore[return-value]
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from ..schema import norm
-from .text import compile_rules, earliest, label_table, words
+from .text import clear_or_guess, compile_rules, earliest, label_table, words
 
 LABELS = {
     "N1": "N1 - Abuse or neglect", "N2": "N2 - Child's disability",
@@ -60,10 +60,19 @@ def named(raw: str, t: str) -> str | None:
     return f"N{m.group(1)}" if m else None
 
 
-def keywords(raw: str, t: str) -> str | None:
+def _read(raw: str, t: str) -> tuple[str | None, str | None]:
+    """(code, doubt): the loose rules' code, and why it is no clear evidence (None when it is)."""
     first = re.match(r"[a-z]+", t)
     if first and first.group() in _NEED_ABBREVIATIONS and re.match(r"[a-z]+[_ ]", t):
-        return _NEED_ABBREVIATIONS[first.group()]
+        return _NEED_ABBREVIATIONS[first.group()], None
     w = words(t)
-    # "Other" alone is the LAs' name for N9 ("CIN - N9 Other", "N9-Other").
-    return earliest(_NEED_RULES, w) or ("N9" if re.search(r"\bother\d*\b", w) else None)
+    code = earliest(_NEED_RULES, w)
+    if code or not re.search(r"\bother\d*\b", w):
+        return code, None
+    # "Other" alone is the LAs' name for N9 ("CIN - N9 Other", "N9-Other"); beside words the
+    # rules do not read ("Other parenting issues") it may be any need's "other".
+    rest = re.sub(r"\b(other\d*|o|n9|cin|child|children|in|need|needs|category|reason)\b", " ", w).split()
+    return "N9", rest and f'"other" suggests {LABELS["N9"]}, but "{" ".join(rest)}" is not read' or None
+
+
+keywords, guess = clear_or_guess(_read)

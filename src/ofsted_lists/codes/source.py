@@ -6,7 +6,8 @@ from __future__ import annotations
 import re
 
 from ..schema import norm
-from .text import compile_rules, earliest, earliest_match, first, label_table, words
+from .known import GROUPS
+from .text import clear_or_guess, compile_rules, earliest, earliest_match, first, label_table, words
 
 LABELS = {
     "1A": "a) 1A: Individual", "1B": "b) 1B: Individual", "1C": "c) 1C: Individual",
@@ -22,10 +23,11 @@ BLANK = ""  # a blank source stays blank
 _SOURCE_CODE = re.compile(r"^[\s'\"(\[]*(10|[1-9][a-f]?)(?![a-z0-9])")
 _SOURCE_BRACKET = re.compile(r"\[\s*(10|[1-9][a-f]?)\s*\]\s*$")
 _SYSTEM_TAG = re.compile(r"^\([a-z]{1,4}\)\s*(?=\S)")  # "(CS) Police"
-_NEGATION = re.compile(  # "(not housing)", "excluding schools": what a source is not must not name it
-    r"\b(?:not(?! (?:known|recorded|stated|mapped|given|obtained|yet|specified)\b)|excluding|excl|except|"
+_NEGATION = re.compile(  # "(not housing)", "excludes schools": what a source is not must not name it
+    r"\b(?:not(?! (?:known|recorded|stated|mapped|given|obtained|yet|specified)\b)|exclud\w*|excl|except\w*|"
     r"other than|apart from)\b")
 
+_SCHOOL_NURSE = r"\bschool (nurs(?!er)\w*|health)\b"  # "school nursery" is no nurse
 _FAMILY = (r"famil(y|ies)|relatives?|parents?|mother|father|mum|dad|grand\w*|gran|grpa|aunt|uncle|"
            r"siblings?|brother|sister|sis|bro|son|daughters?|daug|step ?(father|mother|parent)|"
            r"stepfather|stepmother|husband|husb|wife|partner|carers?|foster carers?|adoptive|household|"
@@ -37,7 +39,7 @@ _SOURCE_HEALTH = compile_rules([
      r"nwas|paramedic|urgent care|medical assessment unit)\b", "3E"),
     (r"\b(gp|gps|general pract\w*|gen pract|surgery|practice nurse|ocgp)\b", "3A"),
     (r"\b(health visit\w*|hv)\b", "3B"),
-    (r"\b(school nurs\w*|school health)\b", "3C"),
+    (_SCHOOL_NURSE, "3C"),
     (r"\b(hospital\w*|hosptial|hosp|hospice|wards?|paediatric\w*|pediatric\w*|psychiatr\w*|camhs|cahms|"
      r"mental health|cmht|cpn|consultant|maternity|acute)\b", "3F"),
     (r"\b(midwi\w*|midw|community (health|nurs\w*|matron)|district nurse|dn|dentist|dental|pharmac\w*|"
@@ -84,6 +86,7 @@ _SOURCE_LEGAL = (r"\b(courts?|cafcass|jafcass|probation|prisons?|hmp|yoi|immigra
                  r"legal|law|crc|nps|community rehabilitation|central government|government agency|"
                  r"benefits agency)\b")
 _SOURCE_ANON = r"\b(anon|anonymous)\b"
+_CHILDRENS_CENTRE = r"\bchild(ren)?s? cent(re|res|er)\b"
 _SOURCE_UNKNOWN = r"\b(unknown|unkown|not known|nk|unk|not recorded|not mapped|not stated|not given)\b"
 
 # A value opening with a CIN category name belongs to that category whatever follows
@@ -122,11 +125,11 @@ def _strip_negations(t: str) -> str:
 
 
 def _source_words(w: str) -> str | None:
-    if re.search(r"\bschool (nurs\w*|health)\b|\bsn\b", w):
+    if re.search(_SCHOOL_NURSE, w) or re.search(r"\bsn\b", w):
         return "3C"  # a school nurse is health, whatever heading it sits under
     anchor = next((family for pattern, family in _SOURCE_ANCHORS if pattern.search(w)), None)
     # CIN census guidance files children's centres under "8 Other", even when the LA runs them.
-    centre = re.search(r"\bchild(ren)?s? cent(re|res|er)\b", w)
+    centre = re.search(_CHILDRENS_CENTRE, w)
     if centre and anchor in (None, "school", "education", "la"):
         return "8"
     if anchor:
@@ -165,9 +168,106 @@ def _source_words(w: str) -> str | None:
     return None
 
 
-def keywords(raw: str, t: str) -> str | None:
+# What each keyword names, to tell clear evidence from a guess: a value naming two services,
+# or a heading whose qualifier names another ("Local Authority Services - Children's Centre"),
+# is left unmapped with the loose reading as its best guess.
+_EVIDENCE = [
+    *((pattern, GROUPS["source"][code]) for rules in (_SOURCE_HEALTH, _SOURCE_LA, _SOURCE_INDIVIDUAL)
+      for pattern, code in rules),
+    *((re.compile(pattern), group) for pattern, group in (
+        (_SOURCE_SCHOOL, "schools"), (_SOURCE_EDUCATION, "education services"), (_SOURCE_HOUSING, "housing"),
+        (_SOURCE_INDIVIDUAL_OTHER, "individual"), (_SOURCE_OTHER, "other"), (_CHILDRENS_CENTRE, "other"),
+        (_SOURCE_POLICE, "police"), (_SOURCE_LEGAL, "other legal agency"),
+        (r"\beducation health (and )?care\b", "education services"))),
+]
+# Words that say whose a service is or where, not what it is ("Housing - Council", "Health - Adult").
+_GENERIC = re.compile(r"adults?|dept|department|internal|external|agenc(y|ies)|providers?|independ\w*|"
+                      r"organi[sz]ation\w*|la|las|local authority|council|out of (borough|area|county|authority)|"
+                      r"safeguarding|public")
+_HEADING_GROUPS = {
+    "individual": {"individual"}, "health": {"health services"}, "la": {"la services"},
+    "school": {"schools", "education services"}, "education": {"schools", "education services"},
+    "legal": {"other legal agency"}, "police": {"police"}, "housing": {"housing"},
+}
+# Bare upper-case tokens the rules can read: abbreviations they expand and the short words they
+# know. Any other ("WARD", "NHSC", "SHEL") is a local pick-list code whose meaning is not ours to guess.
+_ABBREVIATIONS = frozenset("""
+    ae anon asb aunt bro caf caiu cait camhs cahms ceop cmht cpn crc csc cwd dad daug dn eha edt edu ewo fire
+    fnp gp gps gran grpa hmp hosp hou husb hv ind indiv iro la lado las leg marac marat mash med midw mod mp mps
+    mum nhs nhsd nk nps nspcc ocgp ola otla ot pct pol pru sch self sen senco sis sn son ssd ssdt sw taf tac unk
+    vcs wife yisp yoi yos yot
+""".split())
+_BARE = re.compile(r"[A-Z]{2,5}")
+_FAMILY_WORD = re.compile(_FAMILY)
+_GROUP_NAME = {GROUPS["source"][code]: label.split(": ", 1)[1] for code, label in LABELS.items()}  # "LA services"
+
+
+def _evidence(w: str) -> list[tuple[int, int, str]]:
+    """(start, end, group) of each keyword naming a service, in order. Dropped: a keyword inside
+    a longer one ("school nurse" is no school), generic words, and a family word beside another
+    service, which it names ("Family Court", "Family Nurse Partner")."""
+    found = [(m.start(), m.end(), group) for pattern, group in _EVIDENCE for m in pattern.finditer(w)]
+    found = sorted(a for a in found if not _GENERIC.fullmatch(w[a[0]:a[1]]) and not any(
+        b[0] <= a[0] and a[1] <= b[1] and b[1] - b[0] > a[1] - a[0] for b in found))
+    return [a for i, a in enumerate(found) if not (_FAMILY_WORD.fullmatch(w[a[0]:a[1]]) and any(
+        b[2] != a[2] and (b[0] == a[1] + 1 or b[1] + 1 == a[0]) for b in found[max(i - 1, 0):i + 2]))]
+
+
+# "Other - Probation", "Other (including strangers)": the CIN heading "Other" with a qualifier.
+_OTHER_HEADING = re.compile(r"^(other|oth)\b\s*([-:(/]|including\b|incl\b|eg\b|e\.g\b)")
+
+
+def _conflict(t: str) -> str | None:
+    """Why the prepared text (negations removed) is no clear evidence, or None."""
+    w = _words(t)
+    if re.search(_SCHOOL_NURSE, w):
+        return None  # a school nurse is health, whatever heading it sits under
+    evidence = _evidence(w)
+    heading = next(((m.group(), m.end(), _HEADING_GROUPS[family]) for pattern, family in _SOURCE_ANCHORS
+                    if (m := pattern.search(w))), None)
+    if heading is None and (m := _OTHER_HEADING.match(t)):
+        heading = (m.group(1), len(words(t[:m.end()])), {"other"})
+    if heading:
+        name, end, allowed = heading
+        after = [e for e in evidence if e[0] >= end]
+        if after and not {g for *_, g in after} & allowed:
+            start, stop, group = after[0]
+            names = " or ".join(sorted(_GROUP_NAME[g] for g in allowed))
+            return f'the heading "{name}" names {names}, but "{w[start:stop]}" names {_GROUP_NAME[group]}'
+        return None
+    for start, end, group in evidence[1:]:
+        if group != evidence[0][2]:
+            first_start, first_end, first_group = evidence[0]
+            return (f'"{w[first_start:first_end]}" names {_GROUP_NAME[first_group]}, '
+                    f'but "{w[start:end]}" names {_GROUP_NAME[group]}')
+    return None
+
+
+def _read(raw: str, t: str) -> tuple[str | None, str | None]:
+    """(code, doubt): the loose rules' code, and why it is no clear evidence (None when it is)."""
     t = _SYSTEM_TAG.sub("", t)
-    return _source_words(words(_strip_negations(t)).replace(" in law", " inlaw"))
+    full = _words(t)
+    loose = _source_words(full)
+    if loose is None:
+        return None, None
+    if _BARE.fullmatch(raw) and raw.casefold() not in _ABBREVIATIONS:
+        return loose, (f'"{raw}" is a bare abbreviation the matcher cannot expand '
+                       f'(read as a word it suggests {LABELS[loose]})')
+    kept = _strip_negations(t)
+    code = _source_words(_words(kept))
+    if code is None:  # only what the value says it is not names a source
+        phrase = re.search(rf"{_NEGATION.pattern}[^,;()]*", t)
+        said = next((full[s:e] for s, e, group in _evidence(full) if group == GROUPS["source"][loose]), full)
+        negation = phrase.group().strip() if phrase else t
+        return loose, f'the word "{said}" suggests {LABELS[loose]}, but "{negation}" negates it'
+    return code, _conflict(kept)
+
+
+def _words(t: str) -> str:
+    return words(t).replace(" in law", " inlaw")
+
+
+keywords, guess = clear_or_guess(_read)
 
 
 def named(raw: str, t: str) -> str | None:

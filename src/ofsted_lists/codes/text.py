@@ -46,6 +46,30 @@ def words(t: str) -> str:
     return " ".join(re.findall(r"[a-z0-9]+", t))
 
 
+def no_guess(raw: str, t: str) -> None:
+    """The `guess` of a kind whose keywords never hold back a reading."""
+    return None
+
+
+Read = Callable[[str, str], tuple[str | None, str | None]]  # (raw, t) -> (loose code, doubt)
+Keywords = Callable[[str, str], str | None]
+Guesses = Callable[[str, str], tuple[str, str] | None]
+
+
+def clear_or_guess(read: Read) -> tuple[Keywords, Guesses]:
+    """A kind's `keywords` (the code on clear evidence only) and `guess` ((code, doubt) where
+    the evidence is not clear) from its reading, which gives the loose code and any doubt."""
+    def keywords(raw: str, t: str) -> str | None:
+        code, doubt = read(raw, t)
+        return None if doubt else code
+
+    def guess(raw: str, t: str) -> tuple[str, str] | None:
+        code, doubt = read(raw, t)
+        return (code, doubt) if code and doubt else None
+
+    return keywords, guess
+
+
 def is_blank(t: str) -> bool:
     return t.strip(" -_.'\"") in _BLANK_WORDS
 
