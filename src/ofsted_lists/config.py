@@ -358,7 +358,7 @@ def parse(raw: dict, path: Path, text: str = "", *, defer: bool = False) -> Conf
             for k, v in counts.items():
                 with c.each():
                     cfg.sample_counts[k] = c.integer(v, ("sample", "counts", k), 0, 1000)
-    cfg.problems = c.problems
+    cfg.problems = sorted(c.problems, key=lambda p: p.line or 0)
     if cfg.problems and not defer:
         raise problems_error(path, cfg.problems)
     return cfg

@@ -160,37 +160,34 @@ def _sheet_error(file: str, sheet: str, config: Config | None, rest: str) -> Inp
     return InputError(f"{file}, a sheet (--verbose names it){rest}", verbose=full)
 
 
-class _MappingMissed(InputError):
-    """A required column is missing and the config maps it: if its heading is in no file
-    of the table, the config is at fault and read_folder says so (a usage error);
-    otherwise this file lacks it, and this error is raised once every file is read."""
+class _HeaderError(InputError):
+    """A header row lacks a required column. Raised by read_folder once every file is
+    read, and only when the config has no problem: a config mapping to a heading in no
+    file of the table is the cause to report first (a usage error), and the config's
+    mistakes are all reported in one run."""
 
 
 def _check_header(mapping: dict[int, str], table: Table, file: str, sheet: str, config: Config) -> None:
     """A header row must name the table's required columns; otherwise stop with what to fix."""
     found = set(mapping.values())
     mapped = config.table(table.name).columns
+    problem = None
     if not found:
         expected = ", ".join(f"'{c.name}'" for c in table.columns if c.required) or "'child_id'"
-        raise _sheet_error(
-            file, sheet, config, f": found no header row in the first {HEADER_SCAN_ROWS} rows for table "
-            f"'{table.name}' (no heading names any of its columns, such as {expected}); add the "
-            f"header row, or map the local headings in ofsted-lists.toml under [tables.{table.name}.columns]"
-        )
-    for col in table.columns:
-        if col.required and col.name not in found:
-            names = ", ".join(f"'{a}'" for a in ((mapped[col.name],) if col.name in mapped else ()) + (col.name, *col.aliases))
-            error = _sheet_error(
-                file, sheet, config, f": table '{table.name}' has no column for '{col.name}' "
-                f"(looked for {names}); add the column or map its heading in ofsted-lists.toml "
-                f"under [tables.{table.name}.columns]"
-            )
-            raise _MappingMissed(str(error), verbose=error.verbose) if col.name in mapped else error
-    if len(table.key_dates) > 1 and not found & set(table.key_dates):
-        error = _sheet_error(
-            file, sheet, config, f": table '{table.name}' needs at least one of the columns {', '.join(table.key_dates)}"
-        )
-        raise _MappingMissed(str(error), verbose=error.verbose) if set(table.key_dates) & set(mapped) else error
+        problem = (f": found no header row in the first {HEADER_SCAN_ROWS} rows for table '{table.name}' (no "
+                   f"heading names any of its columns, such as {expected}); add the header row, or map the "
+                   f"local headings in ofsted-lists.toml under [tables.{table.name}.columns]")
+    elif missing := [c for c in table.columns if c.required and c.name not in found]:
+        col = missing[0]
+        names = ", ".join(f"'{a}'" for a in (*((mapped[col.name],) if col.name in mapped else ()), col.name,
+                                             *col.aliases))
+        problem = (f": table '{table.name}' has no column for '{col.name}' (looked for {names}); add the column "
+                   f"or map its heading in ofsted-lists.toml under [tables.{table.name}.columns]")
+    elif len(table.key_dates) > 1 and not found & set(table.key_dates):
+        problem = f": table '{table.name}' needs at least one of the columns {', '.join(table.key_dates)}"
+    if problem:
+        error = _sheet_error(file, sheet, config, problem)
+        raise _HeaderError(str(error), verbose=error.verbose)
 
 
 def _headings(table: str, file: str, sheet: str, row: list[object], mapping: dict[int, str]) -> Headings:
@@ -565,7 +562,7 @@ class _FileRead:
     unrecognised: list[str]
     findings: Findings
     headings: list[Headings] = field(default_factory=list)
-    missed: _MappingMissed | None = None  # raised after the config's mappings are checked
+    missed: _HeaderError | None = None  # raised after the config's mappings are checked
 
 
 def _memory() -> int:
@@ -646,7 +643,7 @@ def _read_file(path: Path, config: Config) -> _FileRead:
             got.found.append((table, _read_csv(path.name, raw, config, table, got.findings, got.headings)))
         except MemoryError:
             raise _too_large(path.name) from None
-        except _MappingMissed as exc:
+        except _HeaderError as exc:
             got.missed = exc
     else:
         del raw
@@ -654,7 +651,7 @@ def _read_file(path: Path, config: Config) -> _FileRead:
             try:
                 got.found.append((table, _read_sheet(body, path.name, sheet, table, config, got.findings,
                                                      got.headings)))
-            except _MappingMissed as exc:
+            except _HeaderError as exc:
                 got.missed = got.missed or exc
     for table, frame in got.found:
         got.info.rows += len(frame)
@@ -667,7 +664,9 @@ def _read_files(paths: list[Path], config: Config,
     """Every file read, two at a time (largest first, so the longest parse starts at
     once); results in `paths` order. `progress(files being read, bytes done, bytes in
     all)` is called as files start and finish, from the reader threads too, one call at a
-    time. An error stops the rest; the first bad file in folder order is the one reported."""
+    time. An error stops the rest; the first bad file in folder order is the one reported
+    (a header row that lacks a required column is no such error: read_folder reports it
+    once every file is read)."""
     sizes = {p: _size(p) for p in paths}
     total, done, reading = sum(sizes.values()), [0], []
     lock = threading.Lock()  # reports come from the reader threads and the calling thread
@@ -731,7 +730,9 @@ def read_folder(
     """Read every recognised table in `folder`; several files for one table are concatenated.
 
     The config's problems, with its column mappings that name a heading in no file of
-    their table, are raised here as one UsageError, before anything is built or written."""
+    their table, are raised here as one UsageError, before anything is built or written;
+    then the first header row, in folder order, that lacks a required column (often the
+    work of such a mapping, so it waits for the rest to be read and checked)."""
     parts: dict[str, list[pd.DataFrame]] = {}
     unrecognised: list[str] = []
     try:
