@@ -13,9 +13,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import SAMPLE_AS_OF, SAMPLE_DATA, run_lists, sheet
-from ofsted_lists import config
+from ofsted_lists import config, readers
 from ofsted_lists.cli import app
 from ofsted_lists.errors import InputError, UsageError
+from ofsted_lists.quality import Findings
 from ofsted_lists.schema import closest
 
 runner = CliRunner()
@@ -108,6 +109,26 @@ def test_a_mapping_to_a_heading_in_no_file_is_a_usage_error(small, tmp_path):
                     "'ETHNICITY_MAIN_COD' is in no file of table 'children' (read: children.csv); closest unused "
                     "headings: 'ETHNICITY_MAIN_CODE'")
     no_cell_values(res.output, small)
+
+
+def test_the_pipeline_checks_the_mappings_of_a_deferred_config_against_the_headings_read(small, tmp_path):
+    cfg = config.load(toml(tmp_path, TYPO + "[rules]\nreferral_window_days = -1\n"), explicit=True, defer=True)
+    assert [p.key for p in cfg.problems] == [("rules", "referral_window_days")]
+    with pytest.raises(UsageError) as exc:
+        run_lists(small, SAMPLE_AS_OF, config=cfg)
+    assert str(exc.value).startswith("config ofsted-lists.toml: 2 problems: (1) line 6: "
+                                      "'tables.children.columns.ethnicity': heading 'ETHNICITY_MAIN_COD'")
+    assert "(2) line 8: 'rules.referral_window_days'" in str(exc.value)
+
+
+def test_the_headings_read_are_kept_per_table_file(small):
+    read = readers.read_folder(small, config.Config(), Findings())
+    children = next(h for h in read.headings if h.table == "children")
+    assert (children.file, children.sheet) == ("children.csv", "")
+    assert children.headings == ["child_id", "dob", "expected_dob", "GENDER_MAIN_CODE", "ETHNICITY_MAIN_CODE",
+                                 "disability"]
+    assert children.unused == ["GENDER_MAIN_CODE", "ETHNICITY_MAIN_CODE"]
+    assert sorted(h.table for h in read.headings) == sorted(read.tables)
 
 
 def test_the_corrected_mapping_is_used(small, tmp_path):

@@ -562,7 +562,7 @@ class _FileRead:
     unrecognised: list[str]
     findings: Findings
     headings: list[Headings] = field(default_factory=list)
-    missed: _HeaderError | None = None  # raised after the config's mappings are checked
+    header_error: _HeaderError | None = None  # raised once the config is checked (read_folder)
 
 
 def _memory() -> int:
@@ -644,7 +644,7 @@ def _read_file(path: Path, config: Config) -> _FileRead:
         except MemoryError:
             raise _too_large(path.name) from None
         except _HeaderError as exc:
-            got.missed = exc
+            got.header_error = exc
     else:
         del raw
         for table, sheet, body in _workbook_tables(sheets, path.name, config, got.findings, got.unrecognised):
@@ -652,7 +652,7 @@ def _read_file(path: Path, config: Config) -> _FileRead:
                 got.found.append((table, _read_sheet(body, path.name, sheet, table, config, got.findings,
                                                      got.headings)))
             except _HeaderError as exc:
-                got.missed = got.missed or exc
+                got.header_error = got.header_error or exc
     for table, frame in got.found:
         got.info.rows += len(frame)
         got.info.tables.append(table)
@@ -747,8 +747,8 @@ def read_folder(
     seen = [h for got in reads for h in got.headings]
     if problems := [*config.problems, *mapping_problems(config, seen)]:
         raise problems_error(config.path, problems)
-    if missed := next((got.missed for got in reads if got.missed), None):
-        raise missed
+    if header_error := next((got.header_error for got in reads if got.header_error), None):
+        raise header_error
     for got in reads:
         findings.extend(got.findings)
         unrecognised.extend(got.unrecognised)
