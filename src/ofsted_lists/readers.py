@@ -400,8 +400,8 @@ def _zip_padding(raw: bytes) -> tuple[int, int] | None:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
             unpacked = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        return None  # the parse says what is wrong
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
+        return None  # the parse says what is wrong (a damaged part's "zip version" is NotImplementedError)
     allowed = max(excel_worker.UNPACKED_FLOOR, excel_worker.UNPACKED_RATIO * len(raw))
     return (unpacked, allowed) if unpacked > allowed else None
 
