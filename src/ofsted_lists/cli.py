@@ -250,7 +250,9 @@ PasswordOpt = Annotated[str | None, typer.Option("--password-env", metavar="VAR"
 
 def _config(path: Path | None) -> config_mod.Config:
     explicit = path is not None
-    return config_mod.load(path or Path(config_mod.DEFAULT_NAME), explicit=explicit)
+    # Deferred: reading the exports reports the config's mistakes with the mappings its
+    # headings contradict, all in one message.
+    return config_mod.load(path or Path(config_mod.DEFAULT_NAME), explicit=explicit, defer=True)
 
 
 def _input_dir(given: Path | None, cfg: config_mod.Config) -> Path:

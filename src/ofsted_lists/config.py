@@ -7,17 +7,18 @@ Every mistake is a UsageError naming the key and the line it is on.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import stat
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from .errors import UsageError
 from .output import path_problem
-from .schema import TABLES, all_columns
+from .schema import TABLES, all_columns, closest
 
 DEFAULT_NAME = "ofsted-lists.toml"
 
@@ -50,16 +51,36 @@ class Config:
     input_dir: Path | None = None
     output_dir: Path | None = None
     tables: dict[str, TableConfig] = field(default_factory=dict)
+    # [columns]: canonical -> local heading, for every table without its own mapping.
+    columns: dict[str, str] = field(default_factory=dict)
     values: dict[str, dict[str, str]] = field(default_factory=dict)
     core_assessment_types: list[str] = field(default_factory=list)
     referral_window_days: int = 7
     sample_counts: dict[str, int] = field(default_factory=dict)
+    # Mistakes found on loading with defer=True, reported by readers.read_folder together
+    # with the mappings its files contradict.
+    problems: list[Problem] = field(default_factory=list)
+    key_lines: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False, compare=False)
 
     def table(self, name: str) -> TableConfig:
-        return self.tables.get(name, TableConfig())
+        """The table's settings; its column mappings include those of [columns] it has no
+        own mapping for."""
+        own = self.tables.get(name, TableConfig())
+        known = {c.name for c in all_columns(TABLES[name])} if name in TABLES else set()
+        shared = {c: h for c, h in self.columns.items() if c in known and c not in own.columns}
+        return replace(own, columns={**shared, **own.columns}) if shared else own
 
     def mapping(self, name: str) -> dict[str, str]:
         return self.values.get(name, {})
+
+    def column_key(self, table: str, column: str) -> tuple[str, ...]:
+        """The config key a table's column mapping comes from: its own, else [columns]'."""
+        if column in self.tables.get(table, TableConfig()).columns:
+            return ("tables", table, "columns", column)
+        return ("columns", column)
+
+    def problem(self, key: tuple[str, ...], text: str, verbose: str | None = None) -> Problem:
+        return Problem(key, line_of(self.key_lines, key), text, verbose)
 
 
 # --- where a key is in the file ------------------------------------------------------
@@ -107,31 +128,63 @@ def _dotted(key: tuple[str, ...]) -> str:
 
 # --- validation ------------------------------------------------------------------------
 
+@dataclass(frozen=True)
+class Problem:
+    """One mistake in the config file: its key, the line that key is on, what is wrong.
+    `verbose`: the text with file names that may be personal, shown with --verbose."""
+
+    key: tuple[str, ...]
+    line: int | None
+    text: str
+    verbose: str | None = None
+
+
+def line_of(lines: dict[tuple[str, ...], int], key: tuple[str, ...]) -> int | None:
+    """The key's line, else its nearest enclosing table's (a key in an inline table)."""
+    for i in range(len(key), 0, -1):
+        if key[:i] in lines:
+            return lines[key[:i]]
+    return None
+
+
+class _Bad(Exception):
+    """A key's problem, already recorded: parsing goes on with the next key."""
+
+
 class _Checker:
     def __init__(self, path: Path, text: str):
         self.path = path
         self.lines = key_lines(text)
+        self.problems: list[Problem] = []
 
-    def line(self, key: tuple[str, ...]) -> int | None:
-        """The key's line, else its nearest enclosing table's (a key in an inline table)."""
-        for i in range(len(key), 0, -1):
-            if key[:i] in self.lines:
-                return self.lines[key[:i]]
-        return None
+    def fail(self, key: tuple[str, ...], message: str) -> _Bad:
+        self.problems.append(Problem(key, line_of(self.lines, key), message))
+        return _Bad()
 
-    def fail(self, key: tuple[str, ...], message: str) -> UsageError:
-        line = self.line(key)
-        where = f"{self.path.name}, line {line}" if line else self.path.name
-        return UsageError(f"config {where}: '{_dotted(key)}': {message}")
+    @contextlib.contextmanager
+    def each(self):
+        """Check one key: its problem is recorded and the next key is checked all the same."""
+        try:
+            yield
+        except _Bad:
+            pass
 
-    def table(self, value: Any, key: tuple[str, ...], allowed: set[str] | None = None) -> dict:
+    def table(self, value: Any, key: tuple[str, ...], allowed: set[str] | None = None,
+              what: str | None = None) -> dict:
+        """`value` as a table; each unknown key is recorded and left out. `what` describes
+        the allowed keys when there are too many to list."""
         if not isinstance(value, dict):
             raise self.fail(key, "must be a table (a [section] or { ... })")
-        if allowed is not None:
-            for k in value:
-                if k not in allowed:
-                    raise self.fail((*key, k), f"unknown key; expected one of: {', '.join(sorted(allowed))}")
-        return value
+        if allowed is None:
+            return value
+        for k in value:
+            if k not in allowed:
+                if what is None:
+                    self.fail((*key, k), f"unknown key; expected one of: {', '.join(sorted(allowed))}")
+                else:
+                    near = " or ".join(repr(n) for n in closest(k, sorted(allowed)))
+                    self.fail((*key, k), f"unknown key; {what}" + (f"; did you mean {near}?" if near else ""))
+        return {k: v for k, v in value.items() if k in allowed}
 
     def string(self, value: Any, key: tuple[str, ...]) -> str:
         if not isinstance(value, str) or not value.strip():
@@ -158,6 +211,28 @@ class _Checker:
         if not _valid_target(kind, local, value):
             raise self.fail(key, f"'{value}' names no valid code; expected {_TARGETS[kind]}")
         return value
+
+
+def problems_error(path: Path | None, problems: list[Problem], note: str = "") -> UsageError:
+    """One UsageError listing every problem, in the order of the file's lines: one run
+    shows every mistake (SPEC §10.2). `note` is added at the end."""
+    problems = sorted(problems, key=lambda p: p.line or 0)
+    name = path.name if path else DEFAULT_NAME
+
+    def message(verbose: bool) -> str:
+        def one(p: Problem, lead: str) -> str:
+            return f"{lead}'{_dotted(p.key)}': {p.verbose if verbose and p.verbose else p.text}"
+
+        if len(problems) == 1:
+            p = problems[0]
+            text = one(p, f"config {name}, line {p.line}: " if p.line else f"config {name}: ")
+        else:
+            text = f"config {name}: {len(problems)} problems: " + "; ".join(
+                one(p, f"({i}) line {p.line}: " if p.line else f"({i}) ") for i, p in enumerate(problems, 1))
+        return text + note
+
+    plain, full = message(False), message(True)
+    return UsageError(plain, verbose=full if full != plain else None)
 
 
 def _valid_target(kind: str, local: str, value: str) -> bool:
@@ -208,8 +283,12 @@ def _read_text(path: Path) -> str | None:
                              "(it must be a UTF-8 text file)") from None
 
 
-def load(path: Path | None, *, explicit: bool) -> Config:
-    """Load the config at `path`; a missing default file is no error, a missing explicit one is."""
+def load(path: Path | None, *, explicit: bool, defer: bool = False) -> Config:
+    """Load the config at `path`; a missing default file is no error, a missing explicit one is.
+
+    Every mistake in the file is reported in one UsageError. With `defer`, the mistakes
+    are kept in `Config.problems` instead, for readers.read_folder to report together
+    with the column mappings that name no heading of their table's files."""
     text = None if path is None else _read_text(path)
     if text is None:
         if explicit:
@@ -221,54 +300,81 @@ def load(path: Path | None, *, explicit: bool) -> Config:
         raise UsageError(f"config {path.name} is not valid TOML: {exc}") from None
     except RecursionError:
         raise UsageError(f"config {path.name} is nested too deeply to be a settings file") from None
-    return parse(raw, path, text)
+    return parse(raw, path, text, defer=defer)
 
 
-def parse(raw: dict, path: Path, text: str = "") -> Config:
-    """Validate a parsed TOML document into a Config; `text` gives error messages line numbers."""
+SECTIONS = {"input", "output", "tables", "columns", "values", "rules", "sample"}
+
+
+def parse(raw: dict, path: Path, text: str = "", *, defer: bool = False) -> Config:
+    """Validate a parsed TOML document into a Config; `text` gives error messages line numbers.
+
+    Every key is checked, a bad one left out; then every problem is raised at once as a
+    UsageError, or with `defer` kept in `Config.problems`."""
     c = _Checker(path, text)
-    cfg = Config(path=path)
-    for k in raw:
-        if k not in {"input", "output", "tables", "values", "rules", "sample"}:
-            raise c.fail((k,), "unknown key; expected one of: input, output, rules, sample, tables, values")
+    cfg = Config(path=path, key_lines=c.lines)
+    raw = c.table(raw, (), SECTIONS)
     base = path.parent
-    if "input" in raw:
-        section = c.table(raw["input"], ("input",), {"dir"})
+    with c.each():
+        section = c.table(raw.get("input", {}), ("input",), {"dir"})
         if "dir" in section:
             cfg.input_dir = base / c.string(section["dir"], ("input", "dir"))
-    if "output" in raw:
-        section = c.table(raw["output"], ("output",), {"dir"})
+    with c.each():
+        section = c.table(raw.get("output", {}), ("output",), {"dir"})
         if "dir" in section:
             cfg.output_dir = base / c.string(section["dir"], ("output", "dir"))
-    if "tables" in raw:
-        for name, section in c.table(raw["tables"], ("tables",), set(TABLES)).items():
-            key = ("tables", name)
-            c.table(section, key, {"files", "sheets", "columns"})
-            tc = TableConfig(
-                files=c.strings(section.get("files", []), (*key, "files")),
-                sheets=c.strings(section.get("sheets", []), (*key, "sheets")),
-            )
-            known = {col.name for col in all_columns(TABLES[name])}
-            for canonical, local in c.table(section.get("columns", {}), (*key, "columns"), known).items():
-                tc.columns[canonical] = c.string(local, (*key, "columns", canonical))
-            cfg.tables[name] = tc
-    if "values" in raw:
-        section = c.table(raw["values"], ("values",), {*VALUE_MAPPINGS, "core_assessment_types"})
+    with c.each():
+        for name, section in c.table(raw.get("tables", {}), ("tables",), set(TABLES)).items():
+            with c.each():
+                cfg.tables[name] = _table_config(c, name, section)
+    with c.each():
+        known = {col.name for t in TABLES.values() for col in all_columns(t)}
+        what = "not a canonical column of any table (the README lists them)"
+        for canonical, local in c.table(raw.get("columns", {}), ("columns",), known, what).items():
+            with c.each():
+                cfg.columns[canonical] = c.string(local, ("columns", canonical))
+    with c.each():
+        section = c.table(raw.get("values", {}), ("values",), {*VALUE_MAPPINGS, "core_assessment_types"})
         for name, mapping in section.items():
-            if name == "core_assessment_types":
-                cfg.core_assessment_types = c.strings(mapping, ("values", name))
-                continue
-            c.table(mapping, ("values", name))
-            cfg.values[name] = {k: c.target(name, k, v, ("values", name, k)) for k, v in mapping.items()}
-    if "rules" in raw:
-        section = c.table(raw["rules"], ("rules",), {"referral_window_days"})
+            with c.each():
+                if name == "core_assessment_types":
+                    cfg.core_assessment_types = c.strings(mapping, ("values", name))
+                    continue
+                cfg.values[name] = {}
+                for k, v in c.table(mapping, ("values", name)).items():
+                    with c.each():
+                        cfg.values[name][k] = c.target(name, k, v, ("values", name, k))
+    with c.each():
+        section = c.table(raw.get("rules", {}), ("rules",), {"referral_window_days"})
         if "referral_window_days" in section:
             cfg.referral_window_days = c.integer(section["referral_window_days"],
                                                  ("rules", "referral_window_days"), 0, 365)
     if "sample" in raw:
         from .sample import CATEGORIES  # imported here: sample needs the whole pipeline
 
-        section = c.table(raw["sample"], ("sample",), {"counts"})
-        counts = c.table(section.get("counts", {}), ("sample", "counts"), {cat.key for cat in CATEGORIES})
-        cfg.sample_counts = {k: c.integer(v, ("sample", "counts", k), 0, 1000) for k, v in counts.items()}
+        with c.each():
+            section = c.table(raw["sample"], ("sample",), {"counts"})
+            counts = c.table(section.get("counts", {}), ("sample", "counts"), {cat.key for cat in CATEGORIES})
+            for k, v in counts.items():
+                with c.each():
+                    cfg.sample_counts[k] = c.integer(v, ("sample", "counts", k), 0, 1000)
+    cfg.problems = sorted(c.problems, key=lambda p: p.line or 0)
+    if cfg.problems and not defer:
+        raise problems_error(path, cfg.problems)
     return cfg
+
+
+def _table_config(c: _Checker, name: str, section: Any) -> TableConfig:
+    key = ("tables", name)
+    section = c.table(section, key, {"files", "sheets", "columns"})
+    tc = TableConfig()
+    with c.each():
+        tc.files = c.strings(section.get("files", []), (*key, "files"))
+    with c.each():
+        tc.sheets = c.strings(section.get("sheets", []), (*key, "sheets"))
+    with c.each():
+        known = {col.name for col in all_columns(TABLES[name])}
+        for canonical, local in c.table(section.get("columns", {}), (*key, "columns"), known).items():
+            with c.each():
+                tc.columns[canonical] = c.string(local, (*key, "columns", canonical))
+    return tc

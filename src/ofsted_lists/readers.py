@@ -29,11 +29,12 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from . import excel_worker, quality, threads
-from .config import Config, TableConfig
-from .errors import InputError
+from .config import Config, Problem, TableConfig, problems_error
+from .errors import InputError, UserError
 from .output import path_problem
 from .quality import Findings
-from .schema import TABLES, Table, all_columns, norm
+from .schema import TABLES, Table, all_columns, closest, norm
+from .terminal import kind_of
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
 EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
@@ -65,11 +66,24 @@ class InputFile:
 
 
 @dataclass
+class Headings:
+    """The header row of one table's file or sheet: what its config mappings are checked
+    against. Headings only, never a cell below them."""
+
+    table: str
+    file: str
+    sheet: str
+    headings: list[str]  # every non-blank heading, trimmed, as written
+    unused: list[str]  # those that name no column
+
+
+@dataclass
 class ReadResult:
     tables: dict[str, pd.DataFrame]  # raw text per table; `normalise` takes them (empty after)
     files: list[InputFile]
     unrecognised: list[str]  # "file" or "file [sheet]", in folder order
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why) of export names not files
+    headings: list[Headings] = field(default_factory=list)  # per table file or sheet, in folder order
 
 
 def recognise(name: str, config: Config, *, sheet: bool) -> str | None:
@@ -146,28 +160,39 @@ def _sheet_error(file: str, sheet: str, config: Config | None, rest: str) -> Inp
     return InputError(f"{file}, a sheet (--verbose names it){rest}", verbose=full)
 
 
+class _HeaderError(InputError):
+    """A header row lacks a required column. Raised by read_folder once every file is
+    read, and only when the config has no problem: a config mapping to a heading in no
+    file of the table is the cause to report first (a usage error), and the config's
+    mistakes are all reported in one run."""
+
+
 def _check_header(mapping: dict[int, str], table: Table, file: str, sheet: str, config: Config) -> None:
     """A header row must name the table's required columns; otherwise stop with what to fix."""
     found = set(mapping.values())
+    mapped = config.table(table.name).columns
+    problem = None
     if not found:
         expected = ", ".join(f"'{c.name}'" for c in table.columns if c.required) or "'child_id'"
-        raise _sheet_error(
-            file, sheet, config, f": found no header row in the first {HEADER_SCAN_ROWS} rows for table "
-            f"'{table.name}' (no heading names any of its columns, such as {expected}); add the "
-            f"header row, or map the local headings in ofsted-lists.toml under [tables.{table.name}.columns]"
-        )
-    for col in table.columns:
-        if col.required and col.name not in found:
-            names = ", ".join(f"'{a}'" for a in (col.name, *col.aliases))
-            raise _sheet_error(
-                file, sheet, config, f": table '{table.name}' has no column for '{col.name}' "
-                f"(looked for {names}); add the column or map its heading in ofsted-lists.toml "
-                f"under [tables.{table.name}.columns]"
-            )
-    if len(table.key_dates) > 1 and not found & set(table.key_dates):
-        raise _sheet_error(
-            file, sheet, config, f": table '{table.name}' needs at least one of the columns {', '.join(table.key_dates)}"
-        )
+        problem = (f": found no header row in the first {HEADER_SCAN_ROWS} rows for table '{table.name}' (no "
+                   f"heading names any of its columns, such as {expected}); add the header row, or map the "
+                   f"local headings in ofsted-lists.toml under [tables.{table.name}.columns]")
+    elif missing := [c for c in table.columns if c.required and c.name not in found]:
+        col = missing[0]
+        names = ", ".join(f"'{a}'" for a in (*((mapped[col.name],) if col.name in mapped else ()), col.name,
+                                             *col.aliases))
+        problem = (f": table '{table.name}' has no column for '{col.name}' (looked for {names}); add the column "
+                   f"or map its heading in ofsted-lists.toml under [tables.{table.name}.columns]")
+    elif len(table.key_dates) > 1 and not found & set(table.key_dates):
+        problem = f": table '{table.name}' needs at least one of the columns {', '.join(table.key_dates)}"
+    if problem:
+        error = _sheet_error(file, sheet, config, problem)
+        raise _HeaderError(str(error), verbose=error.verbose)
+
+
+def _headings(table: str, file: str, sheet: str, row: list[object], mapping: dict[int, str]) -> Headings:
+    named = [(i, str(h).strip()) for i, h in enumerate(row) if h is not None and not pd.isna(h) and str(h).strip()]
+    return Headings(table, file, sheet, [h for _, h in named], [h for i, h in named if i not in mapping])
 
 
 def _report_unused(headings: list[object], mapping: dict[int, str], file: str, sheet: str, row: int,
@@ -270,7 +295,8 @@ def _head_records(raw: bytes, enc: str, sep: str, name: str) -> list[list[str]]:
     return out
 
 
-def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: Findings) -> pd.DataFrame:
+def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: Findings,
+              seen: list[Headings] | None = None) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
     enc = _encoding(raw, name)
     best: tuple[int, str, int, list[str]] = (-1, ",", 0, [])
@@ -283,6 +309,8 @@ def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: 
             best = (score, sep, idx, fields)
     _, sep, header_idx, header_fields = best
     mapping = map_headings(header_fields, table, tc)
+    if seen is not None and mapping:
+        seen.append(_headings(table_name, name, "", header_fields, mapping))
     _check_header(mapping, table, name, "", config)
     _report_unused(header_fields, mapping, name, "", header_idx + 1, findings)
     body = _csv_body(raw, enc, sep, header_idx, header_fields, sorted(mapping), name)
@@ -372,8 +400,8 @@ def _zip_padding(raw: bytes) -> tuple[int, int] | None:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
             unpacked = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
-        return None  # the parse says what is wrong
+    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
+        return None  # the parse says what is wrong (a damaged part's "zip version" is NotImplementedError)
     allowed = max(excel_worker.UNPACKED_FLOOR, excel_worker.UNPACKED_RATIO * len(raw))
     return (unpacked, allowed) if unpacked > allowed else None
 
@@ -437,7 +465,7 @@ def _empty(body: pa.Table) -> bool:
 
 
 def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: Config,
-                findings: Findings) -> pd.DataFrame:
+                findings: Findings, seen: list[Headings] | None = None) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
     if _empty(body):
         raise _sheet_error(name, sheet, config, " is empty: export it again or remove it from the workbook")
@@ -446,6 +474,8 @@ def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: 
     header_idx = _header_row(rows, table, tc)
     headings = rows[header_idx]
     mapping = map_headings(headings, table, tc)
+    if seen is not None and mapping:
+        seen.append(_headings(table_name, name, sheet, headings, mapping))
     _check_header(mapping, table, name, sheet, config)
     _report_unused(headings, mapping, name, sheet, header_idx + 1, findings)
     return _frame_for(body.slice(header_idx + 1), mapping, header_idx + 2, name, sheet)
@@ -531,6 +561,8 @@ class _FileRead:
     found: list[tuple[str, pd.DataFrame]]
     unrecognised: list[str]
     findings: Findings
+    headings: list[Headings] = field(default_factory=list)
+    header_error: _HeaderError | None = None  # raised once the config is checked (read_folder)
 
 
 def _memory() -> int:
@@ -608,13 +640,19 @@ def _read_file(path: Path, config: Config) -> _FileRead:
             got.findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=path.name)
             return got
         try:
-            got.found.append((table, _read_csv(path.name, raw, config, table, got.findings)))
+            got.found.append((table, _read_csv(path.name, raw, config, table, got.findings, got.headings)))
         except MemoryError:
             raise _too_large(path.name) from None
+        except _HeaderError as exc:
+            got.header_error = exc
     else:
         del raw
         for table, sheet, body in _workbook_tables(sheets, path.name, config, got.findings, got.unrecognised):
-            got.found.append((table, _read_sheet(body, path.name, sheet, table, config, got.findings)))
+            try:
+                got.found.append((table, _read_sheet(body, path.name, sheet, table, config, got.findings,
+                                                     got.headings)))
+            except _HeaderError as exc:
+                got.header_error = got.header_error or exc
     for table, frame in got.found:
         got.info.rows += len(frame)
         got.info.tables.append(table)
@@ -626,7 +664,9 @@ def _read_files(paths: list[Path], config: Config,
     """Every file read, two at a time (largest first, so the longest parse starts at
     once); results in `paths` order. `progress(files being read, bytes done, bytes in
     all)` is called as files start and finish, from the reader threads too, one call at a
-    time. An error stops the rest; the first bad file in folder order is the one reported."""
+    time. An error stops the rest; the first bad file in folder order is the one reported
+    (a header row that lacks a required column is no such error: read_folder reports it
+    once every file is read)."""
     sizes = {p: _size(p) for p in paths}
     total, done, reading = sum(sizes.values()), [0], []
     lock = threading.Lock()  # reports come from the reader threads and the calling thread
@@ -687,11 +727,28 @@ def read_folder(
     findings: Findings,
     progress: Callable[[str, int, int], None] | None = None,
 ) -> ReadResult:
-    """Read every recognised table in `folder`; several files for one table are concatenated."""
+    """Read every recognised table in `folder`; several files for one table are concatenated.
+
+    The config's problems, with its column mappings that name a heading in no file of
+    their table, are raised here as one UsageError, before anything is built or written;
+    then the first header row, in folder order, that lacks a required column (often the
+    work of such a mapping, so it waits for the rest to be read and checked)."""
     parts: dict[str, list[pd.DataFrame]] = {}
     unrecognised: list[str] = []
-    paths, others, skipped = _listing(folder)
-    reads = _read_files(paths, config, progress)
+    try:
+        paths, others, skipped = _listing(folder)
+        reads = _read_files(paths, config, progress)
+    except UserError:
+        if config.problems:  # the config's mistakes come first: they may be why reading failed
+            raise problems_error(config.path, config.problems, note=(
+                " (the exports could not all be read, so the column mappings were not checked against "
+                "their headings)")) from None
+        raise
+    seen = [h for got in reads for h in got.headings]
+    if problems := [*config.problems, *mapping_problems(config, seen)]:
+        raise problems_error(config.path, problems)
+    if header_error := next((got.header_error for got in reads if got.header_error), None):
+        raise header_error
     for got in reads:
         findings.extend(got.findings)
         unrecognised.extend(got.unrecognised)
@@ -704,4 +761,75 @@ def read_folder(
         findings.add_one(quality.UNRECOGNISED, f"named like an export but a {why}; not read", file=name)
     tables = {name: pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
               for name, frames in parts.items()}
-    return ReadResult(tables, [got.info for got in reads], unrecognised, skipped)
+    return ReadResult(tables, [got.info for got in reads], unrecognised, skipped, seen)
+
+
+# --- column mappings against the headings read (SPEC §7) ---------------------------------
+
+def mapping_problems(config: Config, seen: list[Headings]) -> list[Problem]:
+    """Column mappings that name a heading found in no file of their table. A [columns]
+    mapping is wrong only when no table it serves has the heading. A table not read is
+    not judged: its absence is reported on its own."""
+    by_table: dict[str, list[Headings]] = {}
+    for h in seen:
+        by_table.setdefault(h.table, []).append(h)
+    problems: list[Problem] = []
+    shared: dict[str, list[str]] = {}  # [columns] key -> the tables read that it serves
+    for table, heads in by_table.items():
+        for column, heading in config.table(table).columns.items():
+            key = config.column_key(table, column)
+            if key[0] == "columns":
+                shared.setdefault(column, []).append(table)
+            elif not _has(heads, heading):
+                problems.append(_missed(config, key, heading, heads, f"table '{table}'"))
+    for column, tables in shared.items():
+        heads = [h for t in tables for h in by_table[t]]
+        if not _has(heads, config.columns[column]):
+            served = f"the table it serves ('{tables[0]}')" if len(tables) == 1 else \
+                f"the tables it serves ({', '.join(tables)})"
+            problems.append(_missed(config, ("columns", column), config.columns[column], heads, served))
+    return problems
+
+
+def _has(heads: list[Headings], heading: str) -> bool:
+    return norm(heading) in {norm(h) for head in heads for h in head.headings}
+
+
+def _shown(heading: str) -> str:
+    return "'" + (heading if len(heading) <= 60 else heading[:57] + "...") + "'"
+
+
+def _missed(config: Config, key: tuple[str, ...], heading: str, heads: list[Headings], where: str) -> Problem:
+    taken = {norm(h) for head in heads for h in head.headings if h not in head.unused}
+    unused = []
+    for h in (h for head in heads for h in head.unused):
+        if norm(h) not in taken:
+            taken.add(norm(h))
+            unused.append(h)
+    near = closest(heading, unused)
+    if near:
+        hint = f"closest unused headings: {', '.join(map(_shown, near))}"
+    elif unused:
+        more = f", and {len(unused) - 5} more" if len(unused) > 5 else ""
+        hint = f"no unused heading is close to it (unused: {', '.join(map(_shown, unused[:5]))}{more})"
+    else:
+        hint = "every heading of its files names another column"
+
+    def text(verbose: bool) -> str:
+        files = list(dict.fromkeys(_file_of(h, config, verbose) for h in heads))
+        more = f" and {len(files) - 3} more" if len(files) > 3 else ""
+        return f"heading {_shown(heading)} is in no file of {where} (read: {', '.join(files[:3])}{more}); {hint}"
+
+    plain, full = text(False), text(True)
+    return config.problem(key, plain, full if full != plain else None)
+
+
+def _file_of(h: Headings, config: Config, verbose: bool) -> str:
+    """Where a table's headings were read: a file or sheet named only when its name names
+    a table (then it says nothing personal), or with --verbose."""
+    if verbose:
+        return _where(h.file, h.sheet)
+    file = h.file if recognise(h.file, config, sheet=False) else f"a {kind_of(h.file)} file"
+    if not h.sheet:
+        return file
+    return f"{file}, sheet '{h.sheet}'" if recognise(h.sheet, config, sheet=True) else f"{file}, a sheet"

@@ -6,7 +6,9 @@ a heading or a file-name alias.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Value kinds. `event_date` records something that has happened (a future value is a
@@ -57,6 +59,16 @@ class Table:
 def norm(text: object) -> str:
     """Case-, space- and punctuation-insensitive form used to compare headings and names."""
     return re.sub(r"[^0-9a-z]", "", str(text).casefold().replace("’", "'"))
+
+
+def closest(name: str, headings: Iterable[str], n: int = 3) -> list[str]:
+    """Up to `n` of `headings` most like `name`, best first, compared as `norm` sees them
+    (difflib's ratio, at least 0.6); each as first written, one per normalised form."""
+    by_norm: dict[str, str] = {}
+    for h in headings:
+        if (key := norm(h)):
+            by_norm.setdefault(key, h)
+    return [by_norm[k] for k in difflib.get_close_matches(norm(name), by_norm, n=n)]
 
 
 _TEAM = Column("team", TEXT, aliases=("Allocated Team", "Team"))
