@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .. import codes, quality
@@ -200,16 +201,16 @@ def empty(spec: ListSpec) -> ListResult:
 def child_rows(ctx: Context, table: str, child_id: str, by: str) -> pd.DataFrame:
     """The child's records of `table` (as normalised), in date order then spreadsheet order."""
     df = ctx.ds.tables[table]
-    return df[(df["child_id"] == child_id).to_numpy(dtype=bool)].sort_values(
-        [by, "_file", "_row"], kind="stable", na_position="last")
+    mine = df.iloc[np.flatnonzero((df["child_id"] == child_id).to_numpy(dtype=bool))]
+    return mine.sort_values([by, "_file", "_row"], kind="stable", na_position="last") if len(mine) > 1 else mine
 
 
-def in_window_words(window: Window, date) -> str:
-    """Where `date` lies against the window, for a record the window rule judged."""
+def in_window_words(window: Window, date, inside: bool) -> str:
+    """Why a record's `date` is (`inside`, as the window rule judged it) or is not in the window."""
+    if inside:
+        return f"is in the window {day(window.start)} to {day(window.end)}"
     if date is None or pd.isna(date):
         return "has no date"
-    if window.contains(pd.Series([pd.Timestamp(date)])).iloc[0]:
-        return f"is in the window {day(window.start)} to {day(window.end)}"
     if pd.Timestamp(date) < pd.Timestamp(window.start):
         return f"is before the window start {day(window.start)}"
     return f"is after the as-of date {day(window.end)}"
@@ -223,8 +224,8 @@ def explain_window(ctx: Context, spec: ListSpec, child_id: str, table: str, date
     if rows.empty:
         return Verdict(False, [f"not on the list: no {noun} recorded for the child"])
     keep = selected(ctx, rows)
-    reasons = [f"{noun} {day(d)} (row {r}) {in_window_words(ctx.window, d)}"
-               for d, r in zip(rows[date], rows["_row"])]
+    reasons = [f"{noun} {day(d)} (row {r}) {in_window_words(ctx.window, d, k)}"
+               for d, r, k in zip(rows[date], rows["_row"], keep)]
     return verdict(ctx, spec, child_id, bool(keep.any()), reasons)
 
 

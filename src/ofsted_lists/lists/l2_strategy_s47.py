@@ -71,9 +71,15 @@ def as_at(ctx: Context, s47: pd.DataFrame) -> pd.DataFrame:
     return s
 
 
+def window_dates(ctx: Context, s: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Whether the strategy discussion, and the enquiry's start, lie in the window."""
+    return ctx.window.contains(s["_strategy"]), ctx.window.contains(s["_s47_start"])
+
+
 def selected(ctx: Context, s: pd.DataFrame) -> pd.Series:
     """The rule: the strategy discussion or the enquiry's start (either) in the window."""
-    return ctx.window.contains(s["_strategy"]) | ctx.window.contains(s["_s47_start"])
+    by_strategy, by_start = window_dates(ctx, s)
+    return by_strategy | by_start
 
 
 def build(ctx: Context) -> ListResult:
@@ -107,11 +113,10 @@ def explain(ctx: Context, child_id: str) -> Verdict:
     s = as_at(ctx, s)
     keep = selected(ctx, s)
     reasons = []
-    for _, row in s.iterrows():
-        parts = [f"strategy discussion {day(d)} {in_window_words(ctx.window, d)}" if pd.notna(d)
-                 else "no strategy discussion date"
-                 for d in [row["strategy_date"]]]
-        parts += [f"s47 enquiry started {day(d)} {in_window_words(ctx.window, d)}" if pd.notna(d)
-                  else "no s47 enquiry start" for d in [row["s47_start_date"]]]
+    by_strategy, by_start = window_dates(ctx, s)
+    for i, row in s.iterrows():
+        parts = [f"{what} {day(d)} {in_window_words(ctx.window, d, inside.loc[i])}" if pd.notna(d) else f"no {what} date"
+                 for what, d, inside in (("strategy discussion", row["strategy_date"], by_strategy),
+                                         ("s47 enquiry start", row["s47_start_date"], by_start))]
         reasons.append(f"s47 record (row {row['_row']}): " + "; ".join(parts))
     return verdict(ctx, SPEC, child_id, bool(keep.any()), reasons)

@@ -87,7 +87,7 @@ def explain(ctx: Context, child_id: str) -> Verdict:
         what = f"assessment started {day(row['assessment_start_date'])} (row {row['_row']})"
         kind = "no type recorded" if pd.isna(row["assessment_type"]) else f"type '{row['assessment_type']}'"
         if not inside.loc[i]:
-            reasons.append(f"{what} {in_window_words(ctx.window, row['assessment_start_date'])}")
+            reasons.append(f"{what} {in_window_words(ctx.window, row['assessment_start_date'], False)}")
         elif is_core_type.loc[i]:
             reasons.append(f"{what} is in the window, but is a core assessment ({kind}), which this list leaves out")
         else:
