@@ -62,6 +62,7 @@ def tables() -> dict[str, list[dict]]:
             {"child_id": "C1", "cin_plan_start_date": "2026-02-03", "cin_plan_end_date": ""},
             {"child_id": "C5", "cin_plan_start_date": "2025-01-01", "cin_plan_end_date": "2025-06-30"},
             {"child_id": "C4", "cin_plan_start_date": "2026-01-01", "cin_plan_end_date": ""},
+            {"child_id": "C1", "cin_plan_start_date": "2025-12-01", "cin_plan_end_date": "2027-01-31"},
         ],
         "cp_plans": [{"child_id": "C5", "cpp_start_date": "2026-10-15", "cpp_end_date": ""}],
         "early_help": [],
@@ -82,13 +83,17 @@ def explained(folder: Path, child: str, *extra: str):
 def test_a_child_on_lists_is_told_the_rule_that_put_it_there(folder):
     out = explained(folder, "C1")
     assert out.startswith("Child C1: as at 30/09/2026, window 30/09/2025 to 30/09/2026 (12m)")
+    assert "As the lists show it: Gender a) Male, Ethnicity a) WBRI, Date of Birth 01/06/2015, Age 11\n" in out
     assert "children: children.csv, row 2: dob 01/06/2015" in out
     assert "Disability: disabled at 30/09/2026: current codes LD" in out
     assert "children row 2: disability 'LD' → LD; current" in out
     assert "  1a Contacts: ON the list\n    contact 04/03/2025 (row 3) is before the window start 30/09/2025\n" \
            "    contact 04/03/2026 (row 2) is in the window 30/09/2025 to 30/09/2026\n" \
            "    on the list: the rule is met and the child is disabled" in out
-    assert "  4 Child in need plans: ON the list\n    CIN plan from 03/02/2026 (row 2) is open at 30/09/2026" in out
+    assert "  4 Child in need plans: ON the list\n" \
+           "    CIN plan from 01/12/2025 (row 5) is open at 30/09/2026, ending 31/01/2027, but a later-starting open " \
+           "one is the one listed\n" \
+           "    CIN plan from 03/02/2026 (row 2) is open at 30/09/2026; the latest-starting open one, the one listed" in out
     assert "  2 Strategy and S47: ON the list\n    s47 record (row 2): strategy discussion 01/05/2026 is in the " \
            "window 30/09/2025 to 30/09/2026; no s47 enquiry start date" in out
     assert "on the list: the rule is met and the child is disabled" in out
@@ -138,8 +143,9 @@ def test_unknown_disability_says_why_and_that_the_summary_counts_it(folder):
 
 def test_findings_about_the_child_are_listed_with_their_place(folder):
     out = explained(folder, "C1")
-    assert "Data-quality findings about the child (1):\n  contacts.csv, row 7, contact_date: unparseable date " \
-           "'2026-13-45' — record left out" in out
+    assert "Data-quality findings about the child (2):\n  contacts.csv, row 7, contact_date: unparseable date " \
+           "'2026-13-45' — record left out\n  cin_plans.csv, row 5, cin_plan_start_date: another cin plans record " \
+           "is open at the as-of date; the latest-starting one is used" in out
     assert "Data-quality findings about the child (0):\n  none" in explained(folder, "C2")
 
 

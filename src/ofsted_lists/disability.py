@@ -148,9 +148,9 @@ def explain(ds: Dataset, config: Config, disability: Disability, child_id: str) 
             "the disability column of the child's latest event record that has one (children has none)"
         parsed = codes.parse_disability(pd.Series([value], dtype="str"), extra)
         found = parsed.codes.iloc[0]
-        counted = [c for c in (found or ()) if _counts(pd.Series([c]), pd.Series([True])).iloc[0]]
+        counted = _counts(pd.Series(list(found or ()), dtype=object), pd.Series(True, index=range(len(found or ()))))
         lines.append(f"{source}: disability '{value}' {_codes_words(found, bool(parsed.unmapped.iloc[0]))}"
-                     + ("; current (a children value has no dates)" if counted else ""))
+                     + ("; current (a children value has no dates)" if counted.any() else ""))
     if ds.has("disabilities"):
         d = ds.tables["disabilities"]
         d = d[(d["child_id"] == child_id).to_numpy(dtype=bool)].sort_values(["start_date", "_row"], na_position="first")

@@ -73,8 +73,13 @@ def explain(run: Run, config: Config, child_id: str, verbose: bool = False) -> l
     if not records and not findings and key not in run.dataset.children.index:
         raise InputError(f"no record of child '{key}' in the input: no export has a row with this identifier "
                          "(check it as the exports write it, leading zeros included)")
-    lines = [f"Child {key}: as at {day(run.as_of)}, window {run.window.describe()}", "",
-             f"Records read ({len(records)}, after the data-quality checks):"]
+    lines = [f"Child {key}: as at {day(run.as_of)}, window {run.window.describe()}"]
+    if key in ctx.children.index:
+        shown = ctx.children.loc[key]
+        age = shown["Age of Child (Years)"]
+        lines.append(f"As the lists show it: Gender {shown['Gender']}, Ethnicity {shown['Ethnicity']}, "
+                     f"Date of Birth {day(shown['Date of Birth'])}, Age {'blank' if pd.isna(age) else age}")
+    lines += ["", f"Records read ({len(records)}, after the data-quality checks):"]
     lines += [INDENT + r for r in records] or [INDENT + "none kept"]
     lines += ["", f"Data-quality findings about the child ({len(findings)}):"]
     lines += [INDENT + f for f in findings] or [INDENT + "none"]

@@ -236,16 +236,17 @@ def explain_open(ctx: Context, spec: ListSpec, child_id: str, table: str, start:
     rows = child_rows(ctx, table, child_id, start)
     if rows.empty:
         return Verdict(False, [f"not on the list: no {noun} recorded for the child"])
-    chosen, _ = _open_ranked(rows, start, end, ctx.as_of)
-    is_open = open_at(rows[start], rows[end], ctx.as_of)
+    chosen, others = _open_ranked(rows, start, end, ctx.as_of)
     at = day(ctx.as_of)
     reasons = []
     for i, row in rows.iterrows():
         what = f"{noun} from {day(row[start])} (row {row['_row']})"
-        if is_open.loc[i]:
-            ended = f", ending {day(row[end])}" if pd.notna(row[end]) else ""
-            used = " (the latest-starting open one: the one listed)" if i in chosen.index and len(is_open[is_open]) > 1 else ""
-            reasons.append(f"{what} is open at {at}{ended}{used}")
+        ending = f", ending {day(row[end])}" if pd.notna(row[end]) else ""
+        if i in chosen.index:
+            used = "; the latest-starting open one, the one listed" if len(others) else ""
+            reasons.append(f"{what} is open at {at}{ending}{used}")
+        elif i in others.index:
+            reasons.append(f"{what} is open at {at}{ending}, but a later-starting open one is the one listed")
         elif row[start] > ctx.as_of:
             reasons.append(f"{what} starts after the as-of date {at}: not open yet")
         else:
