@@ -40,6 +40,7 @@ def tables() -> dict[str, list[dict]]:
             {"child_id": "C3", "dob": "2017-01-01", "gender": "1", "ethnicity": "WBRI", "disability": ""},
             {"child_id": "C4", "dob": "2018-01-01", "gender": "2", "ethnicity": "WBRI", "disability": ""},
             {"child_id": "C5", "dob": "2019-02-02", "gender": "1", "ethnicity": "WBRI", "disability": "AUT"},
+            {"child_id": "C6", "dob": "2020-03-03", "gender": "1", "ethnicity": "WBRI", "disability": "Wobbly; HEAR"},
         ],
         "disabilities": [
             {"child_id": "C4", "disability_code": "HEAR", "start_date": "2020-01-01", "end_date": "2025-04-03"},
@@ -141,6 +142,14 @@ def test_unknown_disability_says_why_and_that_the_summary_counts_it(folder):
            "counted in the Summary's unknown-disability column" in out
 
 
+def test_a_value_that_maps_to_no_code_is_no_record(folder):
+    out = explained(folder, "C6")
+    assert "Disability: disabled at 30/09/2026: current codes HEAR" in out
+    assert "children row 7: disability 'Wobbly; HEAR' → HEAR (a part of it maps to no CIN disability code and is " \
+           "read as no record); current" in out
+    assert "children.csv, row 7, disability: value 'Wobbly; HEAR' maps to no CIN disability code" in out
+
+
 def test_findings_about_the_child_are_listed_with_their_place(folder):
     out = explained(folder, "C1")
     assert "Data-quality findings about the child (2):\n  contacts.csv, row 7, contact_date: unparseable date " \
@@ -152,7 +161,7 @@ def test_findings_about_the_child_are_listed_with_their_place(folder):
 def test_it_names_no_other_child(folder):
     out = explained(folder, "C1")
     assert re.findall(r"\bC\d\b", out) == ["C1"]
-    assert not {"2016", "2017", "2018", "2019"} & set(re.findall(r"\b\d{4}\b", out))  # no other child's dob year
+    assert not {"2016", "2017", "2018", "2019", "2020"} & set(re.findall(r"\b\d{4}\b", out))  # no other child's dob year
 
 
 def test_an_unknown_child_is_exit_3_with_one_message(folder):
@@ -220,7 +229,7 @@ def workbook_children(path: Path) -> dict[str, set[str]]:
 def test_explain_says_on_list_exactly_when_the_workbook_lists_the_child(folder, tmp_path):
     run = run_lists(folder, AS_OF)
     on_sheets = workbook_children(write_xlsx(report(run), tmp_path / "lists.xlsx"))
-    for child in ["C1", "C2", "C3", "C4", "C5"]:
+    for child in ["C1", "C2", "C3", "C4", "C5", "C6"]:
         said = set(ON.findall("\n".join(explain_mod.explain(run, Config(), child))))
         assert said == {sheet for sheet, ids in on_sheets.items() if child in ids}, child
     assert sum(map(len, on_sheets.values())) == 4  # C1 on 1a, 2 and 4; C5 on 3

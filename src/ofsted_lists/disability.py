@@ -123,13 +123,13 @@ def assess(ds: Dataset, config: Config, findings: Findings) -> Disability:
     return Disability(status=status, codes_text=codes_text)
 
 
-def _codes_words(codes_: tuple[str, ...] | None, unmapped: bool) -> str:
-    if unmapped or codes_ is None:
-        return DISABILITY_UNMAPPED
-    if not codes_:
-        return "no record (an unknown or blank value)"
-    return "→ " + ", ".join("an explicit yes" if c == "YES" else "NONE (no disability)" if c == "NONE" else c
-                             for c in codes_)
+def _codes_words(found: tuple[str, ...], unmapped: bool) -> str:
+    """What a disability value was read as."""
+    if not found:
+        return DISABILITY_UNMAPPED if unmapped else "no record (an unknown or blank value)"
+    words = "→ " + ", ".join("an explicit yes" if c == "YES" else "NONE (no disability)" if c == "NONE" else c
+                             for c in found)
+    return words + (" (a part of it maps to no CIN disability code and is read as no record)" if unmapped else "")
 
 
 def explain(ds: Dataset, config: Config, disability: Disability, child_id: str) -> tuple[str, list[str]]:
@@ -147,8 +147,8 @@ def explain(ds: Dataset, config: Config, disability: Disability, child_id: str) 
         source = f"children row {row.iloc[0]}" if len(row) else \
             "the disability column of the child's latest event record that has one (children has none)"
         parsed = codes.parse_disability(pd.Series([value], dtype="str"), extra)
-        found = parsed.codes.iloc[0]
-        counted = _counts(pd.Series(list(found or ()), dtype=object), pd.Series(True, index=range(len(found or ()))))
+        found = parsed.codes.iloc[0] or ()
+        counted = _counts(pd.Series(list(found), dtype=object), pd.Series(True, index=range(len(found))))
         lines.append(f"{source}: disability '{value}' {_codes_words(found, bool(parsed.unmapped.iloc[0]))}"
                      + ("; current (a children value has no dates)" if counted.any() else ""))
     if ds.has("disabilities"):
@@ -157,7 +157,7 @@ def explain(ds: Dataset, config: Config, disability: Disability, child_id: str) 
         parsed = codes.parse_disability(d["disability_code"], extra)
         current = _current(d, as_of)
         for i, row in d.iterrows():
-            found = parsed.codes.loc[i]
+            found = parsed.codes.loc[i] or ()
             period = (f"from {values.day(row['start_date'])}" if pd.notna(row["start_date"]) else "with no start date") \
                 + (f" to {values.day(row['end_date'])}" if pd.notna(row["end_date"]) else ", no end date")
             if current.loc[i]:
