@@ -180,6 +180,17 @@ def test_the_echoed_identifier_is_escaped(folder):
     assert "'\\x1b[2J\\u202eC1'" in res.stderr
 
 
+def test_control_characters_in_the_records_are_escaped(tmp_path):
+    data = tables()
+    data["children"].append({"child_id": "C\u202e7", "dob": "2015-06-01", "disability": "LD"})
+    data["assessments"].append({"child_id": "C\u202e7", "assessment_start_date": "2026-02-10",
+                                "assessment_type": "Initial\x1b[2J"})
+    out = explained(exports(tmp_path / "in", **data), "C\u202e7")
+    assert "\x1b" not in out and "\u202e" not in out
+    assert out.startswith("Child C\\u202e7: as at")
+    assert "(type 'Initial\\x1b[2J')" in out
+
+
 def test_explain_writes_nothing(folder, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     before = sorted(p.relative_to(folder) for p in folder.rglob("*"))
