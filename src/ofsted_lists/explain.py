@@ -37,7 +37,7 @@ def where(file: str, sheet: str, row, config: Config, verbose: bool) -> str:
     (`C0000444 Jane Smith.xlsx`): only --verbose names it."""
     shown = file if verbose or readers.recognise(file, config, sheet=False) is not None \
         else f"a {kind_of(file)} file (--verbose names it)"
-    if sheet and sheet not in ("nan", "<NA>"):
+    if isinstance(sheet, str) and sheet not in ("", "nan", "<NA>"):  # a CSV has no sheet
         name = f"'{sheet}'" if verbose or readers.recognise(sheet, config, sheet=True) is not None \
             else "(--verbose names it)"
         shown += f", sheet {name}"
