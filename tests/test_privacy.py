@@ -1,13 +1,15 @@
 """Nothing personal in what the tool prints (SPEC §2, §8; issue 5).
 
-Runs `build`, `sample` and `validate` on sample_data/ (and on broken copies of it),
+Runs `build`, `sample`, `validate` and `explain` on sample_data/ (and on broken copies of it),
 captures everything printed, and fails on any identifier, date of birth (ISO,
 DD/MM/YYYY and other common spellings) or worker name found in the input. A positive
 control (`sample --verbose`, which may show identifiers) proves the scan finds them.
+`explain CHILD` may name the one child asked about, and no other.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import io
 import os
@@ -466,3 +468,34 @@ def test_command_line_usage_errors_carry_no_raw_control_characters(args):
     proc = subprocess.run([sys.executable, "-m", "ofsted_lists.cli", *args], capture_output=True, text=True, env=env)
     assert proc.returncode == 2, proc.stderr
     assert not any(ch in proc.stdout + proc.stderr for ch in ESCAPES)
+
+
+# ---------------------------------------------------------------- explain
+
+
+def own_dates(folder: Path, child: str) -> set[dt.date]:
+    """Every date in the child's own rows: `explain` prints them (some other child may have
+    been born on one of those days)."""
+    found = set()
+    for path in folder.glob("*.csv"):
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+        for value in frame[frame["child_id"] == child].to_numpy().ravel():
+            with contextlib.suppress(ValueError):
+                found.add(dt.date.fromisoformat(value[:10]))
+    return found
+
+
+@pytest.mark.parametrize("child", ["C0000444", "C0000043"])
+@pytest.mark.parametrize("verbose", [[], ["--verbose"]], ids=["plain", "--verbose"])
+def test_explain_names_only_the_child_asked_about(secrets, child, verbose):
+    res = invoke("explain", child, "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF, *verbose)
+    assert res.exit_code == 0, res.output
+    text = printed(res)
+    assert "Lists (only disabled children are listed):" in text
+    assert secrets.found_in(text, own_dates(SAMPLE_DATA, child)) == [child]
+
+
+def test_explain_of_an_unknown_child_prints_nothing_personal(secrets):
+    res = invoke("explain", "C9999999", "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF)
+    assert res.exit_code == 3
+    assert secrets.found_in(printed(res)) == []

@@ -480,6 +480,36 @@ def validate(
     _strict_exit(run, strict)
 
 
+@app.command(epilog=EXIT_CODES_HELP)
+@command
+def explain(
+    child_id: Annotated[str, typer.Argument(metavar="CHILD_ID", help="The child's identifier, as the exports write it.")],
+    input: InputOpt = None,
+    config: ConfigOpt = None,
+    since: SinceOpt = "12m",
+    as_of: AsOfOpt = None,
+    allow_missing: AllowMissingOpt = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (the explanation is still printed).")] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Name files and sheets whose names name no table.")] = False,
+) -> None:
+    """Say why one child is or is not on each list: its records, findings and disability.
+
+    Prints each record read for the child (file, sheet, row), each data-quality finding
+    about it, how its disability was decided and, for each list, the rule that put it
+    there or kept it off. Names only the child asked about; writes nothing. A child with
+    no record in the input is exit code 3.
+
+    Example: ofsted-lists explain C0000444 --as-of 2026-03-31
+    """
+    from . import explain as explain_mod
+
+    cfg = _config(config)
+    run = _run(input, cfg, since, as_of, allow_missing, UI(quiet, verbose))
+    out = UI(False, verbose)
+    for line in explain_mod.explain(run, cfg, child_id, verbose):
+        out.print(line)
+
+
 @app.command("demo-data", epilog=EXIT_CODES_HELP)
 @command
 def demo_data(

@@ -36,6 +36,7 @@ class Run:
     lists: list[ListResult]
     findings: Findings
     generated: dt.datetime
+    context: Context | None = None  # what the lists were built from (`explain` asks it again)
 
     @property
     def as_of(self) -> dt.date:
@@ -88,7 +89,7 @@ def build_lists(
     ctx = Context(ds=ds, window=window, disability=status, children=child_columns(ds, config, findings),
                   config=config, findings=findings)
     results = _build_all(ctx, missing)
-    return Run(window, today, read, ds, results, findings, dt.datetime.now().replace(microsecond=0))
+    return Run(window, today, read, ds, results, findings, dt.datetime.now().replace(microsecond=0), ctx)
 
 
 def _build_all(ctx: Context, missing: dict[str, list[str]]) -> list[ListResult]:

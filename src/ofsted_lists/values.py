@@ -336,3 +336,8 @@ def id_positions(ids: pd.Series | pd.Index, index: pd.Index) -> np.ndarray:
     except (pa.ArrowException, UnicodeEncodeError):  # ids that are not all text
         return index.get_indexer(ids)
     return np.asarray(pc.fill_null(pos, -1))
+
+
+def day(value) -> str:
+    """A date as an analyst reads it, DD/MM/YYYY; "blank" when there is none."""
+    return "blank" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d/%m/%Y}"

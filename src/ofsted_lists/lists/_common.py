@@ -1,10 +1,12 @@
-"""What every list shares: the child columns, yes/no codes, open-plan and 12-month rules."""
+"""What every list shares: the child columns, yes/no codes, open-plan and 12-month rules,
+and the words `explain` gives for them (each beside the rule it explains)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from .. import codes, quality
@@ -12,6 +14,7 @@ from ..config import Config
 from ..disability import DISABLED, UNKNOWN, Disability
 from ..normalise import Dataset
 from ..quality import Findings
+from ..values import day
 from ..window import Window, months_before_series
 
 YES, NO, UNKNOWN_ANSWER = "a) Yes", "b) No", "c) Unknown"
@@ -51,6 +54,13 @@ class Context:
     @property
     def as_of(self) -> pd.Timestamp:
         return pd.Timestamp(self.window.end)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    """`explain`'s answer for one list: whether the child is on it, and why, in words."""
+    listed: bool
+    reasons: list[str]
 
 
 @dataclass
@@ -116,19 +126,25 @@ def open_at(start: pd.Series, end: pd.Series, as_of: pd.Timestamp) -> pd.Series:
     return (start <= as_of) & (end.isna() | (end > as_of))
 
 
-def latest_open(ctx: Context, table: str, start: str, end: str) -> pd.DataFrame:
-    """One row per child: the latest-starting record open at the as-of date; on a same-day
-    start the later end wins (open counts as latest). Other open ones are reported."""
-    df = ctx.ds.tables[table]
-    live = df[open_at(df[start], df[end], ctx.as_of).to_numpy(dtype=bool)]
+def _open_ranked(df: pd.DataFrame, start: str, end: str, as_of: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(chosen, others) among the records of `df` open at the as-of date: per child the
+    latest-starting one; on a same-day start the later end wins (open counts as latest)."""
+    live = df[open_at(df[start], df[end], as_of).to_numpy(dtype=bool)]
     far = pd.Timestamp.max.normalize()
     ranked = live.assign(_end=live[end].fillna(far)).sort_values(
         ["child_id", start, "_end", "_row", "_file"], kind="stable")
     chosen = ranked.drop_duplicates("child_id", keep="last")
     others = ranked[~ranked.index.isin(chosen.index)]
+    return chosen.drop(columns="_end"), others
+
+
+def latest_open(ctx: Context, table: str, start: str, end: str) -> pd.DataFrame:
+    """One row per child: the latest-starting record open at the as-of date. Other open
+    ones are reported."""
+    chosen, others = _open_ranked(ctx.ds.tables[table], start, end, ctx.as_of)
     ctx.findings.add(others, None, start, quality.OVERLAPPING_PLANS,
                      f"another {table.replace('_', ' ')} record is open at the as-of date; the latest-starting one is used")
-    return chosen.drop(columns="_end")
+    return chosen
 
 
 def count_last_12_months(child_ids: pd.Series, dates: pd.Series) -> pd.Series:
@@ -143,6 +159,11 @@ def count_last_12_months(child_ids: pd.Series, dates: pd.Series) -> pd.Series:
     return (inside.groupby(ev["child_id"]).sum() - 1).astype("Int64")
 
 
+def listed_status(status: pd.Series) -> pd.Series:
+    """Only disabled children are listed (SPEC §4); unknown and not disabled are not."""
+    return status == DISABLED
+
+
 def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListResult:
     """Keep disabled children, add the child columns, order and sort (SPEC §4).
 
@@ -151,7 +172,7 @@ def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListRes
     counted (distinct) before they are dropped."""
     status = ctx.disability.of(rows["child_id"])
     unknown = int(rows.loc[(status == UNKNOWN).to_numpy(), "child_id"].nunique())
-    rows = rows[(status == DISABLED).to_numpy()]
+    rows = rows[listed_status(status).to_numpy()]
     child = ctx.children.reindex(rows["child_id"].to_numpy()).reset_index(drop=True)
     own = rows.reset_index(drop=True)
     key = own.pop("_key") if "_key" in own else own[spec.key_date]
@@ -173,3 +194,73 @@ def empty(spec: ListSpec) -> ListResult:
     """A list whose table is missing (--allow-missing): header only, marked not produced."""
     frame = pd.DataFrame({c: pd.Series(dtype="str") for c in spec.all_columns})
     return ListResult(spec, frame, 0, key_dates=pd.Series(dtype="datetime64[ns]"), produced=False)
+
+
+# --- explain: the same rules, in words an analyst can read out ------------------------
+
+def child_rows(ctx: Context, table: str, child_id: str, by: str) -> pd.DataFrame:
+    """The child's records of `table` (as normalised), in date order then spreadsheet order."""
+    df = ctx.ds.tables[table]
+    mine = df.iloc[np.flatnonzero((df["child_id"] == child_id).to_numpy(dtype=bool))]
+    return mine.sort_values([by, "_file", "_row"], kind="stable", na_position="last") if len(mine) > 1 else mine
+
+
+def in_window_words(window: Window, date, inside: bool) -> str:
+    """Why a record's `date` is (`inside`, as the window rule judged it) or is not in the window."""
+    if inside:
+        return f"is in the window {day(window.start)} to {day(window.end)}"
+    if date is None or pd.isna(date):
+        return "has no date"
+    if pd.Timestamp(date) < pd.Timestamp(window.start):
+        return f"is before the window start {day(window.start)}"
+    return f"is after the as-of date {day(window.end)}"
+
+
+def explain_window(ctx: Context, spec: ListSpec, child_id: str, table: str, date: str, noun: str,
+                   selected) -> Verdict:
+    """Lists 1a and 1b: each of the child's records judged by `selected` (the mask `build`
+    filters with), its date placed against the window."""
+    rows = child_rows(ctx, table, child_id, date)
+    if rows.empty:
+        return Verdict(False, [f"not on the list: no {noun} recorded for the child"])
+    keep = selected(ctx, rows)
+    reasons = [f"{noun} {day(d)} (row {r}) {in_window_words(ctx.window, d, k)}"
+               for d, r, k in zip(rows[date], rows["_row"], keep)]
+    return verdict(ctx, spec, child_id, bool(keep.any()), reasons)
+
+
+def explain_open(ctx: Context, spec: ListSpec, child_id: str, table: str, start: str, end: str,
+                 noun: str) -> Verdict:
+    """Lists 4–6: each of the child's records, open at the as-of date or not, and which
+    open one is listed (the same choice `latest_open` makes)."""
+    rows = child_rows(ctx, table, child_id, start)
+    if rows.empty:
+        return Verdict(False, [f"not on the list: no {noun} recorded for the child"])
+    chosen, others = _open_ranked(rows, start, end, ctx.as_of)
+    at = day(ctx.as_of)
+    reasons = []
+    for i, row in rows.iterrows():
+        what = f"{noun} from {day(row[start])} (row {row['_row']})"
+        ending = f", ending {day(row[end])}" if pd.notna(row[end]) else ""
+        if i in chosen.index:
+            used = "; the latest-starting open one, the one listed" if len(others) else ""
+            reasons.append(f"{what} is open at {at}{ending}{used}")
+        elif i in others.index:
+            reasons.append(f"{what} is open at {at}{ending}, but a later-starting open one is the one listed")
+        elif row[start] > ctx.as_of:
+            reasons.append(f"{what} starts after the as-of date {at}: not open yet")
+        else:
+            reasons.append(f"{what} ended {day(row[end])}, on or before {at}: not open")
+    return verdict(ctx, spec, child_id, not chosen.empty, reasons)
+
+
+def verdict(ctx: Context, spec: ListSpec, child_id: str, meets_rule: bool, reasons: list[str]) -> Verdict:
+    """The list's own rule, then disability (the same `listed_status` `finish` applies)."""
+    if not meets_rule:
+        return Verdict(False, [*reasons, f"not on the list: no record of the child meets the rule, {spec.rule}"])
+    status = ctx.disability.of(pd.Series([child_id], dtype="str"))
+    if listed_status(status).iloc[0]:
+        return Verdict(True, [*reasons, "on the list: the rule is met and the child is disabled"])
+    why = ("disability unknown (no disability record); counted in the Summary's unknown-disability column"
+           if status.iloc[0] == UNKNOWN else "not disabled at the as-of date (see Disability)")
+    return Verdict(False, [*reasons, f"not on the list: the rule is met, but the child is {why}"])

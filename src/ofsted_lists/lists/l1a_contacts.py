@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import DISABILITY_CODES, Context, ListResult, ListSpec, finish
+from ._common import DISABILITY_CODES, Context, ListResult, ListSpec, Verdict, explain_window, finish
 
 SPEC = ListSpec(
     key="1a",
@@ -35,10 +35,15 @@ def derived_led_to_referral(ctx: Context, contacts: pd.DataFrame) -> pd.Series:
     return joined["referral_date"].notna().reindex(contacts.index).astype("boolean")
 
 
+def selected(ctx: Context, contacts: pd.DataFrame) -> pd.Series:
+    """The rule: a contact dated in the window."""
+    return ctx.window.contains(contacts["contact_date"])
+
+
 def build(ctx: Context) -> ListResult:
     c = ctx.ds.tables["contacts"]
     # Only the columns used here: filtering copies every column it keeps.
-    c = c.loc[ctx.window.contains(c["contact_date"]).to_numpy(),
+    c = c.loc[selected(ctx, c).to_numpy(),
               ["child_id", "contact_date", "contact_source", "contact_source_code", "led_to_referral"]]
     recorded = c["led_to_referral"]
     derive = recorded.isna()
@@ -54,3 +59,7 @@ def build(ctx: Context) -> ListResult:
     listed = ctx.disability.of(rows["child_id"]) == "disabled"
     result.derived_outcomes = int((rows["_derived"] & listed).sum())
     return result
+
+
+def explain(ctx: Context, child_id: str) -> Verdict:
+    return explain_window(ctx, SPEC, child_id, "contacts", "contact_date", "contact", selected)

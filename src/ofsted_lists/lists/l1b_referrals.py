@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import (
-    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, count_last_12_months, finish, yes_no,
+    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, Verdict, count_last_12_months, explain_window,
+    finish, yes_no,
 )
 
 SPEC = ListSpec(
@@ -23,13 +24,18 @@ SPEC = ListSpec(
 )
 
 
+def selected(ctx: Context, referrals: pd.DataFrame) -> pd.Series:
+    """The rule: a referral dated in the window."""
+    return ctx.window.contains(referrals["referral_date"])
+
+
 def build(ctx: Context) -> ListResult:
     r = ctx.ds.tables["referrals"]
     # Only the columns used: filtering copies every column it keeps.
     happened = r.loc[(r["referral_date"] <= ctx.as_of).to_numpy(), ["child_id", "referral_date"]]
     # Counted over the child's referrals up to the as-of date, the same on every row (Annex A FAQ).
     counts = count_last_12_months(happened["child_id"], happened["referral_date"])
-    r = r.loc[ctx.window.contains(r["referral_date"]).to_numpy(),
+    r = r.loc[selected(ctx, r).to_numpy(),
               ["child_id", "referral_date", "referral_source", "referral_source_code", "referral_nfa", "team", "worker"]]
     rows = pd.DataFrame({
         "child_id": r["child_id"],
@@ -42,3 +48,7 @@ def build(ctx: Context) -> ListResult:
     })
     rows["Number of Referrals in Last 12 Months"] = rows["Number of Referrals in Last 12 Months"].astype("Int64")
     return finish(SPEC, ctx, rows)
+
+
+def explain(ctx: Context, child_id: str) -> Verdict:
+    return explain_window(ctx, SPEC, child_id, "referrals", "referral_date", "referral", selected)

@@ -7,7 +7,8 @@ import pandas as pd
 
 from ..window import months_before_series
 from ._common import (
-    DISABILITY_CODES, NO, TEAM, WORKER, YES, Context, ListResult, ListSpec, finish, not_after, yes_no,
+    DISABILITY_CODES, NO, TEAM, WORKER, YES, Context, ListResult, ListSpec, Verdict, child_rows, day, finish,
+    in_window_words, not_after, verdict, yes_no,
 )
 
 S47_START = "Strategy discussion initiating Section 47 Enquiry Start Date"
@@ -61,13 +62,30 @@ def icpc_result(ctx: Context, s: pd.DataFrame) -> pd.Series:
     return yes_no(result).where(s["_icpc"].notna())
 
 
-def build(ctx: Context) -> ListResult:
-    s = ctx.ds.tables["s47"].copy()
+def as_at(ctx: Context, s47: pd.DataFrame) -> pd.DataFrame:
+    """The records as they stand at the as-of date: a later date has not happened yet."""
+    s = s47.copy()
     s["_strategy"] = not_after(s["strategy_date"], ctx.as_of)
     s["_s47_start"] = not_after(s["s47_start_date"], ctx.as_of)   # not started yet: "b) No", not counted
     s["_icpc"] = not_after(s["icpc_date"], ctx.as_of)              # not held yet: date and result blank
+    return s
+
+
+def window_dates(ctx: Context, s: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """Whether the strategy discussion, and the enquiry's start, lie in the window."""
+    return ctx.window.contains(s["_strategy"]), ctx.window.contains(s["_s47_start"])
+
+
+def selected(ctx: Context, s: pd.DataFrame) -> pd.Series:
+    """The rule: the strategy discussion or the enquiry's start (either) in the window."""
+    by_strategy, by_start = window_dates(ctx, s)
+    return by_strategy | by_start
+
+
+def build(ctx: Context) -> ListResult:
+    s = as_at(ctx, ctx.ds.tables["s47"])
     counts = s47_counts(s)
-    s = s[(ctx.window.contains(s["_strategy"]) | ctx.window.contains(s["_s47_start"])).to_numpy()]
+    s = s[selected(ctx, s).to_numpy()]
     per_child = counts.reindex(s["child_id"].to_numpy()).fillna(0).astype("Int64")
     rows = pd.DataFrame({
         "child_id": s["child_id"],
@@ -86,3 +104,19 @@ def build(ctx: Context) -> ListResult:
         "_key": s["_strategy"].fillna(s["_s47_start"]),
     })
     return finish(SPEC, ctx, rows)
+
+
+def explain(ctx: Context, child_id: str) -> Verdict:
+    s = child_rows(ctx, "s47", child_id, "strategy_date")
+    if s.empty:
+        return Verdict(False, ["not on the list: no strategy discussion or s47 enquiry recorded for the child"])
+    s = as_at(ctx, s)
+    keep = selected(ctx, s)
+    reasons = []
+    by_strategy, by_start = window_dates(ctx, s)
+    for i, row in s.iterrows():
+        parts = [f"{what} {day(d)} {in_window_words(ctx.window, d, inside.loc[i])}" if pd.notna(d) else f"no {what} date"
+                 for what, d, inside in (("strategy discussion", row["strategy_date"], by_strategy),
+                                         ("s47 enquiry start", row["s47_start_date"], by_start))]
+        reasons.append(f"s47 record (row {row['_row']}): " + "; ".join(parts))
+    return verdict(ctx, SPEC, child_id, bool(keep.any()), reasons)

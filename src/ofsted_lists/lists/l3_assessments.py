@@ -7,8 +7,8 @@ import pandas as pd
 
 from ..schema import norm
 from ._common import (
-    DISABILITY_CODES, NO, TEAM, WORKER, UNKNOWN_ANSWER, YES, Context, ListResult, ListSpec, finish,
-    not_after, yes_no,
+    DISABILITY_CODES, NO, TEAM, WORKER, UNKNOWN_ANSWER, YES, Context, ListResult, ListSpec, Verdict, child_rows,
+    day, finish, in_window_words, not_after, verdict, yes_no,
 )
 
 REQUIRING_SUPPORT = "Was the child assessed as requiring LA children's social care support?"
@@ -39,10 +39,22 @@ def is_core(types: pd.Series, configured: list[str]) -> pd.Series:
     return types.str.contains("core", case=False, na=False) | types.isin(hit)
 
 
+def in_window(ctx: Context, a: pd.DataFrame) -> pd.Series:
+    return ctx.window.contains(a["assessment_start_date"])
+
+
+def core(ctx: Context, a: pd.DataFrame) -> pd.Series:
+    return is_core(a["assessment_type"], ctx.config.core_assessment_types)
+
+
+def selected(ctx: Context, a: pd.DataFrame) -> pd.Series:
+    """The rule: started in the window and not a core assessment."""
+    return in_window(ctx, a) & ~core(ctx, a)
+
+
 def build(ctx: Context) -> ListResult:
     a = ctx.ds.tables["assessments"]
-    a = a[ctx.window.contains(a["assessment_start_date"]).to_numpy()]
-    a = a[~is_core(a["assessment_type"], ctx.config.core_assessment_types).to_numpy()]
+    a = a[selected(ctx, a).to_numpy()]
     authorised = not_after(a["authorisation_date"], ctx.as_of)
     outcome = a["assessment_outcome_code"]
     # Outcome known only once authorised (when the export has authorisation dates at all).
@@ -63,3 +75,21 @@ def build(ctx: Context) -> ListResult:
         "Assessment Outcome": outcome.astype("str"),
     })
     return finish(SPEC, ctx, rows)
+
+
+def explain(ctx: Context, child_id: str) -> Verdict:
+    a = child_rows(ctx, "assessments", child_id, "assessment_start_date")
+    if a.empty:
+        return Verdict(False, ["not on the list: no assessment recorded for the child"])
+    inside, is_core_type = in_window(ctx, a), core(ctx, a)
+    reasons = []
+    for i, row in a.iterrows():
+        what = f"assessment started {day(row['assessment_start_date'])} (row {row['_row']})"
+        kind = "no type recorded" if pd.isna(row["assessment_type"]) else f"type '{row['assessment_type']}'"
+        if not inside.loc[i]:
+            reasons.append(f"{what} {in_window_words(ctx.window, row['assessment_start_date'], False)}")
+        elif is_core_type.loc[i]:
+            reasons.append(f"{what} is in the window, but is a core assessment ({kind}), which this list leaves out")
+        else:
+            reasons.append(f"{what} is in the window and is not a core assessment ({kind})")
+    return verdict(ctx, SPEC, child_id, bool(selected(ctx, a).any()), reasons)

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, finish, latest_open
+from ._common import (
+    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, Verdict, explain_open, finish, latest_open,
+)
+
+# The table and its period: the same for `build` and `explain`.
+PLAN = ("cin_plans", "cin_plan_start_date", "cin_plan_end_date")
 
 SPEC = ListSpec(
     key="4",
@@ -31,7 +36,7 @@ def primary_need(ctx: Context, child_ids: pd.Series) -> pd.Series:
 
 
 def build(ctx: Context) -> ListResult:
-    p = latest_open(ctx, "cin_plans", "cin_plan_start_date", "cin_plan_end_date")
+    p = latest_open(ctx, *PLAN)
     rows = pd.DataFrame({
         "child_id": p["child_id"],
         "CIN Start Date": p["cin_plan_start_date"],
@@ -41,3 +46,7 @@ def build(ctx: Context) -> ListResult:
         "Days on Plan": (ctx.as_of - p["cin_plan_start_date"]).dt.days.astype("Int64"),
     })
     return finish(SPEC, ctx, rows)
+
+
+def explain(ctx: Context, child_id: str) -> Verdict:
+    return explain_open(ctx, SPEC, child_id, *PLAN, "CIN plan")

@@ -5,8 +5,12 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import (
-    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, finish, latest_open, not_after,
+    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, Verdict, explain_open, finish, latest_open,
+    not_after,
 )
+
+# The table and its period: the same for `build` and `explain`.
+PLAN = ("cp_plans", "cpp_start_date", "cpp_end_date")
 
 SPEC = ListSpec(
     key="5",
@@ -36,7 +40,7 @@ def previous_plans(all_plans: pd.DataFrame, chosen: pd.DataFrame) -> pd.Series:
 
 def build(ctx: Context) -> ListResult:
     plans = ctx.ds.tables["cp_plans"]
-    p = latest_open(ctx, "cp_plans", "cpp_start_date", "cpp_end_date")
+    p = latest_open(ctx, *PLAN)
     rows = pd.DataFrame({
         "child_id": p["child_id"],
         "Child Protection Plan Start Date": p["cpp_start_date"],
@@ -49,3 +53,7 @@ def build(ctx: Context) -> ListResult:
         "Days on Plan": (ctx.as_of - p["cpp_start_date"]).dt.days.astype("Int64"),
     })
     return finish(SPEC, ctx, rows)
+
+
+def explain(ctx: Context, child_id: str) -> Verdict:
+    return explain_open(ctx, SPEC, child_id, *PLAN, "CP plan")

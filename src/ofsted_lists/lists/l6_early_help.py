@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, finish, latest_open, not_after
+from ._common import (
+    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, Verdict, explain_open, finish, latest_open,
+    not_after,
+)
+
+# The table and its period: the same for `build` and `explain`.
+PLAN = ("early_help", "eh_start_date", "eh_end_date")
 
 SPEC = ListSpec(
     key="6",
@@ -23,7 +29,7 @@ SPEC = ListSpec(
 
 
 def build(ctx: Context) -> ListResult:
-    e = latest_open(ctx, "early_help", "eh_start_date", "eh_end_date")
+    e = latest_open(ctx, *PLAN)
     rows = pd.DataFrame({
         "child_id": e["child_id"],
         "Assessment start date": e["eh_start_date"],
@@ -36,3 +42,7 @@ def build(ctx: Context) -> ListResult:
         WORKER: e["worker"],
     })
     return finish(SPEC, ctx, rows)
+
+
+def explain(ctx: Context, child_id: str) -> Verdict:
+    return explain_open(ctx, SPEC, child_id, *PLAN, "early help episode")
