@@ -55,6 +55,18 @@ _NAME_TO_TABLE = {norm(alias): t.name for t in TABLES.values() for alias in (t.n
 
 
 @dataclass
+class Header:
+    """The header row a table was read by, for `inspect`: headings, never a data cell."""
+
+    sheet: str
+    table: str
+    row: int                  # the spreadsheet row of the header row
+    headings: list[str]       # its cells as text, trimmed ("" for a blank one)
+    mapping: dict[int, str]   # position -> canonical column
+    error: InputError | None = None  # why the table could not be read (lenient reads only)
+
+
+@dataclass
 class InputFile:
     """One input file as the Summary lists it."""
 
@@ -62,6 +74,8 @@ class InputFile:
     sha256: str
     rows: int = 0
     tables: list[str] = field(default_factory=list)
+    headers: list[Header] = field(default_factory=list)
+    error: InputError | None = None  # why the file could not be read (lenient reads only)
 
 
 @dataclass
@@ -270,7 +284,12 @@ def _head_records(raw: bytes, enc: str, sep: str, name: str) -> list[list[str]]:
     return out
 
 
-def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: Findings) -> pd.DataFrame:
+def _heading(h: object) -> str:
+    return "" if h is None or pd.isna(h) else str(h).strip()
+
+
+def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: Findings,
+              headers: list[Header]) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
     enc = _encoding(raw, name)
     best: tuple[int, str, int, list[str]] = (-1, ",", 0, [])
@@ -283,6 +302,7 @@ def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: 
             best = (score, sep, idx, fields)
     _, sep, header_idx, header_fields = best
     mapping = map_headings(header_fields, table, tc)
+    headers.append(Header("", table_name, header_idx + 1, [_heading(h) for h in header_fields], mapping))
     _check_header(mapping, table, name, "", config)
     _report_unused(header_fields, mapping, name, "", header_idx + 1, findings)
     body = _csv_body(raw, enc, sep, header_idx, header_fields, sorted(mapping), name)
@@ -437,7 +457,7 @@ def _empty(body: pa.Table) -> bool:
 
 
 def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: Config,
-                findings: Findings) -> pd.DataFrame:
+                findings: Findings, headers: list[Header]) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
     if _empty(body):
         raise _sheet_error(name, sheet, config, " is empty: export it again or remove it from the workbook")
@@ -446,6 +466,7 @@ def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: 
     header_idx = _header_row(rows, table, tc)
     headings = rows[header_idx]
     mapping = map_headings(headings, table, tc)
+    headers.append(Header(sheet, table_name, header_idx + 1, [_heading(h) for h in headings], mapping))
     _check_header(mapping, table, name, sheet, config)
     _report_unused(headings, mapping, name, sheet, header_idx + 1, findings)
     return _frame_for(body.slice(header_idx + 1), mapping, header_idx + 2, name, sheet)
@@ -589,9 +610,23 @@ def _read_bytes(path: Path) -> bytes:
                      "into the input folder; run again when it has finished")
 
 
-def _read_file(path: Path, config: Config) -> _FileRead:
+def _read_file(path: Path, config: Config, lenient: bool = False) -> _FileRead:
+    """One file's tables. `lenient` (for `inspect`): a table that cannot be read is recorded
+    on its header (`Header.error`) and the file's other tables are still read."""
     raw = _read_bytes(path)
     got = _FileRead(InputFile(path.name, _sha256(raw)), [], [], Findings())
+    headers = got.info.headers
+
+    def take(table: str, sheet: str, read: Callable[[], pd.DataFrame]) -> None:
+        try:
+            got.found.append((table, read()))
+        except InputError as exc:
+            if not lenient:
+                raise
+            if not headers or (headers[-1].sheet, headers[-1].table) != (sheet, table) or headers[-1].error:
+                headers.append(Header(sheet, table, 0, [], {}))  # failed before its header was found
+            headers[-1].error = exc
+
     # The content decides, not the name: a workbook saved as .csv is still a workbook.
     sheets = None
     if path.suffix.lower() in EXCEL_SUFFIXES or raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
@@ -608,13 +643,13 @@ def _read_file(path: Path, config: Config) -> _FileRead:
             got.findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=path.name)
             return got
         try:
-            got.found.append((table, _read_csv(path.name, raw, config, table, got.findings)))
+            take(table, "", lambda: _read_csv(path.name, raw, config, table, got.findings, headers))
         except MemoryError:
             raise _too_large(path.name) from None
     else:
         del raw
         for table, sheet, body in _workbook_tables(sheets, path.name, config, got.findings, got.unrecognised):
-            got.found.append((table, _read_sheet(body, path.name, sheet, table, config, got.findings)))
+            take(table, sheet, lambda: _read_sheet(body, path.name, sheet, table, config, got.findings, headers))
     for table, frame in got.found:
         got.info.rows += len(frame)
         got.info.tables.append(table)
@@ -622,11 +657,12 @@ def _read_file(path: Path, config: Config) -> _FileRead:
 
 
 def _read_files(paths: list[Path], config: Config,
-                progress: Callable[[str, int, int], None] | None) -> list[_FileRead]:
+                progress: Callable[[str, int, int], None] | None, lenient: bool = False) -> list[_FileRead]:
     """Every file read, two at a time (largest first, so the longest parse starts at
     once); results in `paths` order. `progress(files being read, bytes done, bytes in
     all)` is called as files start and finish, from the reader threads too, one call at a
-    time. An error stops the rest; the first bad file in folder order is the one reported."""
+    time. An error stops the rest; the first bad file in folder order is the one reported.
+    `lenient`: an error is kept on its file (`InputFile.error`, `Header.error`) instead."""
     sizes = {p: _size(p) for p in paths}
     total, done, reading = sum(sizes.values()), [0], []
     lock = threading.Lock()  # reports come from the reader threads and the calling thread
@@ -639,7 +675,12 @@ def _read_files(paths: list[Path], config: Config,
 
     def start(path: Path) -> _FileRead:
         report(lambda: reading.append(path.name))
-        return _read_file(path, config)
+        if not lenient:
+            return _read_file(path, config)
+        try:
+            return _read_file(path, config, lenient=True)
+        except InputError as exc:
+            return _FileRead(InputFile(path.name, "", error=exc), [], [], Findings())
 
     def finished(path: Path, _: _FileRead) -> None:
         def change() -> None:
@@ -686,12 +727,16 @@ def read_folder(
     config: Config,
     findings: Findings,
     progress: Callable[[str, int, int], None] | None = None,
+    *,
+    lenient: bool = False,
 ) -> ReadResult:
-    """Read every recognised table in `folder`; several files for one table are concatenated."""
+    """Read every recognised table in `folder`; several files for one table are concatenated.
+    `lenient` (for `inspect`): a file or table that cannot be read is recorded on its
+    `InputFile` (`error`, `headers`) and left out; the rest are read."""
     parts: dict[str, list[pd.DataFrame]] = {}
     unrecognised: list[str] = []
     paths, others, skipped = _listing(folder)
-    reads = _read_files(paths, config, progress)
+    reads = _read_files(paths, config, progress, lenient)
     for got in reads:
         findings.extend(got.findings)
         unrecognised.extend(got.unrecognised)

@@ -14,14 +14,14 @@ from .disability import DISABILITY_CODES, DisabilityParsed, parse_disability
 from .ethnicity import LABELS as ETHNICITY_LABELS
 from .gender import LABELS as GENDER_LABELS
 from .known import KnownSpellings, derive as derive_known_spellings, known_key, known_table
-from .mapping import KINDS, LABELS, Mapped, map_codes
+from .mapping import KINDS, LABELS, Guess, Mapped, best_guess, map_codes
 from .outcome import OUTCOMES, map_assessment_outcome
 from .primary_need import LABELS as NEED_LABELS
 from .source import LABELS as SOURCE_LABELS
 
 __all__ = [
     "CATEGORY_LABELS", "DISABILITY_CODES", "ETHNICITY_LABELS", "GENDER_LABELS", "KINDS", "LABELS",
-    "NEED_LABELS", "OUTCOMES", "SOURCE_LABELS", "DisabilityParsed", "KnownSpellings", "Mapped",
-    "derive_known_spellings", "known_key", "known_table", "map_assessment_outcome", "map_codes",
+    "NEED_LABELS", "OUTCOMES", "SOURCE_LABELS", "DisabilityParsed", "Guess", "KnownSpellings", "Mapped",
+    "best_guess", "derive_known_spellings", "known_key", "known_table", "map_assessment_outcome", "map_codes",
     "parse_disability",
 ]

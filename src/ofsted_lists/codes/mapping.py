@@ -102,3 +102,19 @@ def map_codes(kind: str, values: pd.Series, extra: Mapping[str, str] | None = No
             bad.append(False)
     return Mapped(spread(out, codes, blank_label, values.index, "str"),
                   spread(bad, codes, False, values.index, bool))
+
+
+# interim: the matcher work replaces this
+class Guess(NamedTuple):
+    label: str    # the Annex A label it would map to
+    reason: str   # why, in words an analyst reads
+
+
+# interim: the matcher work replaces this
+def best_guess(kind: str, value: str) -> Guess | None:
+    """The code a value that maps to no code most likely means, for `inspect` to offer the
+    analyst; None when nothing suggests one (and for kinds without Annex A labels)."""
+    if kind not in _KINDS:
+        return None
+    code = _classify(kind, value)
+    return Guess(LABELS[kind][code], "keywords suggest it") if code else None
