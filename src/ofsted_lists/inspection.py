@@ -319,13 +319,14 @@ def _tables_report(s: Survey) -> list[str]:
 # --- the config file ---------------------------------------------------------------------
 
 def toml_string(text: str) -> str:
-    """`text` as a TOML basic string: quotes, backslashes and control characters escaped,
-    so a heading or value can never end the line it is written on."""
+    """`text` as a TOML basic string: quotes, backslashes and what the terminal would escape
+    (control characters, bidi overrides) escaped, so a heading or value can never end or
+    disguise the line it is written on."""
     out = []
     for ch in text:
         if ch in '"\\':
             out.append("\\" + ch)
-        elif ord(ch) < 0x20 or ord(ch) == 0x7F or 0x80 <= ord(ch) < 0xA0 or 0x2028 <= ord(ch) <= 0x2029:
+        elif safe(ch) != ch:
             out.append(f"\\u{ord(ch):04x}")
         else:
             out.append(ch)
@@ -428,8 +429,9 @@ def _tables_text(s: Survey) -> list[str]:
 def _column_comments(table: str, found: list[tuple[Entry, Header]], columns: dict[str, str],
                      cfg: Config) -> list[str]:
     lines = []
+    seen = {norm(h) for _, header in found for h in header.headings}
     for canonical, local in cfg.table(table).columns.items():
-        if canonical not in columns:
+        if norm(local) not in seen:
             lines.append(f"# From the config inspect ran with, naming a heading found in no file: "
                          f"{canonical} = {toml_string(local)}")
     for entry, header in found:
