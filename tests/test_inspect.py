@@ -259,6 +259,22 @@ def test_written_config_keeps_the_settings_it_ran_with_and_comments_what_to_conf
     assert cfg.referral_window_days == 3 and cfg.sample_counts == {"early_help": 2}
 
 
+def test_files_of_one_table_with_different_headings_are_each_read_the_same_way_again(tmp_path):
+    folder = exports(tmp_path / "in", children=[{"child_id": "C1", "disability": "LD"}])
+    (folder / "contacts_2025.csv").write_text("Child ID,Contact Date\nC1,01/02/2025\n", encoding="utf-8")
+    (folder / "contacts_2026.csv").write_text("Person ID,Date of Contact\nC1,01/02/2026\n", encoding="utf-8")
+    written = tmp_path / "la.toml"
+    assert invoke("inspect", "--input", str(folder), "--write-config", str(written)).exit_code == 0
+    lines = written.read_text(encoding="utf-8").splitlines()
+    assert 'child_id = "Child ID"' in lines and 'contact_date = "Contact Date"' in lines
+    assert '# contacts_2026.csv names contact_date "Date of Contact".' in lines
+    again = invoke("inspect", "--config", str(written))  # the folder comes from the written config
+    assert again.exit_code == 0, again.output
+    rows = cells(again.stdout)
+    assert ("Contact Date", "contact_date", "config") in rows and ("Date of Contact", "contact_date", "alias") in rows
+    assert ("Person ID", "child_id", "alias") in rows and "not used" not in again.stdout
+
+
 def test_an_existing_file_is_not_replaced_without_force(tmp_path):
     folder = trimmed_copy(tmp_path / "in", children=10)
     dest = tmp_path / "ofsted-lists.toml"

@@ -414,7 +414,7 @@ def _tables_text(s: Survey) -> list[str]:
             if not header.mapping:
                 lines.append(f"# {where}: no header row found (no heading names a column of {table}).")
             elif header.error is not None:
-                lines.append(f"# {where}: cannot be read yet: {_comment(_error_text(header.error, s, False))}")
+                lines.append(f"# {where}: cannot be read yet: {safe(_error_text(header.error, s, False))}")
             else:
                 lines.append(f"# Read from {where}, header row {header.row}.")
         columns, notes = _table_columns(table, [h for _, h in found if h.mapping], cfg)
@@ -454,10 +454,6 @@ def _column_comments(table: str, found: list[tuple[Entry, Header]], columns: dic
     return lines
 
 
-def _comment(text: str) -> str:
-    return safe(text)  # one line, control characters visible
-
-
 def _values_text(s: Survey) -> list[str]:
     cfg = s.config
     lines: list[str] = []
@@ -481,7 +477,7 @@ def _values_text(s: Survey) -> list[str]:
             guess = seen[0].guess
             target = toml_string(guess.label) if guess else '""'
             why = f"best guess: {guess.reason}" if guess else "no guess: write the code"
-            lines.append(f"# {toml_string(value)} = {target}   # {rows} rows in {where}; {_comment(why)}")
+            lines.append(f"# {toml_string(value)} = {target}   # {rows} rows in {where}; {safe(why)}")
     return lines
 
 
