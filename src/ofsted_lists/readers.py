@@ -392,7 +392,8 @@ def _zip_padding(raw: bytes) -> tuple[int, int] | None:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
             unpacked = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, ValueError, OSError, EOFError):
+    # A damaged central directory can claim a zip version zipfile refuses (NotImplementedError).
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
         return None  # the parse says what is wrong
     allowed = max(excel_worker.UNPACKED_FLOOR, excel_worker.UNPACKED_RATIO * len(raw))
     return (unpacked, allowed) if unpacked > allowed else None
