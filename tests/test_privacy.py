@@ -1,6 +1,6 @@
 """Nothing personal in what the tool prints (SPEC §2, §8; issue 5).
 
-Runs `build`, `sample`, `validate` and `explain` on sample_data/ (and on broken copies of it),
+Runs `build`, `sample`, `validate`, `explain` and `inspect` on sample_data/ (and on broken copies of it),
 captures everything printed, and fails on any identifier, date of birth (ISO,
 DD/MM/YYYY and other common spellings) or worker name found in the input. A positive
 control (`sample --verbose`, which may show identifiers) proves the scan finds them.
@@ -209,6 +209,26 @@ def test_errors_print_nothing_personal(secrets, tmp_path, command, broken):
     assert "Traceback" not in printed(res)
     shown = key_dates(tmp_path / "o.xlsx") if command == "sample" else set()
     assert secrets.found_in(printed(res), shown) == []
+
+
+@pytest.mark.parametrize("broken", [None, *BROKEN])
+def test_inspect_prints_and_writes_nothing_personal(secrets, tmp_path, broken):
+    """`inspect` shows headings and coded values only; the config it writes holds no more.
+    Broken copies (a headerless file, a record where the header should be) are reported, not
+    shown: their first row is a child's record."""
+    folder = SAMPLE_DATA
+    if broken is not None:
+        folder = tmp_path / "in"
+        shutil.copytree(SAMPLE_DATA, folder)
+        BROKEN[broken][0](folder)
+    written = tmp_path / "ofsted-lists.toml"
+    res = invoke("inspect", "--input", str(folder), "--write-config", str(written))
+    assert res.exit_code == 0, res.output
+    assert "Traceback" not in printed(res) and "Tables read: children" in res.stdout
+    assert secrets.found_in(printed(res)) == []
+    assert secrets.found_in(written.read_text(encoding="utf-8")) == []
+    if broken == "bad values":  # the coded values that map to nothing are shown; the dates are not
+        assert "LD, NONE, WHAT" in res.stdout and "soon" not in res.stdout and "31/02/2015" not in res.stdout
 
 
 def test_a_bug_reports_where_not_what(secrets, tmp_path, monkeypatch):

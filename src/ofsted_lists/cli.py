@@ -510,6 +510,37 @@ def explain(
         out.print(line)
 
 
+@app.command(epilog=EXIT_CODES_HELP)
+@command
+def inspect(
+    input: InputOpt = None,
+    config: ConfigOpt = None,
+    write_config: Annotated[Path | None, typer.Option("--write-config", metavar="FILE", help="Also write an ofsted-lists.toml for these exports: every heading mapping made, and unused headings, missing columns and unmapped values as comments to confirm.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Let --write-config replace an existing file.")] = False,
+    quiet: QuietOpt = False,
+    verbose: VerboseOpt = False,
+) -> None:
+    """Show how each export is read: its table, what each heading maps to, the columns not
+    found and the coded values that map to no code (with a best guess). Prints headings and
+    coded values only, never a child's details. Missing tables are reported, not an error.
+
+    Example: ofsted-lists inspect --input exports/ --write-config ofsted-lists.toml
+    """
+    from . import inspection
+
+    ui = UI(quiet, verbose)
+    cfg = _config(config)
+    if write_config is not None:
+        inspection.check_destination(write_config, force)
+    with ui.progress() as (progress, _):
+        found = inspection.survey(_input_dir(input, cfg), cfg, progress)
+    for item in inspection.report(found, verbose):
+        ui.print(item if isinstance(item, str) else _table(item.title, item.columns, item.rows, item.right))
+    if write_config is not None:
+        inspection.write_config(found, write_config, force)
+        ui.print(f"Written: {write_config} (check the commented lines before using it)")
+
+
 @app.command("demo-data", epilog=EXIT_CODES_HELP)
 @command
 def demo_data(

@@ -211,12 +211,12 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
     return df.reset_index(drop=True), absent
 
 
-def _contact_outcomes(df: pd.DataFrame, absent: set[str], config: Config, findings: Findings) -> pd.DataFrame:
-    """A local `contact_outcome` feeds `led_to_referral` through the config's value mapping."""
-    if "contact_outcome" in absent:
-        return df
+def contact_outcome_flags(outcomes: pd.Series, config: Config) -> pd.Series:
+    """Whether each contact outcome says the contact led to a referral (nullable boolean):
+    the config's value mapping, the tool's own outcomes, else a yes/no; NA where blank or
+    where the outcome maps to neither."""
     mapping = {norm(k): v for k, v in config.mapping("contact_outcome").items()}
-    uniques = pd.Series(df["contact_outcome"].dropna().unique())
+    uniques = pd.Series(outcomes.dropna().unique())
     table: dict[str, object] = {}
     for u in uniques:
         key = norm(u)
@@ -229,10 +229,17 @@ def _contact_outcomes(df: pd.DataFrame, absent: set[str], config: Config, findin
             yn = values.parse_yes_no(pd.Series([u], dtype="str"))
             table[u] = yn.values.iloc[0] if not yn.bad.iloc[0] else None
     # Through the distinct values: `map` on a million text cells takes half a second.
-    codes_, distinct = df["contact_outcome"].factorize()
+    codes_, distinct = outcomes.factorize()
     per_value = [table.get(u) for u in distinct]
     flags = np.array([np.nan if v is None or pd.isna(v) else float(v) for v in per_value] + [np.nan])
-    outcome = pd.Series(flags[codes_], index=df.index).astype("boolean")
+    return pd.Series(flags[codes_], index=outcomes.index).astype("boolean")
+
+
+def _contact_outcomes(df: pd.DataFrame, absent: set[str], config: Config, findings: Findings) -> pd.DataFrame:
+    """A local `contact_outcome` feeds `led_to_referral` through the config's value mapping."""
+    if "contact_outcome" in absent:
+        return df
+    outcome = contact_outcome_flags(df["contact_outcome"], config)
     unmapped = df["contact_outcome"].notna() & outcome.isna()
     findings.add_unmapped(df, unmapped, "contact_outcome", "is not a known contact outcome; map it under [values.contact_outcome]")
     df["led_to_referral"] = df["led_to_referral"].fillna(outcome)

@@ -56,6 +56,29 @@ _NAME_TO_TABLE = {norm(alias): t.name for t in TABLES.values() for alias in (t.n
 
 
 @dataclass
+class Header:
+    """The header row a table was read by, for `inspect`: headings, never a data cell."""
+
+    sheet: str
+    table: str
+    row: int                  # the spreadsheet row of the header row
+    headings: list[str]       # its cells as text, trimmed ("" for a blank one)
+    mapping: dict[int, str]   # position -> canonical column
+    error: InputError | None = None  # why the table could not be read (lenient reads only)
+    file: str = ""
+
+    @property
+    def named(self) -> list[str]:
+        """Every non-blank heading, as written."""
+        return [h for h in self.headings if h]
+
+    @property
+    def unused(self) -> list[str]:
+        """The non-blank headings that name no column."""
+        return [h for i, h in enumerate(self.headings) if h and i not in self.mapping]
+
+
+@dataclass
 class InputFile:
     """One input file as the Summary lists it."""
 
@@ -63,18 +86,8 @@ class InputFile:
     sha256: str
     rows: int = 0
     tables: list[str] = field(default_factory=list)
-
-
-@dataclass
-class Headings:
-    """The header row of one table's file or sheet: what its config mappings are checked
-    against. Headings only, never a cell below them."""
-
-    table: str
-    file: str
-    sheet: str
-    headings: list[str]  # every non-blank heading, trimmed, as written
-    unused: list[str]  # those that name no column
+    headers: list[Header] = field(default_factory=list)
+    error: InputError | None = None  # why the file could not be read (lenient reads only)
 
 
 @dataclass
@@ -83,7 +96,8 @@ class ReadResult:
     files: list[InputFile]
     unrecognised: list[str]  # "file" or "file [sheet]", in folder order
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why) of export names not files
-    headings: list[Headings] = field(default_factory=list)  # per table file or sheet, in folder order
+    headings: list[Header] = field(default_factory=list)  # each table file's or sheet's header row, in folder order
+    mapping_problems: list[Problem] = field(default_factory=list)  # lenient reads only: config mappings to no heading
 
 
 def recognise(name: str, config: Config, *, sheet: bool) -> str | None:
@@ -190,11 +204,6 @@ def _check_header(mapping: dict[int, str], table: Table, file: str, sheet: str, 
         raise _HeaderError(str(error), verbose=error.verbose)
 
 
-def _headings(table: str, file: str, sheet: str, row: list[object], mapping: dict[int, str]) -> Headings:
-    named = [(i, str(h).strip()) for i, h in enumerate(row) if h is not None and not pd.isna(h) and str(h).strip()]
-    return Headings(table, file, sheet, [h for _, h in named], [h for i, h in named if i not in mapping])
-
-
 def _report_unused(headings: list[object], mapping: dict[int, str], file: str, sheet: str, row: int,
                    findings: Findings) -> None:
     for i, h in enumerate(headings):
@@ -295,8 +304,12 @@ def _head_records(raw: bytes, enc: str, sep: str, name: str) -> list[list[str]]:
     return out
 
 
+def _heading(h: object) -> str:
+    return "" if h is None or pd.isna(h) else str(h).strip()
+
+
 def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: Findings,
-              seen: list[Headings] | None = None) -> pd.DataFrame:
+              headers: list[Header]) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
     enc = _encoding(raw, name)
     best: tuple[int, str, int, list[str]] = (-1, ",", 0, [])
@@ -309,8 +322,7 @@ def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: 
             best = (score, sep, idx, fields)
     _, sep, header_idx, header_fields = best
     mapping = map_headings(header_fields, table, tc)
-    if seen is not None and mapping:
-        seen.append(_headings(table_name, name, "", header_fields, mapping))
+    headers.append(Header("", table_name, header_idx + 1, [_heading(h) for h in header_fields], mapping, file=name))
     _check_header(mapping, table, name, "", config)
     _report_unused(header_fields, mapping, name, "", header_idx + 1, findings)
     body = _csv_body(raw, enc, sep, header_idx, header_fields, sorted(mapping), name)
@@ -400,8 +412,9 @@ def _zip_padding(raw: bytes) -> tuple[int, int] | None:
     try:
         with zipfile.ZipFile(io.BytesIO(raw)) as z:
             unpacked = sum(i.file_size for i in z.infolist())
-    except (zipfile.BadZipFile, NotImplementedError, ValueError, OSError, EOFError):
-        return None  # the parse says what is wrong (a damaged part's "zip version" is NotImplementedError)
+    # A damaged central directory can claim a zip version zipfile refuses (NotImplementedError).
+    except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
+        return None  # the parse says what is wrong
     allowed = max(excel_worker.UNPACKED_FLOOR, excel_worker.UNPACKED_RATIO * len(raw))
     return (unpacked, allowed) if unpacked > allowed else None
 
@@ -465,7 +478,7 @@ def _empty(body: pa.Table) -> bool:
 
 
 def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: Config,
-                findings: Findings, seen: list[Headings] | None = None) -> pd.DataFrame:
+                findings: Findings, headers: list[Header]) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
     if _empty(body):
         raise _sheet_error(name, sheet, config, " is empty: export it again or remove it from the workbook")
@@ -474,8 +487,7 @@ def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: 
     header_idx = _header_row(rows, table, tc)
     headings = rows[header_idx]
     mapping = map_headings(headings, table, tc)
-    if seen is not None and mapping:
-        seen.append(_headings(table_name, name, sheet, headings, mapping))
+    headers.append(Header(sheet, table_name, header_idx + 1, [_heading(h) for h in headings], mapping, file=name))
     _check_header(mapping, table, name, sheet, config)
     _report_unused(headings, mapping, name, sheet, header_idx + 1, findings)
     return _frame_for(body.slice(header_idx + 1), mapping, header_idx + 2, name, sheet)
@@ -561,7 +573,6 @@ class _FileRead:
     found: list[tuple[str, pd.DataFrame]]
     unrecognised: list[str]
     findings: Findings
-    headings: list[Headings] = field(default_factory=list)
     header_error: _HeaderError | None = None  # raised once the config is checked (read_folder)
 
 
@@ -621,9 +632,27 @@ def _read_bytes(path: Path) -> bytes:
                      "into the input folder; run again when it has finished")
 
 
-def _read_file(path: Path, config: Config) -> _FileRead:
+def _read_file(path: Path, config: Config, lenient: bool = False) -> _FileRead:
+    """One file's tables. `lenient` (for `inspect`): a table that cannot be read is recorded
+    on its header (`Header.error`) and the file's other tables are still read."""
     raw = _read_bytes(path)
     got = _FileRead(InputFile(path.name, _sha256(raw)), [], [], Findings())
+    headers = got.info.headers
+
+    def take(table: str, sheet: str, read: Callable[[], pd.DataFrame]) -> None:
+        try:
+            got.found.append((table, read()))
+        except InputError as exc:
+            if not lenient:
+                if not isinstance(exc, _HeaderError):
+                    raise
+                # reported by read_folder once every file is read and the config checked
+                got.header_error = got.header_error or exc
+                return
+            if not headers or (headers[-1].sheet, headers[-1].table) != (sheet, table) or headers[-1].error:
+                headers.append(Header(sheet, table, 0, [], {}, file=path.name))  # failed before its header
+            headers[-1].error = exc
+
     # The content decides, not the name: a workbook saved as .csv is still a workbook.
     sheets = None
     if path.suffix.lower() in EXCEL_SUFFIXES or raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
@@ -640,19 +669,13 @@ def _read_file(path: Path, config: Config) -> _FileRead:
             got.findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=path.name)
             return got
         try:
-            got.found.append((table, _read_csv(path.name, raw, config, table, got.findings, got.headings)))
+            take(table, "", lambda: _read_csv(path.name, raw, config, table, got.findings, headers))
         except MemoryError:
             raise _too_large(path.name) from None
-        except _HeaderError as exc:
-            got.header_error = exc
     else:
         del raw
         for table, sheet, body in _workbook_tables(sheets, path.name, config, got.findings, got.unrecognised):
-            try:
-                got.found.append((table, _read_sheet(body, path.name, sheet, table, config, got.findings,
-                                                     got.headings)))
-            except _HeaderError as exc:
-                got.header_error = got.header_error or exc
+            take(table, sheet, lambda: _read_sheet(body, path.name, sheet, table, config, got.findings, headers))
     for table, frame in got.found:
         got.info.rows += len(frame)
         got.info.tables.append(table)
@@ -660,13 +683,14 @@ def _read_file(path: Path, config: Config) -> _FileRead:
 
 
 def _read_files(paths: list[Path], config: Config,
-                progress: Callable[[str, int, int], None] | None) -> list[_FileRead]:
+                progress: Callable[[str, int, int], None] | None, lenient: bool = False) -> list[_FileRead]:
     """Every file read, two at a time (largest first, so the longest parse starts at
     once); results in `paths` order. `progress(files being read, bytes done, bytes in
     all)` is called as files start and finish, from the reader threads too, one call at a
     time. An error stops the rest; the first bad file in folder order is the one reported
     (a header row that lacks a required column is no such error: read_folder reports it
-    once every file is read)."""
+    once every file is read). `lenient`: an error is kept on its file (`InputFile.error`,
+    `Header.error`) instead."""
     sizes = {p: _size(p) for p in paths}
     total, done, reading = sum(sizes.values()), [0], []
     lock = threading.Lock()  # reports come from the reader threads and the calling thread
@@ -679,7 +703,12 @@ def _read_files(paths: list[Path], config: Config,
 
     def start(path: Path) -> _FileRead:
         report(lambda: reading.append(path.name))
-        return _read_file(path, config)
+        if not lenient:
+            return _read_file(path, config)
+        try:
+            return _read_file(path, config, lenient=True)
+        except InputError as exc:
+            return _FileRead(InputFile(path.name, "", error=exc), [], [], Findings())
 
     def finished(path: Path, _: _FileRead) -> None:
         def change() -> None:
@@ -726,26 +755,33 @@ def read_folder(
     config: Config,
     findings: Findings,
     progress: Callable[[str, int, int], None] | None = None,
+    *,
+    lenient: bool = False,
 ) -> ReadResult:
     """Read every recognised table in `folder`; several files for one table are concatenated.
 
     The config's problems, with its column mappings that name a heading in no file of
     their table, are raised here as one UsageError, before anything is built or written;
     then the first header row, in folder order, that lacks a required column (often the
-    work of such a mapping, so it waits for the rest to be read and checked)."""
+    work of such a mapping, so it waits for the rest to be read and checked).
+    `lenient` (for `inspect`): a file or table that cannot be read is recorded on its
+    `InputFile` (`error`, `headers`) and left out; the rest are read."""
     parts: dict[str, list[pd.DataFrame]] = {}
     unrecognised: list[str] = []
     try:
         paths, others, skipped = _listing(folder)
-        reads = _read_files(paths, config, progress)
+        reads = _read_files(paths, config, progress, lenient)
     except UserError:
         if config.problems:  # the config's mistakes come first: they may be why reading failed
             raise problems_error(config.path, config.problems, note=(
                 " (the exports could not all be read, so the column mappings were not checked against "
                 "their headings)")) from None
         raise
-    seen = [h for got in reads for h in got.headings]
-    if problems := [*config.problems, *mapping_problems(config, seen)]:
+    seen = [h for got in reads for h in got.info.headers if h.mapping and h.error is None]
+    mapped = mapping_problems(config, seen)
+    # `inspect` shows a mapping to a heading in no file beside the headings it has; only the
+    # config's own mistakes stop it (with every mapping problem, so one run shows them all).
+    if (problems := [*config.problems, *mapped]) and (config.problems or not lenient):
         raise problems_error(config.path, problems)
     if header_error := next((got.header_error for got in reads if got.header_error), None):
         raise header_error
@@ -761,16 +797,16 @@ def read_folder(
         findings.add_one(quality.UNRECOGNISED, f"named like an export but a {why}; not read", file=name)
     tables = {name: pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
               for name, frames in parts.items()}
-    return ReadResult(tables, [got.info for got in reads], unrecognised, skipped, seen)
+    return ReadResult(tables, [got.info for got in reads], unrecognised, skipped, seen, mapped)
 
 
 # --- column mappings against the headings read (SPEC §7) ---------------------------------
 
-def mapping_problems(config: Config, seen: list[Headings]) -> list[Problem]:
+def mapping_problems(config: Config, seen: list[Header]) -> list[Problem]:
     """Column mappings that name a heading found in no file of their table. A [columns]
     mapping is wrong only when no table it serves has the heading. A table not read is
     not judged: its absence is reported on its own."""
-    by_table: dict[str, list[Headings]] = {}
+    by_table: dict[str, list[Header]] = {}
     for h in seen:
         by_table.setdefault(h.table, []).append(h)
     problems: list[Problem] = []
@@ -791,16 +827,16 @@ def mapping_problems(config: Config, seen: list[Headings]) -> list[Problem]:
     return problems
 
 
-def _has(heads: list[Headings], heading: str) -> bool:
-    return norm(heading) in {norm(h) for head in heads for h in head.headings}
+def _has(heads: list[Header], heading: str) -> bool:
+    return norm(heading) in {norm(h) for head in heads for h in head.named}
 
 
 def _shown(heading: str) -> str:
     return "'" + (heading if len(heading) <= 60 else heading[:57] + "...") + "'"
 
 
-def _missed(config: Config, key: tuple[str, ...], heading: str, heads: list[Headings], where: str) -> Problem:
-    taken = {norm(h) for head in heads for h in head.headings if h not in head.unused}
+def _missed(config: Config, key: tuple[str, ...], heading: str, heads: list[Header], where: str) -> Problem:
+    taken = {norm(h) for head in heads for h in head.named if h not in head.unused}
     unused = []
     for h in (h for head in heads for h in head.unused):
         if norm(h) not in taken:
@@ -824,7 +860,7 @@ def _missed(config: Config, key: tuple[str, ...], heading: str, heads: list[Head
     return config.problem(key, plain, full if full != plain else None)
 
 
-def _file_of(h: Headings, config: Config, verbose: bool) -> str:
+def _file_of(h: Header, config: Config, verbose: bool) -> str:
     """Where a table's headings were read: a file or sheet named only when its name names
     a table (then it says nothing personal), or with --verbose."""
     if verbose:
