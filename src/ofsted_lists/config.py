@@ -20,6 +20,7 @@ from .output import path_problem
 from .schema import TABLES, all_columns
 
 DEFAULT_NAME = "ofsted-lists.toml"
+TOP_KEYS = frozenset({"input", "output", "tables", "values", "rules", "sample", "fail_on", "freshness"})
 
 # [values.<name>]: local value -> code. The coded kinds are those of codes.map_codes.
 CODE_KINDS = ("gender", "ethnicity", "source", "primary_need", "abuse_category")
@@ -54,6 +55,8 @@ class Config:
     core_assessment_types: list[str] = field(default_factory=list)
     referral_window_days: int = 7
     sample_counts: dict[str, int] = field(default_factory=dict)
+    fail_on: frozenset[str] = frozenset()  # warning kinds that end a run with exit 4 (alerts.KINDS)
+    freshness_days: int = 14  # an event table whose latest record is older than this is stale
 
     def table(self, name: str) -> TableConfig:
         return self.tables.get(name, TableConfig())
@@ -229,8 +232,8 @@ def parse(raw: dict, path: Path, text: str = "") -> Config:
     c = _Checker(path, text)
     cfg = Config(path=path)
     for k in raw:
-        if k not in {"input", "output", "tables", "values", "rules", "sample"}:
-            raise c.fail((k,), "unknown key; expected one of: input, output, rules, sample, tables, values")
+        if k not in TOP_KEYS:
+            raise c.fail((k,), f"unknown key; expected one of: {', '.join(sorted(TOP_KEYS))}")
     base = path.parent
     if "input" in raw:
         section = c.table(raw["input"], ("input",), {"dir"})
@@ -265,6 +268,17 @@ def parse(raw: dict, path: Path, text: str = "") -> Config:
         if "referral_window_days" in section:
             cfg.referral_window_days = c.integer(section["referral_window_days"],
                                                  ("rules", "referral_window_days"), 0, 365)
+    if "fail_on" in raw:
+        from .alerts import parse_kinds  # imported here: alerts needs the lists
+
+        try:
+            cfg.fail_on = parse_kinds(c.strings(raw["fail_on"], ("fail_on",)))
+        except ValueError as exc:
+            raise c.fail(("fail_on",), str(exc)) from None
+    if "freshness" in raw:
+        section = c.table(raw["freshness"], ("freshness",), {"days"})
+        if "days" in section:
+            cfg.freshness_days = c.integer(section["days"], ("freshness", "days"), 0, 3650)
     if "sample" in raw:
         from .sample import CATEGORIES  # imported here: sample needs the whole pipeline
 

@@ -54,6 +54,17 @@ _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str`
 _NAME_TO_TABLE = {norm(alias): t.name for t in TABLES.values() for alias in (t.name, *t.aliases)}
 
 
+@dataclass(frozen=True)
+class Part:
+    """One table read from a file or sheet: what the run warnings (alerts.py) look at."""
+
+    table: str
+    sheet: str                # "" for a CSV
+    columns: tuple[str, ...]  # the canonical columns a heading named
+    unused: tuple[str, ...]   # the headings that named no column
+    rows: int                 # data rows (blank lines left out)
+
+
 @dataclass
 class InputFile:
     """One input file as the Summary lists it."""
@@ -62,6 +73,8 @@ class InputFile:
     sha256: str
     rows: int = 0
     tables: list[str] = field(default_factory=list)
+    parts: list[Part] = field(default_factory=list)
+    as_text: bool = False  # an Excel name, but really text: read as CSV
 
 
 @dataclass
@@ -171,11 +184,19 @@ def _check_header(mapping: dict[int, str], table: Table, file: str, sheet: str, 
 
 
 def _report_unused(headings: list[object], mapping: dict[int, str], file: str, sheet: str, row: int,
-                   findings: Findings) -> None:
+                   findings: Findings) -> tuple[str, ...]:
+    """Report each heading that names no column; return them."""
+    unused = []
     for i, h in enumerate(headings):
         if i not in mapping and h is not None and not pd.isna(h) and str(h).strip():
             findings.add_one(quality.UNUSED_COLUMN, f"heading '{str(h).strip()}' matches no column of this "
                              "table; ignored", file=file, sheet=sheet, row=row, column=str(h).strip())
+            unused.append(str(h).strip())
+    return tuple(unused)
+
+
+def _part(table: str, sheet: str, frame: pd.DataFrame, unused: tuple[str, ...]) -> Part:
+    return Part(table, sheet, tuple(c for c in frame.columns if not c.startswith("_")), unused, len(frame))
 
 
 def _frame_for(body: pa.Table, mapping: dict[int, str], first_row: int, file: str,
@@ -270,7 +291,8 @@ def _head_records(raw: bytes, enc: str, sep: str, name: str) -> list[list[str]]:
     return out
 
 
-def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: Findings) -> pd.DataFrame:
+def _read_csv(name: str, raw: bytes, config: Config, table_name: str,
+              findings: Findings) -> tuple[pd.DataFrame, Part]:
     table, tc = TABLES[table_name], config.table(table_name)
     enc = _encoding(raw, name)
     best: tuple[int, str, int, list[str]] = (-1, ",", 0, [])
@@ -284,10 +306,11 @@ def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: 
     _, sep, header_idx, header_fields = best
     mapping = map_headings(header_fields, table, tc)
     _check_header(mapping, table, name, "", config)
-    _report_unused(header_fields, mapping, name, "", header_idx + 1, findings)
+    unused = _report_unused(header_fields, mapping, name, "", header_idx + 1, findings)
     body = _csv_body(raw, enc, sep, header_idx, header_fields, sorted(mapping), name)
     positional = {pos: mapping[col] for pos, col in enumerate(sorted(mapping))}
-    return _frame_for(body, positional, header_idx + 2, name, "")
+    frame = _frame_for(body, positional, header_idx + 2, name, "")
+    return frame, _part(table_name, "", frame, unused)
 
 
 def _csv_body(raw: bytes, enc: str, sep: str, header_idx: int, header: list[str], usecols: list[int],
@@ -437,7 +460,7 @@ def _empty(body: pa.Table) -> bool:
 
 
 def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: Config,
-                findings: Findings) -> pd.DataFrame:
+                findings: Findings) -> tuple[pd.DataFrame, Part]:
     table, tc = TABLES[table_name], config.table(table_name)
     if _empty(body):
         raise _sheet_error(name, sheet, config, " is empty: export it again or remove it from the workbook")
@@ -447,8 +470,9 @@ def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: 
     headings = rows[header_idx]
     mapping = map_headings(headings, table, tc)
     _check_header(mapping, table, name, sheet, config)
-    _report_unused(headings, mapping, name, sheet, header_idx + 1, findings)
-    return _frame_for(body.slice(header_idx + 1), mapping, header_idx + 2, name, sheet)
+    unused = _report_unused(headings, mapping, name, sheet, header_idx + 1, findings)
+    frame = _frame_for(body.slice(header_idx + 1), mapping, header_idx + 2, name, sheet)
+    return frame, _part(table_name, sheet, frame, unused)
 
 
 def _workbook_tables(sheets: list[tuple[str, pa.Table]], name: str, config: Config, findings: Findings,
@@ -594,7 +618,8 @@ def _read_file(path: Path, config: Config) -> _FileRead:
     got = _FileRead(InputFile(path.name, _sha256(raw)), [], [], Findings())
     # The content decides, not the name: a workbook saved as .csv is still a workbook.
     sheets = None
-    if path.suffix.lower() in EXCEL_SUFFIXES or raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
+    excel_name = path.suffix.lower() in EXCEL_SUFFIXES
+    if excel_name or raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
         if not raw:
             raise InputError(f"{path.name} is empty: export it again or remove it from the input folder")
         box = [raw]
@@ -608,13 +633,18 @@ def _read_file(path: Path, config: Config) -> _FileRead:
             got.findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=path.name)
             return got
         try:
-            got.found.append((table, _read_csv(path.name, raw, config, table, got.findings)))
+            frame, part = _read_csv(path.name, raw, config, table, got.findings)
         except MemoryError:
             raise _too_large(path.name) from None
+        got.found.append((table, frame))
+        got.info.parts.append(part)
+        got.info.as_text = excel_name
     else:
         del raw
         for table, sheet, body in _workbook_tables(sheets, path.name, config, got.findings, got.unrecognised):
-            got.found.append((table, _read_sheet(body, path.name, sheet, table, config, got.findings)))
+            frame, part = _read_sheet(body, path.name, sheet, table, config, got.findings)
+            got.found.append((table, frame))
+            got.info.parts.append(part)
     for table, frame in got.found:
         got.info.rows += len(frame)
         got.info.tables.append(table)

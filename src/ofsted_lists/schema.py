@@ -6,7 +6,9 @@ a heading or a file-name alias.
 
 from __future__ import annotations
 
+import difflib
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 # Value kinds. `event_date` records something that has happened (a future value is a
@@ -57,6 +59,23 @@ class Table:
 def norm(text: object) -> str:
     """Case-, space- and punctuation-insensitive form used to compare headings and names."""
     return re.sub(r"[^0-9a-z]", "", str(text).casefold().replace("’", "'"))
+
+
+def closest(name: str, headings: Iterable[str], n: int = 3) -> list[str]:
+    """The headings that look most like `name` (compared as `norm` text), best first: a
+    heading containing the name, or contained in it, ranks first (`GENDER_MAIN_CODE` for
+    `gender`); then difflib's similarity of at least 0.6. Each heading at most once."""
+    target = norm(name)
+    scored: dict[str, float] = {}
+    for h in headings:
+        key = norm(h)
+        if not key or not target or h in scored:
+            continue
+        score = 1.0 + len(min(key, target, key=len)) / len(max(key, target, key=len)) \
+            if target in key or key in target else difflib.SequenceMatcher(None, target, key).ratio()
+        if score >= 0.6:
+            scored[h] = score
+    return sorted(scored, key=lambda h: -scored[h])[:n]
 
 
 _TEAM = Column("team", TEXT, aliases=("Allocated Team", "Team"))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, finish, latest_open
+from ._common import DISABILITY_CODES, TEAM, WORKER, Context, Feed, ListResult, ListSpec, finish, latest_open
 
 SPEC = ListSpec(
     key="4",
@@ -15,6 +15,11 @@ SPEC = ListSpec(
     key_date="CIN Start Date",
     disability_flag=True,
     rule="one row per child with a CIN plan open at the as-of date (the latest-starting one)",
+    feeds=(
+        Feed("cin_plan_end_date", "every plan reads as open, so children whose plan has ended are listed"),
+        Feed("primary_need", "Primary Need Code will be blank", "referrals"),
+        Feed("team", f"{TEAM} will be blank"), Feed("worker", f"{WORKER} will be blank"),
+    ),
 )
 
 
