@@ -272,7 +272,8 @@ def parse(raw: dict, path: Path, text: str = "") -> Config:
         from .alerts import parse_kinds  # imported here: alerts needs the lists
 
         try:
-            cfg.fail_on = parse_kinds(c.strings(raw["fail_on"], ("fail_on",)))
+            kinds = raw["fail_on"] if raw["fail_on"] == [] else c.strings(raw["fail_on"], ("fail_on",))
+            cfg.fail_on = parse_kinds(kinds) if kinds else frozenset()
         except ValueError as exc:
             raise c.fail(("fail_on",), str(exc)) from None
     if "freshness" in raw:
