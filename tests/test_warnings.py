@@ -8,6 +8,7 @@ import datetime as dt
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -271,3 +272,15 @@ def test_closest_ranks_containing_headings_first_then_similar_ones():
     assert closest("gender", headings) == ["GENDER_MAIN_CODE", "Gendr"]
     assert closest("ETHNICITY_MAIN_COD", headings, n=1) == ["ETHNICITY_MAIN_CODE"]
     assert closest("worker", headings) == []
+
+
+def test_a_workbook_whose_own_name_names_no_table_is_named_only_with_verbose(tmp_path):
+    folder = tiny(tmp_path / "in", skip=("contacts",))
+    personal = "C0000444 Jane Smith.xlsx"  # read for its sheet's name, not its own
+    with pd.ExcelWriter(folder / personal) as xl:
+        pd.DataFrame(columns=["child_id", "contact_date"]).to_excel(xl, sheet_name="contacts", index=False)
+    res = validate(folder)
+    assert res.exit_code == 0, res.output
+    assert ("a .xlsx file (--verbose names it), sheet 'contacts' has no data rows: there are no contacts records, "
+            "so 1a Contacts will be empty") in flat(res.stdout)
+    assert "Jane" not in res.output

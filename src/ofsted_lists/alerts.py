@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -24,6 +24,7 @@ from .lists._common import CHILD_FEEDS, Feed, not_produced
 from .normalise import Dataset
 from .readers import InputFile, Part, recognise
 from .schema import CHILD_DETAILS, EVENT_TABLES, TABLES, all_columns, closest
+from .terminal import kind_of
 
 if TYPE_CHECKING:
     from .pipeline import Run
@@ -59,6 +60,17 @@ class Warning:
     kind: str  # one of KINDS
     file: str  # the file(s) it is about; "" when no file is
     text: str  # what is wrong and what it changes in the lists
+    # Names in `text` of files whose own name names no table (a workbook read for a sheet
+    # name): the terminal shows them only with --verbose, as they may be personal.
+    private: tuple[str, ...] = ()
+
+    def shown(self, verbose: bool) -> str:
+        """The text for the terminal."""
+        text = self.text
+        if not verbose:
+            for name in sorted(self.private, key=len, reverse=True):
+                text = text.replace(name, f"a {kind_of(name)} file (--verbose names it)")
+        return text
 
 
 def parse_kinds(given: str | Iterable[str]) -> frozenset[str]:
@@ -82,7 +94,7 @@ def collect(run: Run, config: Config) -> list[Warning]:
     """Every warning of the run, kind by kind in KINDS order."""
     parts = [(f, p) for f in run.read.files for p in f.parts]
     built = {r.spec.sheet for r in run.lists if r.produced}
-    return [
+    found = [
         *_missing_columns(parts, built, config),
         *_empty_tables(run.read.files, parts, config),
         *_stale(run.dataset, config.freshness_days),
@@ -90,6 +102,8 @@ def collect(run: Run, config: Config) -> list[Warning]:
                   "produced; its first row says NOT PRODUCED") for r in run.lists if not r.produced),
         *_unmapped(run.dataset, run.findings),
     ]
+    private = [f.name for f in run.read.files if f.parts and recognise(f.name, config, sheet=False) is None]
+    return [replace(w, private=tuple(n for n in private if n in w.text)) for w in found]
 
 
 def count_text(warnings: list[Warning]) -> str:

@@ -335,7 +335,7 @@ def _show(run: pipeline.Run, ui: UI) -> None:
         ui.print(f"Skipped {describe_skipped(run.read.skipped, ui.verbose)}")
     if run.warnings:
         ui.print(_table(f"Warnings that change the lists: {alerts.count_text(run.warnings)}", ["Kind", "Warning"],
-                        [(w.kind, w.text) for w in run.warnings]))
+                        [(w.kind, w.shown(ui.verbose)) for w in run.warnings]))
 
 
 def _fail_on(given: str | None, cfg: config_mod.Config) -> frozenset[str]:
