@@ -137,7 +137,8 @@ def _lookalikes(table: str, column: str, unused: tuple[str, ...]) -> str:
         near += [h for h in closest(name, unused) if h not in near]
     where = f"[tables.{table}.columns]"
     if near:
-        return f" (closest unused headings: {', '.join(repr(h) for h in near[:3])}; map one under {where})"
+        quoted = ", ".join(f"'{h}'" for h in near[:3])
+        return f" (closest unused headings: {quoted}; map one under {where})"
     return f" (add the column to the export, or map its heading under {where})"
 
 

@@ -20,8 +20,11 @@ SPEC = ListSpec(
     key_date="Date of referral",
     disability_flag=False,
     rule="one row per referral dated in the window",
-    feeds=(Feed("referral_source", "Referral Source will be blank"), Feed("referral_nfa", "Referral NFA? will be blank"),
-           Feed("team", f"{TEAM} will be blank"), Feed("worker", f"{WORKER} will be blank")),
+    feeds=(
+        Feed("referral_source", "Referral Source will be blank"),
+        Feed("referral_nfa", "Referral NFA? will be blank"),
+        Feed("team", f"{TEAM} will be blank"), Feed("worker", f"{WORKER} will be blank"),
+    ),
 )
 
 
