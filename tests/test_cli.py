@@ -125,8 +125,8 @@ def test_missing_table_is_an_input_error_unless_allowed(tmp_path):
     res = invoke("build", "--input", str(folder), "--as-of", SAMPLE_AS_OF, "--out", str(out), "--allow-missing")
     assert res.exit_code == 0, res.output
     values = [v for row in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True) for v in row]
-    assert "not produced: no cp_plans export" in values
-    assert openpyxl.load_workbook(out)["5 Child protection plans"].max_row == 1
+    assert "NOT PRODUCED: no cp_plans export" in values
+    assert openpyxl.load_workbook(out)["5 Child protection plans"].max_row == 2  # the banner and the header
 
 
 def test_no_disability_source_is_an_input_error(tmp_path):

@@ -494,7 +494,7 @@ def test_missing_table_names_the_lists_and_allow_missing_marks_them(tmp_path):
     res = invoke("build", "--input", str(folder), "--as-of", AS_OF, "--out", str(out), "--allow-missing")
     assert res.exit_code == 0, res.output
     values = [v for row in openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True) for v in row]
-    assert "not produced: no referrals export" in values and "not produced: no early_help export" in values
+    assert "NOT PRODUCED: no referrals export" in values and "NOT PRODUCED: no early_help export" in values
 
 
 def test_validate_prints_the_summary_writes_nothing_and_strict_exits_4(tmp_path, monkeypatch):

@@ -235,8 +235,8 @@ def test_short_empty_and_missing_pools_report_the_shortfall(tmp_path):
     assert t.loc["contacts_no_referral", ["Eligible records", "Wanted", "Drawn", "Shortfall"]].tolist() == [1, 2, 1, 1]
     assert t.loc["referrals_nfa", ["Eligible records", "Drawn", "Shortfall", "Note"]].tolist() == [
         0, 0, 2, "no eligible record"]
-    assert t.loc["early_help", ["Drawn", "Shortfall", "Note"]].tolist() == [0, 3, "not produced: no early_help export"]
-    assert t.loc["strategy_s47", "Note"] == "not produced: no s47 export"
+    assert t.loc["early_help", ["Drawn", "Shortfall", "Note"]].tolist() == [0, 3, "NOT PRODUCED: no early_help export"]
+    assert t.loc["strategy_s47", "Note"] == "NOT PRODUCED: no s47 export"
     assert s.shortfall == {"early_help": 3, "child_in_need": 1, "child_protection": 1, "contacts_no_referral": 1,
                            "referrals_nfa": 2, "assessments_nfa": 2, "strategy_s47": 2}
     assert len(s.cases) == 1

@@ -1,8 +1,9 @@
 """Command line: translates options into library calls and errors into exit codes.
 
 Exit codes: 0 success (warnings allowed); 1 a bug; 2 usage error; 3 input error
-(nothing written); 4 data-quality findings with --strict; 130 interrupted; 141 standard
-output closed early (`| head`).
+(nothing written); 4 data-quality findings with --strict, or a warning of a kind --fail-on
+names (after writing); 130 interrupted; 141 standard output closed early (`| head`). Any
+exit but 0 and 141 prints one line on stderr saying why, even under --quiet.
 """
 
 from __future__ import annotations
@@ -25,8 +26,8 @@ from rich.progress import BarColumn, DownloadColumn, Progress, SpinnerColumn, Te
 from rich.table import Table
 from rich.text import Text
 
-from . import __version__, config as config_mod, output, pipeline
-from .errors import EXIT_BUG, EXIT_INPUT, EXIT_QUALITY, OutputError, UsageError, UserError
+from . import __version__, alerts, config as config_mod, output, pipeline
+from .errors import EXIT_BUG, EXIT_INPUT, OutputError, QualityError, UsageError, UserError
 from .terminal import describe_skipped, describe_unread, safe, without_file_names
 from .window import parse_as_of
 
@@ -36,7 +37,8 @@ CSV_FOLDER = re.compile(r"ofsted-lists_\d{4}-\d{2}-\d{2}")  # build --format csv
 EXIT_CODES_HELP = (
     "Exit codes: 0 success (warnings allowed); 2 usage error (bad option, --since, --as-of or config); "
     "3 input or output error (missing file, table or column, unreadable file, output not writable) — nothing "
-    "written; 4 data-quality findings and --strict given; 1 a bug; 130 interrupted; 141 standard output "
+    "written; 4 data-quality findings and --strict given, or a warning of a kind --fail-on names (the "
+    "workbook is written first); 1 a bug; 130 interrupted; 141 standard output "
     "closed early. "
     "A run waits up to $OFSTED_LISTS_LOCK_TIMEOUT seconds (default 60) for another run writing the same output."
 )
@@ -240,9 +242,13 @@ InputOpt = Annotated[Path | None, typer.Option("--input", "-i", help="Folder of 
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default ./ofsted-lists.toml when present).")]
 SinceOpt = Annotated[str, typer.Option("--since", help="Window start: 12m, 6m, 1y, 52w, 365d or an ISO date.")]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Reference date YYYY-MM-DD (default today).")]
-AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing", help="Go on when an export is missing: the lists that need it are marked not produced, the others are built.")]
+AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing", help="Go on when an export is missing: the lists that need it are written as sheets marked NOT PRODUCED, the others are built.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 4 when there are data-quality findings.")]
-QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron).")]
+FailOnOpt = Annotated[str | None, typer.Option(
+    "--fail-on", metavar="KINDS",
+    help=f"Exit 4 (after writing) on a warning of these kinds: a comma list of {', '.join(alerts.KINDS)}, "
+         "or all (default: fail_on in the config, else none).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and a count of warnings (for cron).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Allow child identifiers in terminal output.")]
 OutOpt = Annotated[Path | None, typer.Option("--out", "-o", help="Workbook path (.xlsx) or folder (default ./out).")]
 PasswordOpt = Annotated[str | None, typer.Option("--password-env", metavar="VAR", help="Encrypt the workbook with the password held in environment variable VAR.")]
@@ -356,11 +362,36 @@ def _show(run: pipeline.Run, ui: UI) -> None:
                  + describe_unread(run.read.unrecognised, books, ui.verbose))
     if run.read.skipped:
         ui.print(f"Skipped {describe_skipped(run.read.skipped, ui.verbose)}")
+    if run.warnings:
+        ui.print(_table(f"Warnings that change the lists: {alerts.count_text(run.warnings)}", ["Kind", "Warning"],
+                        [(w.kind, w.shown(ui.verbose)) for w in run.warnings]))
 
 
-def _strict_exit(run: pipeline.Run, strict: bool) -> None:
-    if strict and run.findings.problem_count():
-        raise typer.Exit(EXIT_QUALITY)
+def _fail_on(given: str | None, cfg: config_mod.Config) -> frozenset[str]:
+    """The warning kinds that end the run with exit 4: --fail-on, else the config's fail_on."""
+    if given is None:
+        return cfg.fail_on
+    try:
+        return alerts.parse_kinds(given)
+    except ValueError as exc:
+        raise UsageError(f"--fail-on: {exc}") from None
+
+
+def _finish(run: pipeline.Run, ui: UI, strict: bool, fail_on: frozenset[str], written: bool) -> None:
+    """Exit 4 when --strict or --fail-on says so, with one line on stderr saying why; else,
+    under --quiet, one line counting the warnings (so that cron mails them)."""
+    see = "; see the Summary sheet" if written else ""
+    reasons = []
+    failing = [w for w in run.warnings if w.kind in fail_on]
+    if failing:
+        reasons.append(f"{alerts.count_text(failing)} (kinds named by --fail-on or fail_on){see}")
+    if strict and (n := run.findings.problem_count()):
+        reasons.append(f"{n} data-quality finding{'' if n == 1 else 's'} and --strict given"
+                       + ("; see the Data quality sheet" if written else ""))
+    if reasons:
+        raise QualityError("; ".join(reasons) + ("; the output was written" if written else ""))
+    if ui.quiet and run.warnings:
+        _say(alerts.count_text(run.warnings) + see)
 
 
 # --- commands --------------------------------------------------------------------------
@@ -376,6 +407,7 @@ def build(
     format: Annotated[str, typer.Option("--format", help="xlsx (default) or csv (one CSV per sheet in a folder).")] = "xlsx",
     allow_missing: AllowMissingOpt = False,
     strict: StrictOpt = False,
+    fail_on: FailOnOpt = None,
     password_env: PasswordOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
@@ -395,6 +427,7 @@ def build(
     if format == "csv" and out is not None and out.suffix.lower() == ".xlsx":
         raise UsageError("--format csv writes a folder of CSV files: give --out a folder, not an .xlsx name")
     cfg = _config(config)
+    kinds = _fail_on(fail_on, cfg)
     _check_writable(_out_folder(out, cfg))
     if format == "csv":
         # A run killed between the renames of the folder swap is put right first, so the
@@ -413,7 +446,7 @@ def build(
                                        password=password)
     _show(run, ui)
     ui.print(f"Written: {dest}" + (" (encrypted)" if password else ""))
-    _strict_exit(run, strict)
+    _finish(run, ui, strict, kinds, written=True)
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -467,17 +500,20 @@ def validate(
     as_of: AsOfOpt = None,
     allow_missing: AllowMissingOpt = False,
     strict: StrictOpt = False,
+    fail_on: FailOnOpt = None,
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Read and check every export; print the data-quality summary; write nothing.
+    """Read and check every export; print the data-quality summary and the warnings; write nothing.
 
     Example: ofsted-lists validate --input exports/ --strict
     """
     ui = UI(quiet, verbose)
-    run = _run(input, _config(config), since, as_of, allow_missing, ui)
+    cfg = _config(config)
+    kinds = _fail_on(fail_on, cfg)
+    run = _run(input, cfg, since, as_of, allow_missing, ui)
     _show(run, ui)
-    _strict_exit(run, strict)
+    _finish(run, ui, strict, kinds, written=False)
 
 
 @app.command(epilog=EXIT_CODES_HELP)

@@ -61,6 +61,8 @@ class Config:
     # with the mappings its files contradict.
     problems: list[Problem] = field(default_factory=list)
     key_lines: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False, compare=False)
+    fail_on: frozenset[str] = frozenset()  # warning kinds that end a run with exit 4 (alerts.KINDS)
+    freshness_days: int = 14  # an event table whose latest record is older than this is stale
 
     def table(self, name: str) -> TableConfig:
         """The table's settings; its column mappings include those of [columns] it has no
@@ -303,7 +305,7 @@ def load(path: Path | None, *, explicit: bool, defer: bool = False) -> Config:
     return parse(raw, path, text, defer=defer)
 
 
-SECTIONS = {"input", "output", "tables", "columns", "values", "rules", "sample"}
+SECTIONS = {"input", "output", "tables", "columns", "values", "rules", "sample", "fail_on", "freshness"}
 
 
 def parse(raw: dict, path: Path, text: str = "", *, defer: bool = False) -> Config:
@@ -349,6 +351,19 @@ def parse(raw: dict, path: Path, text: str = "", *, defer: bool = False) -> Conf
         if "referral_window_days" in section:
             cfg.referral_window_days = c.integer(section["referral_window_days"],
                                                  ("rules", "referral_window_days"), 0, 365)
+    if "fail_on" in raw:
+        from .alerts import parse_kinds  # imported here: alerts needs the lists
+
+        with c.each():
+            try:
+                kinds = raw["fail_on"] if raw["fail_on"] == [] else c.strings(raw["fail_on"], ("fail_on",))
+                cfg.fail_on = parse_kinds(kinds) if kinds else frozenset()
+            except ValueError as exc:
+                raise c.fail(("fail_on",), str(exc)) from None
+    with c.each():
+        section = c.table(raw.get("freshness", {}), ("freshness",), {"days"})
+        if "days" in section:
+            cfg.freshness_days = c.integer(section["days"], ("freshness", "days"), 0, 3650)
     if "sample" in raw:
         from .sample import CATEGORIES  # imported here: sample needs the whole pipeline
 

@@ -32,6 +32,13 @@ class InputError(UserError):
     exit_code = EXIT_INPUT
 
 
+class QualityError(UserError):
+    """Data-quality findings with --strict, or a warning of a kind --fail-on names: exit 4
+    (after the output is written)."""
+
+    exit_code = EXIT_QUALITY
+
+
 class OutputError(UserError):
     """The output cannot be written (folder not writable, disk full, locked): exit 3."""
 

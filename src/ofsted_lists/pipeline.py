@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, disability, readers, threads
+from . import __version__, alerts, disability, readers, threads
 from .config import Config
 from .errors import InputError
-from .lists import LISTS, Context, ListResult, child_columns, empty
+from .lists import LISTS, Context, ListResult, child_columns, empty, not_produced
 from .normalise import Dataset, normalise
 from .quality import Findings
 from .readers import ReadResult
@@ -37,6 +37,7 @@ class Run:
     findings: Findings
     generated: dt.datetime
     context: Context | None = None  # what the lists were built from (`explain` asks it again)
+    warnings: list[alerts.Warning] = field(default_factory=list)  # SPEC §10.1
 
     @property
     def as_of(self) -> dt.date:
@@ -89,7 +90,9 @@ def build_lists(
     ctx = Context(ds=ds, window=window, disability=status, children=child_columns(ds, config, findings),
                   config=config, findings=findings)
     results = _build_all(ctx, missing)
-    return Run(window, today, read, ds, results, findings, dt.datetime.now().replace(microsecond=0), ctx)
+    run = Run(window, today, read, ds, results, findings, dt.datetime.now().replace(microsecond=0), ctx)
+    run.warnings = alerts.collect(run, config)
+    return run
 
 
 def _build_all(ctx: Context, missing: dict[str, list[str]]) -> list[ListResult]:
@@ -109,7 +112,7 @@ def _build_all(ctx: Context, missing: dict[str, list[str]]) -> list[ListResult]:
 
 def _note(result: ListResult) -> str:
     if not result.produced:
-        return "not produced: no " + ", ".join(result.spec.needs) + " export"
+        return not_produced(result)
     return "no child met the criterion" if result.frame.empty else ""
 
 
@@ -153,26 +156,31 @@ def summary_blocks(run: Run) -> list[Block]:
     counts = run.findings.counts()
     quality_block = pd.DataFrame({"Finding": list(counts), "Count": list(counts.values())}) if counts else \
         pd.DataFrame({"Finding": ["none"], "Count": [0]})
+    latest = alerts.latest_by_file(run.dataset)
     files = pd.DataFrame({
         "File": [f.name for f in run.read.files],
         "Tables": [", ".join(f.tables) or "not recognised" for f in run.read.files],
         "Rows": [f.rows for f in run.read.files],
+        # Only the date: it says how recent the export is, and nothing about a child.
+        "Latest record date": pd.Series([latest.get(f.name) for f in run.read.files], dtype="object"),
         "SHA-256": [f.sha256 for f in run.read.files],
     })
     return [
         Block("Ofsted inspection lists: protecting disabled children", about),
+        Block("Warnings", alerts.table(run.warnings)),
         Block("Lists", lists),
         Block("Data quality findings", quality_block),
         Block("Input files", files),
-        Block("Listed contacts and referrals per month", per_month(run)),
+        Block(CHART_TITLE, per_month(run)),
     ]
 
 
-CHART_BLOCK = 4
+CHART_TITLE = "Listed contacts and referrals per month"
 
 
 def report(run: Run) -> Report:
-    sheets = [Sheet(r.spec.sheet, r.frame) for r in run.lists]
+    sheets = [Sheet(r.spec.sheet, r.frame, banner=None if r.produced else not_produced(r)) for r in run.lists]
     sheets.append(Sheet("Data quality", run.findings.table()))
-    return Report(summary=summary_blocks(run), chart=Chart(CHART_BLOCK, "Listed contacts and referrals per month"),
-                  sheets=sheets)
+    blocks = summary_blocks(run)
+    chart = next(i for i, b in enumerate(blocks) if b.title == CHART_TITLE)
+    return Report(summary=blocks, chart=Chart(chart, CHART_TITLE), sheets=sheets)

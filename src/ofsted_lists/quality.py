@@ -121,5 +121,10 @@ class Findings:
         n = pd.concat([p["Kind"] for p in self._parts]).value_counts()
         return {k: int(n[k]) for k in KINDS if k in n.index}
 
+    def per_column(self, kind: str) -> dict[str, int]:
+        """Findings of `kind` per column."""
+        n = [p.loc[p["Kind"] == kind, "Column"] for p in self._parts]
+        return {str(k): int(v) for k, v in pd.concat(n).value_counts().items()} if n else {}
+
     def problem_count(self) -> int:
         return sum(v for k, v in self.counts().items() if k not in INFORMATIONAL)

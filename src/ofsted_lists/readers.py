@@ -66,6 +66,12 @@ class Header:
     mapping: dict[int, str]   # position -> canonical column
     error: InputError | None = None  # why the table could not be read (lenient reads only)
     file: str = ""
+    rows: int = 0             # data rows read under it (blank lines left out)
+
+    @property
+    def columns(self) -> tuple[str, ...]:
+        """The canonical columns its headings named."""
+        return tuple(dict.fromkeys(self.mapping.values()))
 
     @property
     def named(self) -> list[str]:
@@ -88,6 +94,12 @@ class InputFile:
     tables: list[str] = field(default_factory=list)
     headers: list[Header] = field(default_factory=list)
     error: InputError | None = None  # why the file could not be read (lenient reads only)
+    as_text: bool = False  # an Excel name, but really text: read as CSV
+
+    @property
+    def parts(self) -> list[Header]:
+        """The header rows of the tables read from it (what the run warnings look at)."""
+        return [h for h in self.headers if h.error is None and h.mapping]
 
 
 @dataclass
@@ -641,7 +653,9 @@ def _read_file(path: Path, config: Config, lenient: bool = False) -> _FileRead:
 
     def take(table: str, sheet: str, read: Callable[[], pd.DataFrame]) -> None:
         try:
-            got.found.append((table, read()))
+            frame = read()
+            headers[-1].rows = len(frame)  # the header row the read just recorded
+            got.found.append((table, frame))
         except InputError as exc:
             if not lenient:
                 if not isinstance(exc, _HeaderError):
@@ -655,7 +669,8 @@ def _read_file(path: Path, config: Config, lenient: bool = False) -> _FileRead:
 
     # The content decides, not the name: a workbook saved as .csv is still a workbook.
     sheets = None
-    if path.suffix.lower() in EXCEL_SUFFIXES or raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
+    excel_name = path.suffix.lower() in EXCEL_SUFFIXES
+    if excel_name or raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
         if not raw:
             raise InputError(f"{path.name} is empty: export it again or remove it from the input folder")
         box = [raw]
@@ -672,6 +687,7 @@ def _read_file(path: Path, config: Config, lenient: bool = False) -> _FileRead:
             take(table, "", lambda: _read_csv(path.name, raw, config, table, got.findings, headers))
         except MemoryError:
             raise _too_large(path.name) from None
+        got.info.as_text = excel_name
     else:
         del raw
         for table, sheet, body in _workbook_tables(sheets, path.name, config, got.findings, got.unrecognised):

@@ -21,7 +21,7 @@ import pandas as pd
 from pandas.api import types as pdt
 
 from . import __version__
-from .lists import ListResult
+from .lists import ListResult, not_produced
 from .lists._common import CHILD_COLUMNS, DISABILITY_FLAG, YES
 from .pipeline import Run
 from .workbook import Block, Report, Sheet
@@ -193,10 +193,6 @@ def _details(rows: pd.DataFrame) -> np.ndarray:
     return pd.Series(out, dtype="str").str.removesuffix("; ").to_numpy(dtype=object)
 
 
-def _not_produced(result: ListResult) -> str:
-    return "not produced: no " + ", ".join(result.spec.needs) + " export"
-
-
 def draw(run: Run, seed: int, counts: Mapping[str, int] | None = None) -> Sample:
     """Draw the sample from `run.lists`; `counts` (category key -> n) override the defaults."""
     counts = dict(counts or {})
@@ -225,7 +221,7 @@ def draw(run: Run, seed: int, counts: Mapping[str, int] | None = None) -> Sample
         parts["Key date"].append(keys.to_numpy(dtype="datetime64[ns]")[taken])
         parts["List"].append(np.full(n, result.spec.sheet, dtype=object))
         parts["Details"].append(_details(frame.iloc[taken]))
-        note = _not_produced(result) if not result.produced else ("no eligible record" if len(pool) == 0 else "")
+        note = not_produced(result) if not result.produced else ("no eligible record" if len(pool) == 0 else "")
         tally.append({
             "key": cat.key, "Category": cat.label, "Stage": cat.stage, "List": result.spec.sheet,
             "Eligible": cat.rule, "Eligible records": len(pool), "Eligible children": len(np.unique(pool.child)),

@@ -62,13 +62,21 @@ def norm(text: object) -> str:
 
 
 def closest(name: str, headings: Iterable[str], n: int = 3) -> list[str]:
-    """Up to `n` of `headings` most like `name`, best first, compared as `norm` sees them
-    (difflib's ratio, at least 0.6); each as first written, one per normalised form."""
-    by_norm: dict[str, str] = {}
+    """The headings that look most like `name` (compared as `norm` text), best first: a
+    heading containing the name, or contained in it, ranks first (`GENDER_MAIN_CODE` for
+    `gender`); then difflib's similarity of at least 0.6. Each as first written, one per
+    normalised form."""
+    target = norm(name)
+    scored: dict[str, tuple[float, str]] = {}  # norm form -> (score, heading as first written)
     for h in headings:
-        if (key := norm(h)):
-            by_norm.setdefault(key, h)
-    return [by_norm[k] for k in difflib.get_close_matches(norm(name), by_norm, n=n)]
+        key = norm(h)
+        if not key or not target or key in scored:
+            continue
+        score = 1.0 + len(min(key, target, key=len)) / len(max(key, target, key=len)) \
+            if target in key or key in target else difflib.SequenceMatcher(None, target, key).ratio()
+        if score >= 0.6:
+            scored[key] = (score, h)
+    return [h for _, h in sorted(scored.values(), key=lambda sh: -sh[0])[:n]]
 
 
 _TEAM = Column("team", TEXT, aliases=("Allocated Team", "Team"))

@@ -57,6 +57,9 @@ class Sheet:
     name: str
     frame: pd.DataFrame  # columns in output order; headers are the column names
     dropdowns: dict[str, list[str]] = field(default_factory=dict)  # column header -> allowed values (xlsx only)
+    # A bold first row above the header ("NOT PRODUCED: no cp_plans export", SPEC §2), so that
+    # no one reads a sheet that was not produced as an empty list.
+    banner: str | None = None
 
 
 @dataclass
@@ -327,13 +330,14 @@ class _BlockSheet(xlsxwriter.worksheet.Worksheet):
     `BLOCK_WRITER_XLSXWRITER`."""
 
     block: str = ""
+    header_row: int = 0  # xlsxwriter's own rows end here (a banner row above the header)
 
     def _write_sheet_data(self) -> None:
         if not self.block:
             super()._write_sheet_data()
             return
-        # The dimensions cover the block; xlsxwriter's own table holds only the header row.
-        data_rowmax, self.dim_rowmax = self.dim_rowmax, 0
+        # The dimensions cover the block; xlsxwriter's own table holds only the rows down to the header.
+        data_rowmax, self.dim_rowmax = self.dim_rowmax, self.header_row
         self._xml_start_tag("sheetData")
         self._write_rows()
         self.fh.write(self.block)
@@ -425,16 +429,16 @@ def _block_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> tuple[pa.Ar
     return _join(ref, '"><v>', _number_text(a), "</v></c>"), _number_width(s)
 
 
-def _write_block(ws: _BlockSheet, frame: pd.DataFrame, fmts: _Formats) -> list[int]:
-    """Header by xlsxwriter, data rows as one XML block; the column widths they need."""
+def _write_block(ws: _BlockSheet, frame: pd.DataFrame, fmts: _Formats, top: int = 0) -> list[int]:
+    """Header (at row `top`) by xlsxwriter, data rows as one XML block; the column widths they need."""
     columns = [c.astype(object) if isinstance(c.dtype, pd.CategoricalDtype) else c for _, c in frame.items()]
     if ws.constant_memory or any(_kind(c) not in _BLOCK_KINDS for c in columns):
-        return _write_table(ws, frame, 0, fmts)
-    rows = pc.cast(pa.array(np.arange(2, len(frame) + 2)), pa.large_string())
+        return _write_table(ws, frame, top, fmts)
+    rows = pc.cast(pa.array(np.arange(top + 2, len(frame) + top + 2)), pa.large_string())
     parts, widths = [], []
     for col, (name, values) in enumerate(zip(frame.columns, columns)):
         header = str(name)
-        _write_text(ws, 0, col, header, fmts.header, fmts.header_q)
+        _write_text(ws, top, col, header, fmts.header, fmts.header_q)
         cells, width = _block_cells(ws, values, _join('<c r="' + xl_col_to_name(col), rows), fmts)
         parts.append(cells)
         widths.append(max(len(header) + 3, width + 2))  # as `_write_table`
@@ -442,7 +446,8 @@ def _write_block(ws: _BlockSheet, frame: pd.DataFrame, fmts: _Formats) -> list[i
         xml = pc.binary_join_element_wise(_join('<row r="', rows, '">'), *parts, _large("</row>"), _large(""),
                                           null_handling="replace", null_replacement="")
         ws.block = "".join(xml.to_pylist())
-        ws.dim_rowmax = len(frame)
+        ws.header_row = top
+        ws.dim_rowmax = len(frame) + top
     return widths
 
 
@@ -460,22 +465,24 @@ def _part_name(name: str, part: int) -> str:
 
 def _write_list_sheet(wb: xlsxwriter.Workbook, sheet: Sheet, fmts: _Formats, block: bool) -> None:
     frame, ncols = sheet.frame, sheet.frame.shape[1]
-    for part, start in enumerate(range(0, max(len(frame), 1), MAX_DATA_ROWS)):
-        chunk = frame.iloc[start : start + MAX_DATA_ROWS]
+    top = 1 if sheet.banner else 0
+    for part, start in enumerate(range(0, max(len(frame), 1), MAX_DATA_ROWS - top)):
+        chunk = frame.iloc[start : start + MAX_DATA_ROWS - top]
         if block:
             ws = wb.add_worksheet(_part_name(sheet.name, part), worksheet_class=_BlockSheet)
-            widths = _write_block(ws, chunk, fmts)
         else:
             ws = wb.add_worksheet(_part_name(sheet.name, part))
-            widths = _write_table(ws, chunk, 0, fmts)
+        if sheet.banner:  # overflows to the right, so it sets no width
+            _write_text(ws, 0, 0, sheet.banner, fmts.title, fmts.title_q)
+        widths = _write_block(ws, chunk, fmts, top) if block else _write_table(ws, chunk, top, fmts)
         _set_widths(ws, widths)
-        ws.freeze_panes(1, 0)
+        ws.freeze_panes(top + 1, 0)
         if ncols:
-            ws.autofilter(0, 0, len(chunk), ncols - 1)
+            ws.autofilter(top, 0, top + len(chunk), ncols - 1)
         for header, allowed in sheet.dropdowns.items():
             if len(chunk):
                 col = frame.columns.get_loc(header)
-                ws.data_validation(1, col, len(chunk), col, {"validate": "list", "source": list(allowed)})
+                ws.data_validation(top + 1, col, top + len(chunk), col, {"validate": "list", "source": list(allowed)})
 
 
 def _write_summary(wb: xlsxwriter.Workbook, report: Report, fmts: _Formats) -> None:
@@ -659,7 +666,8 @@ def write_csv_folder(report: Report, folder: Path, *, lock_timeout: float | None
     previous set or the new one, never a mix. Its lock is `.<folder name>.lock` beside it.
     """
     texts = [(SUMMARY, _csv_summary(report.summary))]
-    texts += [(s.name, _csv_table(s.frame)) for s in report.sheets]
+    texts += [(s.name, (_csv_table(pd.DataFrame(columns=[s.banner])) if s.banner else "") + _csv_table(s.frame))
+              for s in report.sheets]
     files = [(csv_file_name(i, name), ("\ufeff" + text).encode("utf-8")) for i, (name, text) in enumerate(texts)]
     return replace_folder(Path(folder), [(name, lambda fh, data=data: fh.write(data)) for name, data in files],
                           owned=lambda name: _CSV_OWNED.fullmatch(name) is not None, lock_timeout=lock_timeout)

@@ -26,6 +26,26 @@ TEAM, WORKER = "Allocated Team", "Allocated Worker"
 
 
 @dataclass(frozen=True)
+class Feed:
+    """An optional input column that fills a list column, and what the list shows when the
+    export has no heading for it (a `missing-column` warning, SPEC §10.1)."""
+
+    column: str                       # canonical column
+    effect: str                       # "Allocated Team will be blank"
+    table: str = ""                   # "": the list's own table (its first `needs`)
+    unless: tuple[str, ...] = ()      # columns that stand in for it: no warning when one is there
+
+
+# Child details fill the child columns of every list (from `children`, else event rows).
+CHILD_FEEDS = (
+    Feed("gender", f"every child's Gender will be {NOT_STATED}", "children"),
+    Feed("ethnicity", f"every child's Ethnicity will be {codes.ETHNICITY_LABELS[codes.ethnicity.BLANK]}",
+         "children"),
+    Feed("dob", "every child's Date of Birth and Age of Child (Years) will be blank", "children"),
+)
+
+
+@dataclass(frozen=True)
 class ListSpec:
     key: str                   # "1a", "2", …
     sheet: str                 # the sheet name
@@ -35,6 +55,7 @@ class ListSpec:
     key_date: str              # the output column that dates a row (sort, sample)
     disability_flag: bool      # sheets 2–5 carry "Does the Child have a Disability"
     rule: str                  # the inclusion rule in plain words (README, Summary)
+    feeds: tuple[Feed, ...] = ()  # optional input columns behind its columns
 
     @property
     def all_columns(self) -> list[str]:
@@ -188,6 +209,11 @@ def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListRes
         ["_key", "Child Unique ID", *tiebreak], kind="stable", na_position="last").index
     return ListResult(spec, frame.loc[order].reset_index(drop=True), unknown,
                       key_dates=key.loc[order].reset_index(drop=True), **extra)
+
+
+def not_produced(result: ListResult) -> str:
+    """The banner of a list not produced, and its note on the Summary (SPEC §2)."""
+    return "NOT PRODUCED: no " + ", ".join(result.spec.needs) + " export"
 
 
 def empty(spec: ListSpec) -> ListResult:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from ._common import DISABILITY_CODES, Context, ListResult, ListSpec, Verdict, explain_window, finish
+from ._common import (
+    DISABILITY_CODES, Context, Feed, ListResult, ListSpec, Verdict, explain_window, finish,
+)
 
 SPEC = ListSpec(
     key="1a",
@@ -15,6 +17,11 @@ SPEC = ListSpec(
     key_date="Date of Contact",
     disability_flag=False,
     rule="one row per contact dated in the window",
+    feeds=(
+        Feed("contact_source", "Contact Source will be blank"),
+        Feed("led_to_referral", "Contact Outcome will be derived from the child's referrals, never recorded",
+             unless=("contact_outcome",)),
+    ),
 )
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import (
-    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, Verdict, count_last_12_months, explain_window,
-    finish, yes_no,
+    DISABILITY_CODES, TEAM, WORKER, Context, Feed, ListResult, ListSpec, Verdict, count_last_12_months,
+    explain_window, finish, yes_no,
 )
 
 SPEC = ListSpec(
@@ -21,6 +21,11 @@ SPEC = ListSpec(
     key_date="Date of referral",
     disability_flag=False,
     rule="one row per referral dated in the window",
+    feeds=(
+        Feed("referral_source", "Referral Source will be blank"),
+        Feed("referral_nfa", "Referral NFA? will be blank"),
+        Feed("team", f"{TEAM} will be blank"), Feed("worker", f"{WORKER} will be blank"),
+    ),
 )
 
 

@@ -7,7 +7,7 @@ import pandas as pd
 
 from ..window import months_before_series
 from ._common import (
-    DISABILITY_CODES, NO, TEAM, WORKER, YES, Context, ListResult, ListSpec, Verdict, child_rows, day, finish,
+    DISABILITY_CODES, NO, TEAM, WORKER, YES, Context, Feed, ListResult, ListSpec, Verdict, child_rows, day, finish,
     in_window_words, not_after, verdict, yes_no,
 )
 
@@ -30,6 +30,14 @@ SPEC = ListSpec(
     key_date="Strategy Discussion Date",  # else the enquiry start: see `_key` below
     disability_flag=True,
     rule="one row per strategy discussion / s47 enquiry with either date in the window",
+    feeds=(
+        Feed("strategy_date", "Strategy Discussion Date will be blank"),
+        Feed("s47_start_date", "every Section 47 Enquiry Started will be b) No and the enquiry counts 0"),
+        Feed("icpc_not_required", "Was an Initial Child Protection Conference deemed unnecessary? will be blank"),
+        Feed("icpc_date", "Date of Initial Child Protection Conference will be blank"),
+        Feed("outcome", "Outcome will be blank"),
+        Feed("team", f"{TEAM} will be blank"), Feed("worker", f"{WORKER} will be blank"),
+    ),
 )
 
 

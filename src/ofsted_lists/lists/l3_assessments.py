@@ -7,8 +7,8 @@ import pandas as pd
 
 from ..schema import norm
 from ._common import (
-    DISABILITY_CODES, NO, TEAM, WORKER, UNKNOWN_ANSWER, YES, Context, ListResult, ListSpec, Verdict, child_rows,
-    day, finish, in_window_words, not_after, verdict, yes_no,
+    DISABILITY_CODES, NO, TEAM, UNKNOWN_ANSWER, WORKER, YES, Context, Feed, ListResult, ListSpec, Verdict,
+    child_rows, day, finish, in_window_words, not_after, verdict, yes_no,
 )
 
 REQUIRING_SUPPORT = "Was the child assessed as requiring LA children's social care support?"
@@ -28,6 +28,13 @@ SPEC = ListSpec(
     key_date="Continuous Assessment Start Date",
     disability_flag=True,
     rule="one row per assessment started in the window that is not a core assessment",
+    feeds=(
+        Feed("child_seen", f"Child Seen During Continuous Assessment will be {UNKNOWN_ANSWER}"),
+        Feed("authorisation_date", "Continuous Assessment Date of Authorisation will be blank"),
+        Feed("assessment_outcome", f"Assessment Outcome and {REQUIRING_SUPPORT} will be blank"),
+        Feed("assessment_type", "Assessment Type will be blank and no core assessment is left out"),
+        Feed("team", f"{TEAM} will be blank"), Feed("worker", f"{WORKER} will be blank"),
+    ),
 )
 
 

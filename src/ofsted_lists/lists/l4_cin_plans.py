@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import (
-    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, Verdict, explain_open, finish, latest_open,
+    DISABILITY_CODES, TEAM, WORKER, Context, Feed, ListResult, ListSpec, Verdict, explain_open, finish, latest_open,
 )
 
 # The table and its period: the same for `build` and `explain`.
@@ -20,6 +20,11 @@ SPEC = ListSpec(
     key_date="CIN Start Date",
     disability_flag=True,
     rule="one row per child with a CIN plan open at the as-of date (the latest-starting one)",
+    feeds=(
+        Feed("cin_plan_end_date", "every plan reads as open, so children whose plan has ended are listed"),
+        Feed("primary_need", "Primary Need Code will be blank", "referrals"),
+        Feed("team", f"{TEAM} will be blank"), Feed("worker", f"{WORKER} will be blank"),
+    ),
 )
 
 

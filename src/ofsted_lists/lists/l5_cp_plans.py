@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import (
-    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, Verdict, explain_open, finish, latest_open,
+    DISABILITY_CODES, TEAM, WORKER, Context, Feed, ListResult, ListSpec, Verdict, explain_open, finish, latest_open,
     not_after,
 )
 
@@ -25,6 +25,13 @@ SPEC = ListSpec(
     key_date="Child Protection Plan Start Date",
     disability_flag=True,
     rule="one row per child with a CP plan open at the as-of date (the latest-starting one)",
+    feeds=(
+        Feed("cpp_end_date", "every plan reads as open, so children whose plan has ended are listed"),
+        Feed("initial_category", "Initial Category of Abuse will be blank"),
+        Feed("latest_category", "Latest Category of Abuse will be blank"),
+        Feed("last_review_date", "Date of latest review conference will be blank"),
+        Feed("team", f"{TEAM} will be blank"), Feed("worker", f"{WORKER} will be blank"),
+    ),
 )
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import (
-    DISABILITY_CODES, TEAM, WORKER, Context, ListResult, ListSpec, Verdict, explain_open, finish, latest_open,
+    DISABILITY_CODES, TEAM, WORKER, Context, Feed, ListResult, ListSpec, Verdict, explain_open, finish, latest_open,
     not_after,
 )
 
@@ -25,6 +25,12 @@ SPEC = ListSpec(
     key_date="Assessment start date",
     disability_flag=False,
     rule="one row per child with an early help episode open at the as-of date (the latest-starting one)",
+    feeds=(
+        Feed("eh_end_date", "every episode reads as open, so children whose episode has ended are listed"),
+        Feed("eh_type", "Early Help Type will be blank"),
+        Feed("lead_organisation", "Organisation completing assessment will be blank"),
+        Feed("team", f"{TEAM} will be blank"), Feed("worker", f"{WORKER} will be blank"),
+    ),
 )
 
 
