@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from . import __version__, disability, readers, threads
+from . import __version__, disability, quality, readers, threads
 from .config import Config
 from .errors import InputError
 from .lists import LISTS, Context, ListResult, child_columns, empty
@@ -112,6 +112,19 @@ def _note(result: ListResult) -> str:
     return "no child met the criterion" if result.frame.empty else ""
 
 
+def _ordinal(day: int) -> str:
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def month_label(month: pd.Period, window: Window) -> str:
+    """"Nov 2025", or for a month the window cuts, "Nov 2025 (from 25th)", "Nov 2026 (to 24th)"."""
+    first, last = month.start_time.date(), month.end_time.date()
+    cut = [f"from {_ordinal(window.start.day)}"] if window.start > first else []
+    cut += [f"to {_ordinal(window.end.day)}"] if window.end < last else []
+    return f"{month:%b %Y}" + (f" ({' '.join(cut)})" if cut else "")
+
+
 def per_month(run: Run) -> pd.DataFrame:
     """Listed contacts and referrals per calendar month of the window (for the chart)."""
     start, end = pd.Timestamp(run.window.start), pd.Timestamp(run.window.end)
@@ -126,7 +139,7 @@ def per_month(run: Run) -> pd.DataFrame:
         return [int(per.get(m, 0)) for m in months]
 
     return pd.DataFrame({
-        "Month": [m.strftime("%b %Y") for m in months],
+        "Month": [month_label(m, run.window) for m in months],
         "Contacts": count("1a", "Date of Contact"),
         "Referrals": count("1b", "Date of referral"),
     })
@@ -140,22 +153,22 @@ def summary_blocks(run: Run) -> list[Block]:
         "Value": [run.as_of, run.window.describe(), PROFILE, derived, f"ofsted-lists {__version__}",
                   run.generated.strftime("%d/%m/%Y %H:%M:%S")],
     })
-    lists = pd.DataFrame({
+    lists = pd.DataFrame({  # the counts beside the sheet names, the long text after them
         "Sheet": [r.spec.sheet for r in run.lists],
-        "Annex A list": [r.spec.annex_a for r in run.lists],
-        "Rule (disabled children only)": [r.spec.rule for r in run.lists],
         "Rows": [len(r.frame) for r in run.lists],
         "Children": [int(r.frame["Child Unique ID"].nunique()) for r in run.lists],
         "Children with unknown disability (not listed)": [r.unknown_children for r in run.lists],
         "Note": [_note(r) for r in run.lists],
+        "Annex A list": [r.spec.annex_a for r in run.lists],
+        "Rule (disabled children only)": [r.spec.rule for r in run.lists],
     })
     counts = run.findings.counts()
     quality_block = pd.DataFrame({"Finding": list(counts), "Count": list(counts.values())}) if counts else \
         pd.DataFrame({"Finding": ["none"], "Count": [0]})
     files = pd.DataFrame({
         "File": [f.name for f in run.read.files],
-        "Tables": [", ".join(f.tables) or "not recognised" for f in run.read.files],
         "Rows": [f.rows for f in run.read.files],
+        "Tables": [", ".join(f.tables) or "not recognised" for f in run.read.files],
         "SHA-256": [f.sha256 for f in run.read.files],
     })
     return [
@@ -170,8 +183,29 @@ def summary_blocks(run: Run) -> list[Block]:
 CHART_BLOCK = 4
 
 
+UNKNOWN_SHEET = "Unknown disability"
+
+
+def unknown_disability(run: Run) -> pd.DataFrame:
+    """One row per child left off at least one list only because its disability is not
+    recorded: the lists it would be on and its latest key date on them (latest first)."""
+    parts = [pd.DataFrame({"child": r.unknown.index.astype("str"), "sheet": r.spec.sheet,
+                           "date": r.unknown.to_numpy(dtype="datetime64[ns]")})
+             for r in run.lists if r.unknown is not None and len(r.unknown)]
+    if not parts:
+        return pd.DataFrame({"Child Unique ID": pd.Series(dtype="str"), "Would be on": pd.Series(dtype="str"),
+                             "Latest event date": pd.Series(dtype="datetime64[ns]")})
+    rows = pd.concat(parts, ignore_index=True)  # in sheet order
+    per = rows.groupby("child", sort=False).agg(sheets=("sheet", "; ".join), date=("date", "max"))
+    per = per.reset_index().sort_values(["date", "child"], ascending=[False, True], na_position="last",
+                                        kind="stable")
+    return pd.DataFrame({"Child Unique ID": per["child"].astype("str"), "Would be on": per["sheets"].astype("str"),
+                         "Latest event date": per["date"]}).reset_index(drop=True)
+
+
 def report(run: Run) -> Report:
     sheets = [Sheet(r.spec.sheet, r.frame) for r in run.lists]
-    sheets.append(Sheet("Data quality", run.findings.table()))
+    sheets.append(Sheet(UNKNOWN_SHEET, unknown_disability(run)))
+    sheets.append(Sheet("Data quality", quality.sheet(run.findings.table(), run.read.headings())))
     return Report(summary=summary_blocks(run), chart=Chart(CHART_BLOCK, "Listed contacts and referrals per month"),
                   sheets=sheets)

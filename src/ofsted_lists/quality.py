@@ -123,3 +123,24 @@ class Findings:
 
     def problem_count(self) -> int:
         return sum(v for k, v in self.counts().items() if k not in INFORMATIONAL)
+
+
+SHEET_COLUMNS = ["File", "Sheet", "Row", "Column", "Column (canonical)", "Kind", "Problem", "Child Unique ID"]
+
+
+def sheet(table: pd.DataFrame, headings: dict[tuple[str, str], dict[str, str]]) -> pd.DataFrame:
+    """The Data quality sheet (SPEC §5): `table`'s findings sorted by file, sheet and row,
+    the column named by the LA's own heading for it (`headings`: (file, sheet) -> canonical
+    -> heading), the canonical name beside it.
+
+    A finding's column that the file's headings do not map (an unused heading, a file-level
+    finding) is shown as it is, with no canonical name."""
+    keys = list(zip(table["File"], table["Sheet"], table["Column"]))
+    mapped = [headings.get((f, s), {}).get(c) for f, s, c in keys]
+    out = table.assign(**{
+        "Column": [c if h is None else h for (_, _, c), h in zip(keys, mapped)],
+        "Column (canonical)": [None if h is None else c for (_, _, c), h in zip(keys, mapped)],
+    })
+    out["Column (canonical)"] = out["Column (canonical)"].astype("str")
+    out = out.sort_values(["File", "Sheet", "Row"], kind="stable", na_position="first")
+    return out[SHEET_COLUMNS].reset_index(drop=True)

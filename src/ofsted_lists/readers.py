@@ -62,6 +62,8 @@ class InputFile:
     sha256: str
     rows: int = 0
     tables: list[str] = field(default_factory=list)
+    # sheet ("" for CSV) -> canonical column -> the heading as it stands in the file
+    headings: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
 @dataclass
@@ -70,6 +72,10 @@ class ReadResult:
     files: list[InputFile]
     unrecognised: list[str]  # "file" or "file [sheet]", in folder order
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why) of export names not files
+
+    def headings(self) -> dict[tuple[str, str], dict[str, str]]:
+        """(file, sheet) -> canonical column -> the LA's heading for it."""
+        return {(f.name, sheet): names for f in self.files for sheet, names in f.headings.items()}
 
 
 def recognise(name: str, config: Config, *, sheet: bool) -> str | None:
@@ -270,7 +276,13 @@ def _head_records(raw: bytes, enc: str, sep: str, name: str) -> list[list[str]]:
     return out
 
 
-def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: Findings) -> pd.DataFrame:
+def _own_headings(headings: list[object], mapping: dict[int, str]) -> dict[str, str]:
+    """Canonical column -> the heading that named it, as the file has it."""
+    return {canonical: str(headings[i]).strip() for i, canonical in mapping.items()}
+
+
+def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: Findings,
+              headings: dict[str, dict[str, str]]) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
     enc = _encoding(raw, name)
     best: tuple[int, str, int, list[str]] = (-1, ",", 0, [])
@@ -285,6 +297,7 @@ def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: 
     mapping = map_headings(header_fields, table, tc)
     _check_header(mapping, table, name, "", config)
     _report_unused(header_fields, mapping, name, "", header_idx + 1, findings)
+    headings[""] = _own_headings(header_fields, mapping)
     body = _csv_body(raw, enc, sep, header_idx, header_fields, sorted(mapping), name)
     positional = {pos: mapping[col] for pos, col in enumerate(sorted(mapping))}
     return _frame_for(body, positional, header_idx + 2, name, "")
@@ -437,7 +450,7 @@ def _empty(body: pa.Table) -> bool:
 
 
 def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: Config,
-                findings: Findings) -> pd.DataFrame:
+                findings: Findings, own: dict[str, dict[str, str]]) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
     if _empty(body):
         raise _sheet_error(name, sheet, config, " is empty: export it again or remove it from the workbook")
@@ -448,6 +461,7 @@ def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: 
     mapping = map_headings(headings, table, tc)
     _check_header(mapping, table, name, sheet, config)
     _report_unused(headings, mapping, name, sheet, header_idx + 1, findings)
+    own[sheet] = _own_headings(headings, mapping)
     return _frame_for(body.slice(header_idx + 1), mapping, header_idx + 2, name, sheet)
 
 
@@ -608,13 +622,14 @@ def _read_file(path: Path, config: Config) -> _FileRead:
             got.findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=path.name)
             return got
         try:
-            got.found.append((table, _read_csv(path.name, raw, config, table, got.findings)))
+            got.found.append((table, _read_csv(path.name, raw, config, table, got.findings, got.info.headings)))
         except MemoryError:
             raise _too_large(path.name) from None
     else:
         del raw
         for table, sheet, body in _workbook_tables(sheets, path.name, config, got.findings, got.unrecognised):
-            got.found.append((table, _read_sheet(body, path.name, sheet, table, config, got.findings)))
+            got.found.append((table, _read_sheet(body, path.name, sheet, table, config, got.findings,
+                                                 got.info.headings)))
     for table, frame in got.found:
         got.info.rows += len(frame)
         got.info.tables.append(table)
