@@ -7,6 +7,7 @@ written both by the block writer and by xlsxwriter's public API (the fallback)."
 from __future__ import annotations
 
 import datetime as dt
+import io
 import shutil
 import subprocess
 from pathlib import Path
@@ -220,3 +221,16 @@ def test_summary_and_a_list_sheet_render_to_png(tmp_path):
                     str(tmp_path / "page")], check=True, capture_output=True, timeout=60)
     pages = sorted(tmp_path.glob("page*.png"))
     assert len(pages) >= 2 and all(p.stat().st_size > 1000 for p in pages)
+
+
+def test_a_wide_first_table_puts_the_chart_under_it_and_the_next_table_under_the_chart():
+    from ofsted_lists.workbook import Block, Chart, Report, render_xlsx
+
+    wide = pd.DataFrame({f"c{i}": [i] for i in range(9)})
+    months = pd.DataFrame({"Month": ["Jan 2026", "Feb 2026"], "Contacts": [1, 2]})
+    data = render_xlsx(Report([Block("Wide", wide), Block("Per month", months)], Chart(1, "t"), []))
+    ws = openpyxl.load_workbook(io.BytesIO(data))["Summary"]
+    (chart,) = ws._charts
+    assert (chart.anchor._from.col, chart.anchor._from.row) == (0, 4)  # under the 3 rows of the first table
+    month_header = next(c.row for (c,) in ws.iter_rows(max_col=1) if c.value == "Month")
+    assert month_header > 4 + 16  # 320 px = 16 rows below the chart's top

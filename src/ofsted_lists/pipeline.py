@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from . import __version__, disability, quality, readers, threads
@@ -189,18 +190,24 @@ UNKNOWN_SHEET = "Unknown disability"
 def unknown_disability(run: Run) -> pd.DataFrame:
     """One row per child left off at least one list only because its disability is not
     recorded: the lists it would be on and its latest key date on them (latest first)."""
-    parts = [pd.DataFrame({"child": r.unknown.index.astype("str"), "sheet": r.spec.sheet,
-                           "date": r.unknown.to_numpy(dtype="datetime64[ns]")})
-             for r in run.lists if r.unknown is not None and len(r.unknown)]
-    if not parts:
-        return pd.DataFrame({"Child Unique ID": pd.Series(dtype="str"), "Would be on": pd.Series(dtype="str"),
-                             "Latest event date": pd.Series(dtype="datetime64[ns]")})
-    rows = pd.concat(parts, ignore_index=True)  # in sheet order
-    per = rows.groupby("child", sort=False).agg(sheets=("sheet", "; ".join), date=("date", "max"))
-    per = per.reset_index().sort_values(["date", "child"], ascending=[False, True], na_position="last",
-                                        kind="stable")
-    return pd.DataFrame({"Child Unique ID": per["child"].astype("str"), "Would be on": per["sheets"].astype("str"),
-                         "Latest event date": per["date"]}).reset_index(drop=True)
+    parts = [(i, r.unknown) for i, r in enumerate(run.lists) if r.unknown is not None and len(r.unknown)]
+    ids, codes = pd.factorize(np.concatenate([u.index.to_numpy(dtype=object) for _, u in parts] or [[]]))[::-1]
+    # A child is once per list, so OR-ing one bit per list names the set of lists it would be on.
+    bits = np.zeros(len(ids), dtype=np.int64)
+    np.bitwise_or.at(bits, codes, np.concatenate([np.full(len(u), 1 << i) for i, u in parts] or [[]]).astype(np.int64))
+    # NaT is int64's least value, so the maximum of the integers is the latest date.
+    latest = np.full(len(ids), np.iinfo(np.int64).min)
+    np.maximum.at(latest, codes, np.concatenate(
+        [u.to_numpy(dtype="datetime64[ns]") for _, u in parts] or [[]]).astype("datetime64[ns]").view(np.int64))
+    sheets = [r.spec.sheet for r in run.lists]
+    names = {b: "; ".join(s for i, s in enumerate(sheets) if b >> i & 1) for b in np.unique(bits).tolist()}
+    out = pd.DataFrame({
+        "Child Unique ID": pd.Series(ids, dtype="str"),
+        "Would be on": pd.Series([names[b] for b in bits.tolist()], dtype="str"),
+        "Latest event date": latest.view("datetime64[ns]"),
+    })
+    return out.sort_values(["Latest event date", "Child Unique ID"], ascending=[False, True], na_position="last",
+                           kind="stable").reset_index(drop=True)
 
 
 def report(run: Run) -> Report:

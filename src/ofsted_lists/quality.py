@@ -135,12 +135,10 @@ def sheet(table: pd.DataFrame, headings: dict[tuple[str, str], dict[str, str]]) 
 
     A finding's column that the file's headings do not map (an unused heading, a file-level
     finding) is shown as it is, with no canonical name."""
-    keys = list(zip(table["File"], table["Sheet"], table["Column"]))
-    mapped = [headings.get((f, s), {}).get(c) for f, s, c in keys]
-    out = table.assign(**{
-        "Column": [c if h is None else h for (_, _, c), h in zip(keys, mapped)],
-        "Column (canonical)": [None if h is None else c for (_, _, c), h in zip(keys, mapped)],
-    })
-    out["Column (canonical)"] = out["Column (canonical)"].astype("str")
+    own = pd.DataFrame([(f, s, c, h) for (f, s), names in headings.items() for c, h in names.items()],
+                       columns=["File", "Sheet", "Column", "_heading"], dtype="str")
+    out = table.merge(own, on=["File", "Sheet", "Column"], how="left", validate="many_to_one")
+    out["Column (canonical)"] = out["Column"].where(out["_heading"].notna())
+    out["Column"] = out["_heading"].fillna(out["Column"])
     out = out.sort_values(["File", "Sheet", "Row"], kind="stable", na_position="first")
     return out[SHEET_COLUMNS].reset_index(drop=True)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import numbers
@@ -331,18 +332,19 @@ def _write_table(ws, frame: pd.DataFrame, top: int, fmts: _Formats,
 
 def _wrapped_lines(text: str, width: int) -> int:
     """Lines `text` takes wrapped at `width` characters (what Excel does, near enough)."""
+    if len(text) <= width and "\n" not in text:
+        return 1
     return sum(max(1, len(textwrap.wrap(part, max(width, 1)))) for part in text.split("\n"))
 
 
+@functools.lru_cache(maxsize=1024)  # the same headings recur on every sheet
 def header_width(header: str) -> int:
     """The narrowest width at which `header` wraps into `HEADER_LINES` lines or fewer, with
     room for the autofilter arrow; at most `HEADER_WIDTH`."""
-    need = len(header)
-    for width in range(max((len(w) for w in header.split()), default=0), len(header) + 1):
-        if _wrapped_lines(header, width) <= HEADER_LINES:
-            need = width
-            break
-    return min(need + 3, HEADER_WIDTH)
+    width = max(max((len(w) for w in header.split()), default=0), -(-len(header) // HEADER_LINES))
+    while width < min(len(header), HEADER_WIDTH - 3) and _wrapped_lines(header, width) > HEADER_LINES:
+        width += 1
+    return min(width + 3, HEADER_WIDTH)
 
 
 # ---------------------------------------------------------------- list sheets as one XML block
@@ -569,6 +571,7 @@ def _write_list_sheet(wb: xlsxwriter.Workbook, sheet: Sheet, fmts: _Formats, blo
 
 CHART_WIDTH, CHART_HEIGHT = 640, 320  # pixels
 _CHART_GAP, _CHART_OFFSET = 0, 16  # columns and pixels between the first table and the chart
+CHART_LAST_COL = 7  # H: the chart starts no further right, to be in view at 1366×768
 _PIXELS_PER_POINT = 4 / 3
 
 
@@ -577,10 +580,10 @@ def _texts(frame: pd.DataFrame) -> list[list[str]]:
     return [[_csv_cell(v) for v in frame.iloc[:, i]] for i in range(frame.shape[1])]
 
 
-def _summary_widths(blocks: list[Block]) -> list[int]:
+def _summary_widths(blocks: list[Block], texts: list[list[list[str]]]) -> list[int]:
     widths: list[int] = []
-    for block in blocks:
-        for col, (name, texts) in enumerate(zip(block.frame.columns, _texts(block.frame))):
+    for block, shown in zip(blocks, texts):
+        for col, (name, texts) in enumerate(zip(block.frame.columns, shown)):
             longest = max((len(line) for t in texts for line in t.split("\n")), default=0)
             words = max((len(w) for w in str(name).split()), default=0)
             need = max(min(longest, SUMMARY_WIDTH), min(len(str(name)), max(words, 12))) + 1
@@ -591,23 +594,26 @@ def _summary_widths(blocks: list[Block]) -> list[int]:
     return [min(max(w, MIN_WIDTH), SUMMARY_WIDTH + 1) for w in widths]
 
 
-def _row_heights(frame: pd.DataFrame, widths: list[int]) -> list[float]:
+def _row_heights(frame: pd.DataFrame, shown: list[list[str]], widths: list[int]) -> list[float]:
     """Heights (points) of a table's header row and data rows, its text wrapped to `widths`."""
-    texts = [[str(c) for c in frame.columns]] + [list(r) for r in zip(*_texts(frame))]
+    texts = [[str(c) for c in frame.columns]] + [list(r) for r in zip(*shown)]
     return [LINE_HEIGHT * max((_wrapped_lines(t, w - 1) for t, w in zip(row, widths)), default=1)
             for row in texts]
 
 
 def _write_summary(wb: xlsxwriter.Workbook, report: Report, fmts: _Formats) -> None:
     ws = wb.add_worksheet(SUMMARY)
-    widths = _summary_widths(report.summary)
+    texts = [_texts(block.frame) for block in report.summary]
+    widths = _summary_widths(report.summary, texts)
     for col, width in enumerate(widths):
         ws.set_column(col, col, width)
     chart = _chart(wb, report)
-    chart_col = len(report.summary[0].frame.columns) + _CHART_GAP if chart and report.summary else 0
-    chart_bottom = CHART_HEIGHT / _PIXELS_PER_POINT if chart is not None else 0.0
+    # Beside the first table if that keeps the chart within the first screen, else under it.
+    chart_col = report.summary[0].frame.shape[1] + _CHART_GAP if chart is not None else 0
+    beside = chart_col <= CHART_LAST_COL
+    chart_row, chart_bottom = 0, CHART_HEIGHT / _PIXELS_PER_POINT if chart is not None and beside else 0.0
     row, top, headers = 0, 0.0, []  # top: points from the sheet's top to `row`
-    for i, block in enumerate(report.summary):
+    for i, (block, shown) in enumerate(zip(report.summary, texts)):
         ncols = block.frame.shape[1]
         while i and ncols > chart_col and top < chart_bottom:  # this table would run under the chart
             row, top = row + 1, top + LINE_HEIGHT
@@ -619,13 +625,16 @@ def _write_summary(wb: xlsxwriter.Workbook, report: Report, fmts: _Formats) -> N
             row, top = row + 1, top + LINE_HEIGHT
         headers.append(row)
         _write_table(ws, block.frame, row, fmts, [fmts.summary] * ncols)
-        for height in _row_heights(block.frame, widths[:ncols]):
+        for height in _row_heights(block.frame, shown, widths[:ncols]):
             if height > LINE_HEIGHT:
                 ws.set_row(row, height)
             row, top = row + 1, top + height
+        if i == 0 and chart is not None and not beside:
+            chart_col, chart_row = 0, row + 1
+            chart_bottom = top + LINE_HEIGHT + CHART_HEIGHT / _PIXELS_PER_POINT
     if chart is not None:
         _plot(chart, report, headers)
-        ws.insert_chart(0, chart_col, chart, {"x_offset": _CHART_OFFSET})
+        ws.insert_chart(chart_row, chart_col, chart, {"x_offset": _CHART_OFFSET if beside else 0})
     _print_setup(ws, 0)
 
 
