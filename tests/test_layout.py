@@ -115,6 +115,20 @@ def test_months_cut_by_the_window_are_labelled_as_part_months(book):
     assert months[0] == "Nov 2025 (from 24th)" and "Dec 2025" in months and months[-1] == "Nov 2026 (to 24th)"
 
 
+@pytest.mark.parametrize("start,end,labels", [
+    ("2026-01-01", "2026-02-28", ["Jan 2026", "Feb 2026"]),
+    ("2026-01-11", "2026-02-22", ["Jan 2026 (from 11th)", "Feb 2026 (to 22nd)"]),
+    ("2026-03-21", "2026-03-23", ["Mar 2026 (from 21st to 23rd)"]),
+])
+def test_month_labels_name_the_days_a_window_cuts(start, end, labels):
+    from ofsted_lists.pipeline import month_label
+    from ofsted_lists.window import Window
+
+    window = Window(dt.date.fromisoformat(start), dt.date.fromisoformat(end), "x")
+    months = pd.period_range(start, end, freq="M")
+    assert [month_label(m, window) for m in months] == labels
+
+
 # ---------------------------------------------------------------- list sheets
 
 
