@@ -38,7 +38,7 @@ def built(tmp_path_factory):
 def test_build_writes_every_sheet_in_order_with_annex_a_headers(built):
     out, res = built
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", *(s.sheet for s in SPECS), "Data quality"]
+    assert wb.sheetnames == ["Summary", *(s.sheet for s in SPECS), "Unknown disability", "Data quality"]
     for spec in SPECS:
         ws = wb[spec.sheet]
         assert [c.value for c in ws[1]] == spec.all_columns
@@ -98,7 +98,7 @@ def test_csv_format(tmp_path):
                  "--out", str(tmp_path / "csv"))
     assert res.exit_code == 0, res.output
     files = sorted(p.name for p in (tmp_path / "csv").iterdir() if not p.name.startswith("."))
-    assert len(files) == 9 and files[0].startswith("00_Summary")
+    assert len(files) == 10 and files[0].startswith("00_Summary")
     raw = (tmp_path / "csv" / files[1]).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert re.search(rb"\d\d/\d\d/\d{4}", raw)

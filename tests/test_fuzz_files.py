@@ -332,7 +332,7 @@ def test_formula_like_text_is_quoted_in_every_csv(hostile_exports, tmp_path):
     assert res.exit_code == 0, res.output
     assert_text_safe_csv(folder)
     files = sorted(folder.glob("*.csv"))
-    assert len(files) == 9
+    assert len(files) == 10  # Summary, 7 lists, Unknown disability, Data quality
     for path in files:  # each file really met formula-like text, and quoted it
         assert any(c[:2] in ("'=", "'+", "'-", "'@", "'\t") for c in csv_cells(path)), path.name
     assert "'=cmd.csv" in csv_cells(files[0]) and "'\tnotes.csv" in csv_cells(files[0])

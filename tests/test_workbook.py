@@ -214,7 +214,9 @@ def test_long_list_continues_on_numbered_sheets(monkeypatch):
 # ---------------------------------------------------------------- Summary
 
 
-def test_summary_blocks_one_under_another(book):
+def test_summary_blocks_one_under_another_a_wider_one_below_the_chart(book):
+    # The chart sits beside the two-column first block; the three-column block would run
+    # under it, so it starts below the chart (320 px = 240 pt = 16 rows) and a blank row.
     assert rows(book["Summary"]) == [
         ("Run", None, None),
         ("Item", "Value", None),
@@ -222,14 +224,14 @@ def test_summary_blocks_one_under_another(book):
         ("Rows", 3, None),
         ("Generated", dt.datetime(2024, 3, 31, 9, 30), None),
         ("Note", "-none", None),
-        (None, None, None),
+        *[(None, None, None)] * 11,
         ("Per month", None, None),
         ("Month", "Contacts", "Referrals"),
         ("Feb 2024", 5, 1),
         ("Mar 2024", 7, 2),
     ]
     ws = book["Summary"]
-    assert ws["A1"].font.b and ws["A8"].font.b
+    assert ws["A1"].font.b and ws["A18"].font.b
     assert ws["B3"].number_format == "dd/mm/yyyy"
     assert ws["B6"].quotePrefix
 
@@ -239,11 +241,11 @@ def test_summary_chart_plots_the_chart_block():
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         chart = z.read("xl/charts/chart1.xml").decode()
         drawing = z.read("xl/drawings/drawing1.xml").decode()
-    assert "Summary!$A$10:$A$11" in chart  # month labels
-    assert "Summary!$B$10:$B$11" in chart and "Summary!$C$10:$C$11" in chart
-    assert "Summary!$B$9" in chart  # series named by the header cell
+    assert "Summary!$A$20:$A$21" in chart  # month labels
+    assert "Summary!$B$20:$B$21" in chart and "Summary!$C$20:$C$21" in chart
+    assert "Summary!$B$19" in chart  # series named by the header cell
     assert "Contacts and referrals" in chart
-    assert "<xdr:col>4</xdr:col>" in drawing  # right of the three used columns
+    assert "<xdr:col>2</xdr:col><xdr:colOff>" in drawing  # beside the first block's two columns
 
 
 def test_no_chart_when_its_block_is_empty():

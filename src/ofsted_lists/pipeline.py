@@ -11,9 +11,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from . import __version__, alerts, disability, readers, threads
+from . import __version__, alerts, disability, quality, readers, threads
 from .config import Config
 from .errors import InputError
 from .lists import LISTS, Context, ListResult, child_columns, empty, not_produced
@@ -116,6 +117,19 @@ def _note(result: ListResult) -> str:
     return "no child met the criterion" if result.frame.empty else ""
 
 
+def _ordinal(day: int) -> str:
+    suffix = "th" if 10 <= day % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def month_label(month: pd.Period, window: Window) -> str:
+    """"Nov 2025", or for a month the window cuts, "Nov 2025 (from 25th)", "Nov 2026 (to 24th)"."""
+    first, last = month.start_time.date(), month.end_time.date()
+    cut = [f"from {_ordinal(window.start.day)}"] if window.start > first else []
+    cut += [f"to {_ordinal(window.end.day)}"] if window.end < last else []
+    return f"{month:%b %Y}" + (f" ({' '.join(cut)})" if cut else "")
+
+
 def per_month(run: Run) -> pd.DataFrame:
     """Listed contacts and referrals per calendar month of the window (for the chart)."""
     start, end = pd.Timestamp(run.window.start), pd.Timestamp(run.window.end)
@@ -130,7 +144,7 @@ def per_month(run: Run) -> pd.DataFrame:
         return [int(per.get(m, 0)) for m in months]
 
     return pd.DataFrame({
-        "Month": [m.strftime("%b %Y") for m in months],
+        "Month": [month_label(m, run.window) for m in months],
         "Contacts": count("1a", "Date of Contact"),
         "Referrals": count("1b", "Date of referral"),
     })
@@ -144,14 +158,14 @@ def summary_blocks(run: Run) -> list[Block]:
         "Value": [run.as_of, run.window.describe(), PROFILE, derived, f"ofsted-lists {__version__}",
                   run.generated.strftime("%d/%m/%Y %H:%M:%S")],
     })
-    lists = pd.DataFrame({
+    lists = pd.DataFrame({  # the counts beside the sheet names, the long text after them
         "Sheet": [r.spec.sheet for r in run.lists],
-        "Annex A list": [r.spec.annex_a for r in run.lists],
-        "Rule (disabled children only)": [r.spec.rule for r in run.lists],
         "Rows": [len(r.frame) for r in run.lists],
         "Children": [int(r.frame["Child Unique ID"].nunique()) for r in run.lists],
         "Children with unknown disability (not listed)": [r.unknown_children for r in run.lists],
         "Note": [_note(r) for r in run.lists],
+        "Annex A list": [r.spec.annex_a for r in run.lists],
+        "Rule (disabled children only)": [r.spec.rule for r in run.lists],
     })
     counts = run.findings.counts()
     quality_block = pd.DataFrame({"Finding": list(counts), "Count": list(counts.values())}) if counts else \
@@ -159,8 +173,8 @@ def summary_blocks(run: Run) -> list[Block]:
     latest = alerts.latest_by_file(run.dataset)
     files = pd.DataFrame({
         "File": [f.name for f in run.read.files],
-        "Tables": [", ".join(f.tables) or "not recognised" for f in run.read.files],
         "Rows": [f.rows for f in run.read.files],
+        "Tables": [", ".join(f.tables) or "not recognised" for f in run.read.files],
         # Only the date: it says how recent the export is, and nothing about a child.
         "Latest record date": pd.Series([latest.get(f.name) for f in run.read.files], dtype="object"),
         "SHA-256": [f.sha256 for f in run.read.files],
@@ -178,9 +192,36 @@ def summary_blocks(run: Run) -> list[Block]:
 CHART_TITLE = "Listed contacts and referrals per month"
 
 
+UNKNOWN_SHEET = "Unknown disability"
+
+
+def unknown_disability(run: Run) -> pd.DataFrame:
+    """One row per child left off at least one list only because its disability is not
+    recorded: the lists it would be on and its latest key date on them (latest first)."""
+    parts = [(i, r.unknown) for i, r in enumerate(run.lists) if r.unknown is not None and len(r.unknown)]
+    ids, codes = pd.factorize(np.concatenate([u.index.to_numpy(dtype=object) for _, u in parts] or [[]]))[::-1]
+    # A child is once per list, so OR-ing one bit per list names the set of lists it would be on.
+    bits = np.zeros(len(ids), dtype=np.int64)
+    np.bitwise_or.at(bits, codes, np.concatenate([np.full(len(u), 1 << i) for i, u in parts] or [[]]).astype(np.int64))
+    # NaT is int64's least value, so the maximum of the integers is the latest date.
+    latest = np.full(len(ids), np.iinfo(np.int64).min)
+    np.maximum.at(latest, codes, np.concatenate(
+        [u.to_numpy(dtype="datetime64[ns]") for _, u in parts] or [[]]).astype("datetime64[ns]").view(np.int64))
+    sheets = [r.spec.sheet for r in run.lists]
+    names = {b: "; ".join(s for i, s in enumerate(sheets) if b >> i & 1) for b in np.unique(bits).tolist()}
+    out = pd.DataFrame({
+        "Child Unique ID": pd.Series(ids, dtype="str"),
+        "Would be on": pd.Series([names[b] for b in bits.tolist()], dtype="str"),
+        "Latest event date": latest.view("datetime64[ns]"),
+    })
+    return out.sort_values(["Latest event date", "Child Unique ID"], ascending=[False, True], na_position="last",
+                           kind="stable").reset_index(drop=True)
+
+
 def report(run: Run) -> Report:
     sheets = [Sheet(r.spec.sheet, r.frame, banner=None if r.produced else not_produced(r)) for r in run.lists]
-    sheets.append(Sheet("Data quality", run.findings.table()))
+    sheets.append(Sheet(UNKNOWN_SHEET, unknown_disability(run)))
+    sheets.append(Sheet("Data quality", quality.sheet(run.findings.table(), run.read.la_headings())))
     blocks = summary_blocks(run)
     chart = next(i for i, b in enumerate(blocks) if b.title == CHART_TITLE)
     return Report(summary=blocks, chart=Chart(chart, CHART_TITLE), sheets=sheets)

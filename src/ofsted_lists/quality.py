@@ -128,3 +128,22 @@ class Findings:
 
     def problem_count(self) -> int:
         return sum(v for k, v in self.counts().items() if k not in INFORMATIONAL)
+
+
+SHEET_COLUMNS = ["File", "Sheet", "Row", "Column", "Column (canonical)", "Kind", "Problem", "Child Unique ID"]
+
+
+def sheet(table: pd.DataFrame, headings: dict[tuple[str, str], dict[str, str]]) -> pd.DataFrame:
+    """The Data quality sheet (SPEC §5): `table`'s findings sorted by file, sheet and row,
+    the column named by the LA's own heading for it (`headings`: (file, sheet) -> canonical
+    -> heading), the canonical name beside it.
+
+    A finding's column that the file's headings do not map (an unused heading, a file-level
+    finding) is shown as it is, with no canonical name."""
+    own = pd.DataFrame([(f, s, c, h) for (f, s), names in headings.items() for c, h in names.items()],
+                       columns=["File", "Sheet", "Column", "_heading"], dtype="str")
+    out = table.merge(own, on=["File", "Sheet", "Column"], how="left", validate="many_to_one")
+    out["Column (canonical)"] = out["Column"].where(out["_heading"].notna())
+    out["Column"] = out["_heading"].fillna(out["Column"])
+    out = out.sort_values(["File", "Sheet", "Row"], kind="stable", na_position="first")
+    return out[SHEET_COLUMNS].reset_index(drop=True)

@@ -74,6 +74,11 @@ class Header:
         return tuple(dict.fromkeys(self.mapping.values()))
 
     @property
+    def own(self) -> dict[str, str]:
+        """Canonical column -> the heading that named it, as the file has it."""
+        return {canonical: self.headings[i] for i, canonical in self.mapping.items()}
+
+    @property
     def named(self) -> list[str]:
         """Every non-blank heading, as written."""
         return [h for h in self.headings if h]
@@ -110,6 +115,10 @@ class ReadResult:
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why) of export names not files
     headings: list[Header] = field(default_factory=list)  # each table file's or sheet's header row, in folder order
     mapping_problems: list[Problem] = field(default_factory=list)  # lenient reads only: config mappings to no heading
+
+    def la_headings(self) -> dict[tuple[str, str], dict[str, str]]:
+        """(file, sheet) -> canonical column -> the LA's heading for it."""
+        return {(f.name, h.sheet): h.own for f in self.files for h in f.parts}
 
 
 def recognise(name: str, config: Config, *, sheet: bool) -> str | None:

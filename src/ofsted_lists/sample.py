@@ -30,7 +30,10 @@ CHILD_ID = "Child Unique ID"
 SEED_MAX = 999_999
 PRE_SELECTED, DAY_ONE = "Pre-selected", "Day one"
 RISK = "Child at immediate risk (Y/N)"
-TRACKING = ("Tracked with", "Date tracked", "Findings", RISK, "Action required")
+TRACKED_ON = "Date tracked"
+TRACKING = ("Tracked with", TRACKED_ON, "Findings", RISK, "Action required")
+# Room to write in, in the sample's empty case-tracking columns (characters).
+TRACKING_WIDTHS = {"Tracked with": 24, TRACKED_ON: 14, "Findings": 50, RISK: 14, "Action required": 40}
 SAMPLE_SHEET = "Sample"
 HOW = (
     "Every eligible record gets a score, the SHA-256 hash of the seed, the category and the "
@@ -245,7 +248,8 @@ def sample_report(sample: Sample, run: Run) -> Report:
     c = sample.cases
     sheet = pd.DataFrame({
         **{k: c[k] for k in ("Case", "Stage", "Category", CHILD_ID, "Key date", "List", "Details")},
-        **{k: pd.Series(pd.NA, index=c.index, dtype="str") for k in TRACKING},
+        **{k: pd.Series(pd.NaT if k == TRACKED_ON else pd.NA, index=c.index,  # a date column: date-formatted
+                        dtype="datetime64[ns]" if k == TRACKED_ON else "str") for k in TRACKING},
         "Note": c["Note"].replace("", pd.NA),
     })
     about = pd.DataFrame({
@@ -271,7 +275,8 @@ def sample_report(sample: Sample, run: Run) -> Report:
             Block("Input files", files),
         ],
         chart=None,
-        sheets=[Sheet(SAMPLE_SHEET, sheet, dropdowns={RISK: ["Y", "N"]})],
+        sheets=[Sheet(SAMPLE_SHEET, sheet, dropdowns={RISK: ["Y", "N"]}, widths=TRACKING_WIDTHS,
+                      wrap=("Details", *TRACKING))],
     )
 
 

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 import math
 import numbers
 import re
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,6 +44,12 @@ _FORMULA_LIKE = re.compile(FORMULA_LIKE)
 DATE_FORMAT = "dd/mm/yyyy"
 DATETIME_FORMAT = "dd/mm/yyyy hh:mm"
 MIN_WIDTH, MAX_WIDTH = 6, 60
+HEADER_WIDTH = 30  # a heading wider than this wraps (list sheets), unless its data is wider
+HEADER_LINES = 3  # a heading wraps into up to this many lines before it widens its column
+SUMMARY_WIDTH = 40  # Summary text wider than this wraps
+WRAP_WIDTH = 50  # the width of a list column whose text wraps (`Sheet.wrap`), unless `Sheet.widths` says
+LINE_HEIGHT = 15  # points per line of 11-point text
+FOOTER = "&L&A&RPage &P of &N"  # sheet name, page number (Excel's header/footer codes)
 _EXCEL_FIRST_DATE = dt.datetime(1900, 1, 1)  # earlier dates show as ##### in Excel
 _WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
@@ -60,6 +68,8 @@ class Sheet:
     # A bold first row above the header ("NOT PRODUCED: no cp_plans export", SPEC §2), so that
     # no one reads a sheet that was not produced as an empty list.
     banner: str | None = None
+    widths: dict[str, int] = field(default_factory=dict)  # column header -> width, room to write in (xlsx only)
+    wrap: tuple[str, ...] = ()  # columns whose text wraps (xlsx only)
 
 
 @dataclass
@@ -228,16 +238,34 @@ def _prepare(s: pd.Series) -> _Column:
 # ---------------------------------------------------------------- xlsx
 
 
+class _Cells:
+    """The formats of a table's data cells by kind (None: Excel's default)."""
+
+    def __init__(self, wb: xlsxwriter.Workbook, **look) -> None:
+        def fmt(**props):
+            return wb.add_format({**look, **props}) if look or props else None
+
+        self.text = fmt()
+        self.quote = fmt(quote_prefix=True)
+        self.number = fmt()
+        self.date = fmt(num_format=DATE_FORMAT)
+        self.datetime = fmt(num_format=DATETIME_FORMAT)
+
+
 class _Formats:
     def __init__(self, wb: xlsxwriter.Workbook) -> None:
-        header = {"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "border": 1}
+        header = {"bold": True, "bg_color": "#1F4E78", "font_color": "#FFFFFF", "border": 1,
+                  "text_wrap": True, "valign": "top"}
         self.header = wb.add_format(header)
         self.header_q = wb.add_format({**header, "quote_prefix": True})
         self.title = wb.add_format({"bold": True})
         self.title_q = wb.add_format({"bold": True, "quote_prefix": True})
-        self.quote = wb.add_format({"quote_prefix": True})
-        self.date = wb.add_format({"num_format": DATE_FORMAT})
-        self.datetime = wb.add_format({"num_format": DATETIME_FORMAT})
+        self.cells = _Cells(wb)  # list sheets
+        self.wrapped = _Cells(wb, text_wrap=True, valign="top")  # list columns in `Sheet.wrap`
+        # The Summary: text wraps, and counts and dates sit left, beside their labels.
+        self.summary = _Cells(wb, text_wrap=True, valign="top", align="left")
+        self.quote = self.cells.quote
+        self.date = self.cells.date
 
 
 def _write_text(ws, row: int, col: int, text: str, plain, quoted) -> None:
@@ -245,63 +273,81 @@ def _write_text(ws, row: int, col: int, text: str, plain, quoted) -> None:
     ws.write_string(row, col, text, quoted if formula_like(text) else plain)
 
 
-def _write_mixed(ws, row: int, col: int, v: object, fmts: _Formats) -> None:
+def _write_mixed(ws, row: int, col: int, v: object, cells: _Cells) -> None:
     kind, v = _cell(v)
     if kind == "number":
-        ws.write_number(row, col, v)
+        ws.write_number(row, col, v, cells.number)
     elif kind == "bool":
-        ws.write_boolean(row, col, v)
+        ws.write_boolean(row, col, v, cells.number)
     elif kind in ("date", "datetime"):
         if v < _EXCEL_FIRST_DATE:
-            ws.write_string(row, col, _dmy(v))
+            ws.write_string(row, col, _dmy(v), cells.text)
         else:
-            ws.write_datetime(row, col, v, fmts.date if kind == "date" else fmts.datetime)
+            ws.write_datetime(row, col, v, cells.date if kind == "date" else cells.datetime)
     elif kind == "text":
-        _write_text(ws, row, col, v, None, fmts.quote)
+        _write_text(ws, row, col, v, cells.text, cells.quote)
 
 
-def _write_column(ws, col: int, top: int, c: _Column, fmts: _Formats) -> None:
+def _write_column(ws, col: int, top: int, c: _Column, cells: _Cells) -> None:
     """Write a prepared column's values from row `top` down, one typed call per cell."""
     values = c.values
     if c.kind == "text":
-        write = ws.write_string
+        write, fmt = ws.write_string, cells.text
         for r, v in enumerate(values, top):
             if v:
-                write(r, col, v)
+                write(r, col, v, fmt)
         for i in c.quoted:  # rare: rewrite these few cells with the quote prefix
-            write(top + i, col, values[i], fmts.quote)
+            write(top + i, col, values[i], cells.quote)
     elif c.kind == "number":
-        write = ws.write_number
+        write, fmt = ws.write_number, cells.number
         for r, v in enumerate(values, top):
             if v is not None:
-                write(r, col, v)
+                write(r, col, v, fmt)
     elif c.kind == "date":
-        write, fmt = ws.write_number, fmts.date  # values are Excel date serials
+        write, fmt = ws.write_number, cells.date  # values are Excel date serials
         for r, v in enumerate(values, top):
             if v is not None:
                 write(r, col, v, fmt)
         for i, text in c.early:
-            ws.write_string(top + i, col, text)
+            ws.write_string(top + i, col, text, cells.text)
     elif c.kind == "bool":
         for r, v in enumerate(values, top):
             if v is not None:
-                ws.write_boolean(r, col, v)
+                ws.write_boolean(r, col, v, cells.number)
     else:
         for r, v in enumerate(values, top):
-            _write_mixed(ws, r, col, v, fmts)
+            _write_mixed(ws, r, col, v, cells)
 
 
-def _write_table(ws, frame: pd.DataFrame, top: int, fmts: _Formats) -> list[int]:
-    """Write `frame` with its header at row `top`; return the column widths it needs."""
+def _write_table(ws, frame: pd.DataFrame, top: int, fmts: _Formats,
+                 cells: list[_Cells] | None = None) -> list[int]:
+    """Write `frame` with its header at row `top`; return the widths its data cells need.
+
+    `cells`: the data cells' formats per column (default: the list sheets')."""
     widths = []
     for col, name in enumerate(frame.columns):
-        header = str(name)
-        _write_text(ws, top, col, header, fmts.header, fmts.header_q)
+        _write_text(ws, top, col, str(name), fmts.header, fmts.header_q)
         prepared = _prepare(frame.iloc[:, col])
-        _write_column(ws, col, top + 1, prepared, fmts)
-        # +3 leaves room for the autofilter arrow, +2 a margin around the data
-        widths.append(max(len(header) + 3, prepared.width + 2))
+        _write_column(ws, col, top + 1, prepared, cells[col] if cells else fmts.cells)
+        widths.append(prepared.width)
     return widths
+
+
+def _wrapped_lines(text: str, width: int) -> int:
+    """Lines `text` takes wrapped at `width` characters (what Excel does, near enough)."""
+    if len(text) <= width and "\n" not in text:
+        return 1
+    return sum(max(1, len(textwrap.wrap(part, max(width, 1)))) for part in text.split("\n"))
+
+
+@functools.lru_cache(maxsize=1024)  # the same headings recur on every sheet
+def header_width(header: str) -> int:
+    """The narrowest width at which `header` wraps into `HEADER_LINES` lines or fewer, with
+    room for the autofilter arrow; at most `HEADER_WIDTH`."""
+    width = max(max((len(w) for w in header.split()), default=0), -(-len(header) // HEADER_LINES))
+    while width < min(len(header), HEADER_WIDTH - 3) and _wrapped_lines(header, width) > HEADER_LINES:
+        width += 1
+    return min(width + 3, HEADER_WIDTH)
 
 
 # ---------------------------------------------------------------- list sheets as one XML block
@@ -381,7 +427,12 @@ def _shared(ws, texts: list[str], refs: int) -> list[int]:
     return index
 
 
-def _text_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> tuple[pa.Array, int]:
+def _style(fmt) -> str:
+    """A cell's style attribute for format `fmt` (None: none)."""
+    return "" if fmt is None else f' s="{fmt._get_xf_index()}"'
+
+
+def _text_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> tuple[pa.Array, int]:
     codes, uniques = pd.factorize(s.astype("str"))
     lens = [len(u) for u in uniques.tolist()]
     texts = [_fit_text(u) for u in uniques.tolist()]
@@ -389,59 +440,60 @@ def _text_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> tuple[pa.Arr
     codes = np.where(np.isin(codes, used), codes, -1)  # "" and NA: no cell
     index = _shared(ws, [texts[i] for i in used], int((codes >= 0).sum()))
     tails = [None] * len(texts)
-    quote = f' s="{fmts.quote._get_xf_index()}"'
+    plain, quote = _style(cells.text), _style(cells.quote)
     for i, n in zip(used, index):
-        tails[i] = ('"' + (quote if formula_like(texts[i]) else "") + f' t="s"><v>{n}</v></c>')
+        tails[i] = ('"' + (quote if formula_like(texts[i]) else plain) + f' t="s"><v>{n}</v></c>')
     tail = pa.array(tails, pa.large_string()).take(pa.array(codes, mask=codes < 0))
     return _join(ref, tail), min(max(lens, default=0), MAX_WIDTH)
 
 
-def _date_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> pa.Array:
+def _date_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> pa.Array:
     arr = _datetimes(s)
     days = _serial_days(arr)
     early = arr < np.datetime64(_EXCEL_FIRST_DATE)
     days[early] = np.nan
-    cells = _join(ref, f'" s="{fmts.date._get_xf_index()}"><v>', _number_text(days), "</v></c>")
+    out = _join(ref, f'"{_style(cells.date)}><v>', _number_text(days), "</v></c>")
     at = np.flatnonzero(early)
     if at.size:  # shown as text, as `_write_column` does
         texts = [_dmy(d) for d in arr[at].tolist()]
         index = _shared(ws, texts, len(texts))
         mask = np.zeros(len(arr), dtype=bool)
         mask[at] = True
-        early_cells = [f'{r}" t="s"><v>{n}</v></c>' for r, n in zip(ref.take(pa.array(at)).to_pylist(), index)]
-        cells = pc.replace_with_mask(cells, pa.array(mask), pa.array(early_cells, pa.large_string()))
-    return cells
+        plain = _style(cells.text)
+        early_cells = [f'{r}"{plain} t="s"><v>{n}</v></c>' for r, n in zip(ref.take(pa.array(at)).to_pylist(), index)]
+        out = pc.replace_with_mask(out, pa.array(mask), pa.array(early_cells, pa.large_string()))
+    return out
 
 
-def _block_cells(ws, s: pd.Series, ref: pa.Array, fmts: _Formats) -> tuple[pa.Array, int]:
+def _block_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> tuple[pa.Array, int]:
     """One column's cells as XML (null = no cell) and the width its values need."""
     kind = _kind(s)
     if kind == "text":
-        return _text_cells(ws, s, ref, fmts)
+        return _text_cells(ws, s, ref, cells)
     if kind == "date":
-        return _date_cells(ws, s, ref, fmts), len(DATE_FORMAT)
+        return _date_cells(ws, s, ref, cells), len(DATE_FORMAT)
+    style = _style(cells.number)
     if kind == "bool":
         flags = s.to_numpy(dtype="float64", na_value=np.nan)
         value = pa.array(np.where(flags == 1, "1", "0"), pa.large_string(), mask=np.isnan(flags))
-        return _join(ref, '" t="b"><v>', value, "</v></c>"), 5
+        return _join(ref, f'"{style} t="b"><v>', value, "</v></c>"), 5
     a = s.to_numpy() if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" else \
         s.to_numpy(dtype="float64", na_value=np.nan)
-    return _join(ref, '"><v>', _number_text(a), "</v></c>"), _number_width(s)
+    return _join(ref, f'"{style}><v>', _number_text(a), "</v></c>"), _number_width(s)
 
 
-def _write_block(ws: _BlockSheet, frame: pd.DataFrame, fmts: _Formats, top: int = 0) -> list[int]:
-    """Header (at row `top`) by xlsxwriter, data rows as one XML block; the column widths they need."""
+def _write_block(ws: _BlockSheet, frame: pd.DataFrame, fmts: _Formats, cells: list[_Cells], top: int = 0) -> list[int]:
+    """Header (at row `top`) by xlsxwriter, data rows as one XML block; the widths the data cells need."""
     columns = [c.astype(object) if isinstance(c.dtype, pd.CategoricalDtype) else c for _, c in frame.items()]
     if ws.constant_memory or any(_kind(c) not in _BLOCK_KINDS for c in columns):
-        return _write_table(ws, frame, top, fmts)
+        return _write_table(ws, frame, top, fmts, cells)
     rows = pc.cast(pa.array(np.arange(top + 2, len(frame) + top + 2)), pa.large_string())
     parts, widths = [], []
     for col, (name, values) in enumerate(zip(frame.columns, columns)):
-        header = str(name)
-        _write_text(ws, top, col, header, fmts.header, fmts.header_q)
-        cells, width = _block_cells(ws, values, _join('<c r="' + xl_col_to_name(col), rows), fmts)
-        parts.append(cells)
-        widths.append(max(len(header) + 3, width + 2))  # as `_write_table`
+        _write_text(ws, top, col, str(name), fmts.header, fmts.header_q)
+        xml, width = _block_cells(ws, values, _join('<c r="' + xl_col_to_name(col), rows), cells[col])
+        parts.append(xml)
+        widths.append(width)
     if len(frame) and len(parts):
         xml = pc.binary_join_element_wise(_join('<row r="', rows, '">'), *parts, _large("</row>"), _large(""),
                                           null_handling="replace", null_replacement="")
@@ -451,11 +503,6 @@ def _write_block(ws: _BlockSheet, frame: pd.DataFrame, fmts: _Formats, top: int 
     return widths
 
 
-def _set_widths(ws, widths: list[int]) -> None:
-    for col, width in enumerate(widths):
-        ws.set_column(col, col, min(max(width, MIN_WIDTH), MAX_WIDTH))
-
-
 def _part_name(name: str, part: int) -> str:
     if part == 0:
         return name
@@ -463,8 +510,37 @@ def _part_name(name: str, part: int) -> str:
     return name[: 31 - len(suffix)] + suffix
 
 
+def list_widths(sheet: Sheet, data_widths: list[int]) -> list[int]:
+    """Column widths of a list sheet: its data's (with a margin), at least its wrapped
+    heading's; `Sheet.widths` where given, `WRAP_WIDTH` at most for `Sheet.wrap` columns."""
+    out = []
+    for name, data in zip(sheet.frame.columns, data_widths):
+        width = max(data + 2, header_width(str(name)))
+        if name in sheet.wrap:
+            width = min(width, WRAP_WIDTH)
+        out.append(min(max(sheet.widths.get(name, width), MIN_WIDTH), MAX_WIDTH))
+    return out
+
+
+def _header_height(headers: list[str], widths: list[int]) -> float:
+    # The autofilter arrow takes about three characters of a heading's width.
+    return LINE_HEIGHT * max((_wrapped_lines(h, w - 3) for h, w in zip(headers, widths)), default=1)
+
+
+def _print_setup(ws, header_rows: int) -> None:
+    """Landscape A4, one page wide, headings on every page, sheet name and page in the footer."""
+    ws.set_landscape()
+    ws.set_paper(9)
+    ws.fit_to_pages(1, 0)
+    if header_rows:
+        ws.repeat_rows(0, header_rows - 1)
+    ws.set_footer(FOOTER)
+
+
 def _write_list_sheet(wb: xlsxwriter.Workbook, sheet: Sheet, fmts: _Formats, block: bool) -> None:
     frame, ncols = sheet.frame, sheet.frame.shape[1]
+    cells = [fmts.wrapped if name in sheet.wrap else fmts.cells for name in frame.columns]
+    headers = [str(name) for name in frame.columns]
     top = 1 if sheet.banner else 0
     for part, start in enumerate(range(0, max(len(frame), 1), MAX_DATA_ROWS - top)):
         chunk = frame.iloc[start : start + MAX_DATA_ROWS - top]
@@ -474,47 +550,121 @@ def _write_list_sheet(wb: xlsxwriter.Workbook, sheet: Sheet, fmts: _Formats, blo
             ws = wb.add_worksheet(_part_name(sheet.name, part))
         if sheet.banner:  # overflows to the right, so it sets no width
             _write_text(ws, 0, 0, sheet.banner, fmts.title, fmts.title_q)
-        widths = _write_block(ws, chunk, fmts, top) if block else _write_table(ws, chunk, top, fmts)
-        _set_widths(ws, widths)
+        data_widths = _write_block(ws, chunk, fmts, cells, top) if block else _write_table(ws, chunk, top, fmts, cells)
+        widths = list_widths(sheet, data_widths)
+        for col, (width, (name, values)) in enumerate(zip(widths, chunk.items())):
+            # The column's format is what a reader's typing into its empty cells gets.
+            if pdt.is_datetime64_any_dtype(values):
+                ws.set_column(col, col, width, cells[col].date)
+            else:
+                ws.set_column(col, col, width, fmts.wrapped.text if name in sheet.wrap else None)
+        ws.set_row(top, _header_height(headers, widths))
         ws.freeze_panes(top + 1, 0)
         if ncols:
             ws.autofilter(top, 0, top + len(chunk), ncols - 1)
+        _print_setup(ws, top + 1)
         for header, allowed in sheet.dropdowns.items():
             if len(chunk):
                 col = frame.columns.get_loc(header)
                 ws.data_validation(top + 1, col, top + len(chunk), col, {"validate": "list", "source": list(allowed)})
 
 
+# ---------------------------------------------------------------- Summary
+#
+# The Summary's tables share the sheet's columns, so each column is as wide as the widest
+# of its tables needs, up to SUMMARY_WIDTH, and longer text wraps: no table stretches
+# another. The chart sits beside the first table, in the first screen; a table that would
+# run under the chart starts below it.
+
+CHART_WIDTH, CHART_HEIGHT = 640, 320  # pixels
+_CHART_GAP, _CHART_OFFSET = 0, 16  # columns and pixels between the first table and the chart
+CHART_LAST_COL = 7  # H: the chart starts no further right, to be in view at 1366×768
+_PIXELS_PER_POINT = 4 / 3
+
+
+def _texts(frame: pd.DataFrame) -> list[list[str]]:
+    """Each column's cells as shown (CSV's text serves: dates dd/mm/yyyy, numbers plain)."""
+    return [[_csv_cell(v) for v in frame.iloc[:, i]] for i in range(frame.shape[1])]
+
+
+def _summary_widths(blocks: list[Block], texts: list[list[list[str]]]) -> list[int]:
+    widths: list[int] = []
+    for block, shown in zip(blocks, texts):
+        for col, (name, texts) in enumerate(zip(block.frame.columns, shown)):
+            longest = max((len(line) for t in texts for line in t.split("\n")), default=0)
+            words = max((len(w) for w in str(name).split()), default=0)
+            need = max(min(longest, SUMMARY_WIDTH), min(len(str(name)), max(words, 12))) + 1
+            if col < len(widths):
+                widths[col] = max(widths[col], need)
+            else:
+                widths.append(need)
+    return [min(max(w, MIN_WIDTH), SUMMARY_WIDTH + 1) for w in widths]
+
+
+def _row_heights(frame: pd.DataFrame, shown: list[list[str]], widths: list[int]) -> list[float]:
+    """Heights (points) of a table's header row and data rows, its text wrapped to `widths`."""
+    texts = [[str(c) for c in frame.columns]] + [list(r) for r in zip(*shown)]
+    return [LINE_HEIGHT * max((_wrapped_lines(t, w - 1) for t, w in zip(row, widths)), default=1)
+            for row in texts]
+
+
 def _write_summary(wb: xlsxwriter.Workbook, report: Report, fmts: _Formats) -> None:
     ws = wb.add_worksheet(SUMMARY)
-    row, widths, headers = 0, [], []
-    for i, block in enumerate(report.summary):
+    texts = [_texts(block.frame) for block in report.summary]
+    widths = _summary_widths(report.summary, texts)
+    for col, width in enumerate(widths):
+        ws.set_column(col, col, width)
+    chart = _chart(wb, report)
+    # Beside the first table if that keeps the chart within the first screen, else under it.
+    chart_col = report.summary[0].frame.shape[1] + _CHART_GAP if chart is not None else 0
+    beside = chart_col <= CHART_LAST_COL
+    chart_row, chart_bottom = 0, CHART_HEIGHT / _PIXELS_PER_POINT if chart is not None and beside else 0.0
+    row, top, headers = 0, 0.0, []  # top: points from the sheet's top to `row`
+    for i, (block, shown) in enumerate(zip(report.summary, texts)):
+        ncols = block.frame.shape[1]
+        while i and ncols > chart_col and top < chart_bottom:  # this table would run under the chart
+            row, top = row + 1, top + LINE_HEIGHT
         if i:
-            row += 1
+            row, top = row + 1, top + LINE_HEIGHT
         if block.title:
             # Titles overflow into the empty cells to their right, so they set no width.
             _write_text(ws, row, 0, block.title, fmts.title, fmts.title_q)
-            row += 1
+            row, top = row + 1, top + LINE_HEIGHT
         headers.append(row)
-        for col, width in enumerate(_write_table(ws, block.frame, row, fmts)):
-            if col < len(widths):
-                widths[col] = max(widths[col], width)
-            else:
-                widths.append(width)
-        row += 1 + len(block.frame)
-    _set_widths(ws, widths)
-    if report.chart is not None:
-        _add_chart(wb, ws, report, headers, len(widths))
+        _write_table(ws, block.frame, row, fmts, [fmts.summary] * ncols)
+        for height in _row_heights(block.frame, shown, widths[:ncols]):
+            if height > LINE_HEIGHT:
+                ws.set_row(row, height)
+            row, top = row + 1, top + height
+        if i == 0 and chart is not None and not beside:
+            chart_col, chart_row = 0, row + 1
+            chart_bottom = top + LINE_HEIGHT + CHART_HEIGHT / _PIXELS_PER_POINT
+    if chart is not None:
+        _plot(chart, report, headers)
+        ws.insert_chart(chart_row, chart_col, chart, {"x_offset": _CHART_OFFSET if beside else 0})
+    _print_setup(ws, 0)
 
 
-def _add_chart(wb, ws, report: Report, headers: list[int], used_cols: int) -> None:
-    chart_spec = report.chart
-    frame = report.summary[chart_spec.block].frame
+def _chart(wb, report: Report):
+    """The Summary's chart, series still to add; None when there is nothing to plot."""
+    spec = report.chart
+    if spec is None:
+        return None
+    frame = report.summary[spec.block].frame
     if frame.empty or frame.shape[1] < 2:
-        return  # nothing to plot; an empty chart would only confuse
-    head = headers[chart_spec.block]
-    first, last = head + 1, head + len(frame)
+        return None  # nothing to plot; an empty chart would only confuse
     chart = wb.add_chart({"type": "column"})
+    # xlsxwriter reads a name starting with "=" as a cell reference.
+    chart.set_title({"name": " " + spec.title if spec.title.startswith("=") else spec.title})
+    chart.set_legend({"position": "bottom"})
+    chart.set_size({"width": CHART_WIDTH, "height": CHART_HEIGHT})
+    return chart
+
+
+def _plot(chart, report: Report, headers: list[int]) -> None:
+    frame = report.summary[report.chart.block].frame
+    head = headers[report.chart.block]
+    first, last = head + 1, head + len(frame)
     for col in range(1, frame.shape[1]):
         chart.add_series(
             {
@@ -523,12 +673,6 @@ def _add_chart(wb, ws, report: Report, headers: list[int], used_cols: int) -> No
                 "values": [SUMMARY, first, col, last, col],
             }
         )
-    # xlsxwriter reads a name starting with "=" as a cell reference.
-    title = chart_spec.title
-    chart.set_title({"name": " " + title if title.startswith("=") else title})
-    chart.set_legend({"position": "bottom"})
-    chart.set_size({"width": 720, "height": 360})
-    ws.insert_chart(0, used_cols + 1, chart)
 
 
 def render_xlsx(report: Report, *, block: bool | None = None) -> bytes:

@@ -92,6 +92,9 @@ class ListResult:
     key_dates: pd.Series | None = None   # per row of `frame`: the date the row is sorted and sampled by
     produced: bool = True
     derived_outcomes: int = 0
+    # The children left out only because their disability is unknown: each one's latest key
+    # date on this list (index child_id; `unknown_children` counts them).
+    unknown: pd.Series | None = None
 
 
 def completed_years(born: pd.Series, as_of: dt.date) -> pd.Series:
@@ -190,9 +193,11 @@ def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListRes
 
     `rows` holds `child_id`, the spec's own columns and optionally `_key`, the key date
     when it is not simply the `key_date` column; children with unknown disability are
-    counted (distinct) before they are dropped."""
+    kept (each one's latest key date) before they are dropped."""
     status = ctx.disability.of(rows["child_id"])
-    unknown = int(rows.loc[(status == UNKNOWN).to_numpy(), "child_id"].nunique())
+    keys = rows["_key"] if "_key" in rows else rows[spec.key_date]
+    unknown = pd.Series(keys.to_numpy(), index=rows["child_id"].to_numpy())[(status == UNKNOWN).to_numpy()]
+    unknown = unknown.groupby(level=0).max() if len(unknown) else unknown.astype("datetime64[ns]")
     rows = rows[listed_status(status).to_numpy()]
     child = ctx.children.reindex(rows["child_id"].to_numpy()).reset_index(drop=True)
     own = rows.reset_index(drop=True)
@@ -207,8 +212,8 @@ def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListRes
     tiebreak = {f"_t{i}": frame[c].astype("str") for i, c in enumerate(frame.columns) if c != "Child Unique ID"}
     order = frame.assign(_key=key.to_numpy(), **tiebreak).sort_values(
         ["_key", "Child Unique ID", *tiebreak], kind="stable", na_position="last").index
-    return ListResult(spec, frame.loc[order].reset_index(drop=True), unknown,
-                      key_dates=key.loc[order].reset_index(drop=True), **extra)
+    return ListResult(spec, frame.loc[order].reset_index(drop=True), len(unknown),
+                      key_dates=key.loc[order].reset_index(drop=True), unknown=unknown, **extra)
 
 
 def not_produced(result: ListResult) -> str:
