@@ -38,7 +38,7 @@ def built(tmp_path_factory):
 def test_build_writes_every_sheet_in_order_with_annex_a_headers(built):
     out, res = built
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", *(s.sheet for s in SPECS), "Data quality"]
+    assert wb.sheetnames == ["Summary", *(s.sheet for s in SPECS), "Changes", "Data quality"]
     for spec in SPECS:
         ws = wb[spec.sheet]
         assert [c.value for c in ws[1]] == spec.all_columns
@@ -98,7 +98,7 @@ def test_csv_format(tmp_path):
                  "--out", str(tmp_path / "csv"))
     assert res.exit_code == 0, res.output
     files = sorted(p.name for p in (tmp_path / "csv").iterdir() if not p.name.startswith("."))
-    assert len(files) == 9 and files[0].startswith("00_Summary")
+    assert len(files) == 10 and files[0].startswith("00_Summary") and files[8] == "08_Changes.csv"
     raw = (tmp_path / "csv" / files[1]).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert re.search(rb"\d\d/\d\d/\d{4}", raw)
@@ -142,7 +142,7 @@ def test_no_disability_source_is_an_input_error(tmp_path):
 @pytest.mark.parametrize("args,needle", [
     (["--since", "13x"], "--since"),
     (["--since", "2030-01-01"], "--since"),
-    (["--as-of", "31/12/2026"], "--as-of"),
+    (["--as-of", "12/31/2026"], "--as-of"),
     (["--format", "pdf"], "--format"),
 ])
 def test_usage_errors_exit_2(tmp_path, args, needle):

@@ -90,6 +90,13 @@ class UI:
         except OSError as exc:
             raise StdoutError(exc) from None
 
+    def warn(self, text: str) -> None:
+        """A warning line on stderr, printed even under --quiet (cron mails it)."""
+        try:
+            self.err.print(cell(text))
+        except OSError:
+            pass
+
     def note(self, text: str) -> None:
         """A dim progress line on stderr."""
         if not self.quiet:
@@ -271,15 +278,18 @@ def _check_writable(folder: Path) -> None:
         is_dir = probe.is_dir()
     except OSError as exc:  # a folder on the way we may not search, a name too long
         problem = output.path_problem(exc)
-        raise OutputError(f"cannot write to {folder}: {problem} — choose another --out"
-                          + (" or fix the folder's permissions" if problem == "permission denied" else "")) from None
+        if problem == "permission denied":
+            raise output.not_writable(folder) from None
+        raise OutputError(f"cannot write to {folder}: {problem} — choose another --out") from None
     if not is_dir:
         if probe == folder.absolute():
             raise OutputError(f"cannot write to {folder}: it is a file, not a folder — choose another --out")
         raise OutputError(f"cannot write to {folder}: part of the path is a file ({probe}) — choose another --out")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write to {folder}: permission denied — choose another --out "
-                          "or fix the folder's permissions")
+        with contextlib.suppress(OSError):
+            if os.statvfs(probe).f_flag & os.ST_RDONLY:
+                raise output.not_writable(folder, "a read-only file system")
+        raise output.not_writable(folder)
 
 
 def _run(input_dir, cfg: config_mod.Config, since, as_of, allow_missing, ui: UI) -> pipeline.Run:
@@ -311,14 +321,14 @@ def _show(run: pipeline.Run, ui: UI) -> None:
     ui.print(_table(
         f"Lists at {run.as_of:%d/%m/%Y}, window {run.window.describe()}",
         ["Sheet", "Rows", "Children", "Unknown disability", "Note"],
-        [(r.spec.sheet, len(r.frame), r.frame["Child Unique ID"].nunique(), r.unknown_children, pipeline._note(r))
-         for r in run.lists],
+        [(r.spec.sheet, f"{len(r.frame):,}", f"{r.frame['Child Unique ID'].nunique():,}", f"{r.unknown_children:,}",
+          pipeline._note(r)) for r in run.lists],
         right={"Rows", "Children", "Unknown disability"},
     ))
     counts = run.findings.counts()
     if counts:
         ui.print(_table("Data-quality findings (details in the Data quality sheet)", ["Finding", "Count"],
-                        counts.items(), right={"Count"}))
+                        [(kind, f"{n:,}") for kind, n in counts.items()], right={"Count"}))
     else:
         ui.print("No data-quality findings.")
     if run.read.unrecognised:
@@ -355,7 +365,7 @@ def build(
 
     Example: ofsted-lists build --input exports/ --since 12m --as-of 2026-03-31
     """
-    from . import workbook
+    from . import changes, workbook
 
     ui = UI(quiet, verbose)
     if format not in ("xlsx", "csv"):
@@ -373,15 +383,20 @@ def build(
         folder = out or _out_folder(out, cfg) / f"ofsted-lists_{parse_as_of(as_of, dt.date.today()):%Y-%m-%d}"
         output.restore_folder(folder)
     run = _run(input, cfg, since, as_of, allow_missing, ui)
+    dest = folder if format == "csv" else _output_path(out, cfg, f"ofsted-lists_{run.as_of:%Y-%m-%d}.xlsx")
+    with ui.status("comparing with the last run"):
+        diff = changes.compare(run.lists, run.as_of, pipeline.PROFILE, dest.parent, password=password,
+                               csv_output=format == "csv")
     with ui.status("writing the lists"):
-        rep = pipeline.report(run)
+        rep = pipeline.report(run, diff)
         if format == "csv":
             workbook.write_csv_folder(rep, folder)
-            dest = folder
         else:
-            dest = workbook.write_xlsx(rep, _output_path(out, cfg, f"ofsted-lists_{run.as_of:%Y-%m-%d}.xlsx"),
-                                       password=password)
+            workbook.write_xlsx(rep, dest, password=password)
     _show(run, ui)
+    ui.print(diff.describe())
+    if diff.warning:
+        ui.warn(diff.warning)
     ui.print(f"Written: {dest}" + (" (encrypted)" if password else ""))
     _strict_exit(run, strict)
 

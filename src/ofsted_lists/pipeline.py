@@ -14,6 +14,7 @@ from pathlib import Path
 import pandas as pd
 
 from . import __version__, disability, readers, threads
+from .changes import Changes
 from .config import Config
 from .errors import InputError
 from .lists import LISTS, Context, ListResult, child_columns, empty
@@ -170,8 +171,14 @@ def summary_blocks(run: Run) -> list[Block]:
 CHART_BLOCK = 4
 
 
-def report(run: Run) -> Report:
+def report(run: Run, changes: Changes | None = None) -> Report:
+    """The workbook of `run`; with `changes` (SPEC §10.4), a Changes sheet after the lists
+    and its counts at the end of the Summary."""
     sheets = [Sheet(r.spec.sheet, r.frame) for r in run.lists]
+    summary = summary_blocks(run)
+    if changes is not None:
+        sheets.append(changes.sheet())
+        summary.append(changes.block())
     sheets.append(Sheet("Data quality", run.findings.table()))
-    return Report(summary=summary_blocks(run), chart=Chart(CHART_BLOCK, "Listed contacts and referrals per month"),
+    return Report(summary=summary, chart=Chart(CHART_BLOCK, "Listed contacts and referrals per month"),
                   sheets=sheets)
