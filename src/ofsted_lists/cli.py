@@ -39,6 +39,12 @@ EXIT_CODES_HELP = (
     "closed early. "
     "A run waits up to $OFSTED_LISTS_LOCK_TIMEOUT seconds (default 60) for another run writing the same output."
 )
+# validate only reads: its help has no output to speak of.
+VALIDATE_EXIT_CODES_HELP = (
+    "Exit codes: 0 success (warnings allowed); 2 usage error (bad option, --since, --as-of or config); "
+    "3 input error (missing file, table or column, unreadable file); 4 data-quality findings and --strict "
+    "given; 1 a bug; 130 interrupted; 141 standard output closed early."
+)
 
 app = typer.Typer(
     add_completion=False,
@@ -219,7 +225,7 @@ def _report_bug(exc: BaseException):
 InputOpt = Annotated[Path | None, typer.Option("--input", "-i", help="Folder of exports (default: input.dir from the config, else ./sample_data).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default ./ofsted-lists.toml when present).")]
 SinceOpt = Annotated[str, typer.Option("--since", help="Window start: 12m, 6m, 1y, 52w, 365d or an ISO date.")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Reference date YYYY-MM-DD (default today).")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Reference date, YYYY-MM-DD or DD/MM/YYYY (default today).")]
 AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing", help="Go on when an export is missing: the lists that need it are marked not produced, the others are built.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 4 when there are data-quality findings.")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors (for cron).")]
@@ -255,6 +261,17 @@ def _password(var: str | None) -> str | None:
     return value
 
 
+# Names of other spreadsheet formats: given to --out, they were meant as a workbook's name.
+_NOT_XLSX = (".xls", ".xlsm", ".xlsb", ".xltx", ".ods")
+
+
+def _check_out_name(out: Path | None) -> None:
+    """--out ending in another spreadsheet format's name is a usage error, not a folder of that name."""
+    if out is not None and out.suffix.lower() in _NOT_XLSX:
+        raise UsageError(f"--out {out.name}: ofsted-lists writes Excel workbooks as .xlsx (which every Excel since "
+                         f"2007 opens), not {out.suffix}; give a name ending .xlsx, or a folder")
+
+
 def _output_path(out: Path | None, cfg: config_mod.Config, default_name: str) -> Path:
     if out is not None and out.suffix.lower() == ".xlsx":
         return out
@@ -263,7 +280,8 @@ def _output_path(out: Path | None, cfg: config_mod.Config, default_name: str) ->
 
 
 def _out_folder(out: Path | None, cfg: config_mod.Config) -> Path:
-    """The folder outputs go into."""
+    """The folder outputs go into (a usage error for --out naming another spreadsheet format)."""
+    _check_out_name(out)
     if out is not None and out.suffix.lower() == ".xlsx":
         return out.parent
     return out or cfg.output_dir or Path("out")
@@ -339,8 +357,11 @@ def _show(run: pipeline.Run, ui: UI) -> None:
         ui.print(f"Skipped {describe_skipped(run.read.skipped, ui.verbose)}")
 
 
-def _strict_exit(run: pipeline.Run, strict: bool) -> None:
-    if strict and run.findings.problem_count():
+def _strict_exit(run: pipeline.Run, strict: bool, written: bool = False) -> None:
+    """Exit 4 on findings under --strict, with the one stderr line every failure prints (SPEC §2)."""
+    if strict and (n := run.findings.problem_count()):
+        _say(f"error: {n:,} data-quality finding(s) and --strict given"
+             + ("; the lists were written" if written else ""))
         raise typer.Exit(EXIT_QUALITY)
 
 
@@ -361,7 +382,8 @@ def build(
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Build the six lists of disabled children into one workbook.
+    """Build the lists of disabled children into one workbook: the Summary, seven list sheets
+    (1a, 1b, 2–6), Changes since the last run in the same folder, and Data quality.
 
     Example: ofsted-lists build --input exports/ --since 12m --as-of 2026-03-31
     """
@@ -398,7 +420,7 @@ def build(
     if diff.warning:
         ui.warn(diff.warning)
     ui.print(f"Written: {dest}" + (" (encrypted)" if password else ""))
-    _strict_exit(run, strict)
+    _strict_exit(run, strict, written=True)
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -443,7 +465,7 @@ def sample(
     ui.print(f"Written: {dest}" + (" (encrypted)" if password else ""))
 
 
-@app.command(epilog=EXIT_CODES_HELP)
+@app.command(epilog=VALIDATE_EXIT_CODES_HELP)
 @command
 def validate(
     input: InputOpt = None,
@@ -455,7 +477,7 @@ def validate(
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Read and check every export; print the data-quality summary; write nothing.
+    """Read and check every export, then print the counts per list and the data-quality summary.
 
     Example: ofsted-lists validate --input exports/ --strict
     """
@@ -470,9 +492,11 @@ def validate(
 def demo_data(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the synthetic exports into.")] = Path("demo_data"),
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 1,
-    children: Annotated[int, typer.Option("--children", min=10, help="Number of children.")] = 2000,
-    contacts: Annotated[int | None, typer.Option("--contacts", min=1, help="Total contacts (default about 6 per child).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Last date of activity, YYYY-MM-DD (default today).")] = None,
+    children: Annotated[int, typer.Option("--children", min=10, help="Number of children (at least; see --contacts).")] = 2000,
+    contacts: Annotated[int | None, typer.Option("--contacts", min=1, help=(
+        "Total contacts (default 6 per child). More than 6 × --children raises the number of children to "
+        "contacts ÷ 6; fewer leaves --children as it is, with fewer contacts each."))] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last date of activity, YYYY-MM-DD or DD/MM/YYYY (default today).")] = None,
     format: Annotated[str, typer.Option("--format", help="csv (default) or xlsx.")] = "csv",
     quiet: QuietOpt = False,
 ) -> None:
