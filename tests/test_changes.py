@@ -165,3 +165,28 @@ def test_csv_runs_compare_with_the_earlier_csv_folder(inputs, tmp_path, monkeypa
     ]
     assert "Changes since the run as at 18/11/2026 (ofsted-lists_2026-11-18)" in \
         (folder / "00_Summary.csv").read_text(encoding="utf-8-sig")
+
+
+def test_a_week_with_no_change_says_so_with_the_earlier_date(inputs, tmp_path):
+    out = tmp_path / "out"
+    build(inputs, out, WEEK2, "--quiet")
+    build(inputs, out, "2026-11-26", "--quiet")
+    assert rows(out / "ofsted-lists_2026-11-26.xlsx", "Changes")[1:] == [
+        ("every list", "no child joined or left", None, dt.datetime(2026, 11, 25))]
+
+
+@pytest.mark.parametrize("missing_in, note", [
+    (WEEK1, "not compared: the list was not produced in the earlier run"),
+    (WEEK2, "not compared: the list was not produced in this run"),
+])
+def test_a_list_not_produced_in_either_run_is_not_compared(inputs, tmp_path, missing_in, note):
+    """Not "every child joined": a list that could not be built has no children to compare."""
+    without = shutil.copytree(inputs, tmp_path / "without")
+    (without / "cp_plans.csv").unlink()
+    out = tmp_path / "out"
+    for as_of in (WEEK1, WEEK2):
+        build(without if as_of == missing_in else inputs, out, as_of, "--allow-missing", "--quiet")
+    book = out / "ofsted-lists_2026-11-25.xlsx"
+    counts = {r[0]: r[1:4] for r in summary_block(book, "Changes since the run as at")[2:]}
+    assert counts[CP] == (None, None, note)
+    assert [r for r in rows(book, "Changes") if r[0] == CP] == []

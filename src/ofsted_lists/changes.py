@@ -27,18 +27,20 @@ import pandas as pd
 from . import excel_worker
 from .lists import ListResult
 from .output import decrypt_xlsx
-from .readers import _OLE_MAGIC, _encrypted
+from .readers import encrypted
 from .window import command_line_date
 from .workbook import SUMMARY, Block, Sheet, _part_name, csv_file_name, formula_like
 
 SHEET = "Changes"
 ID = "Child Unique ID"
 JOINED, LEFT = "joined", "left"
+NO_CHANGE = "no child joined or left"
 COLUMNS = ["List", "Change", ID, "Earlier as-of date"]
 _DATED = r"ofsted-lists_([0-9]{4}-[0-9]{2}-[0-9]{2})"
 XLSX_NAME = re.compile(_DATED + r"\.xlsx")
 CSV_NAME = re.compile(_DATED)
 MAX_BYTES = 1 << 30  # an earlier workbook larger than this is not read into memory
+MAX_PARTS = 16  # sheets a list may run over (16 million rows): the rest are not read
 NOT_PRODUCED = "not produced"
 
 
@@ -69,6 +71,9 @@ class Changes:
     def sheet(self) -> Sheet:
         if self.since is None:
             return Sheet(SHEET, pd.DataFrame({SHEET: [self.note]}))
+        if self.frame.empty:  # one row, so the sheet still gives the earlier as-of date
+            return Sheet(SHEET, pd.DataFrame({COLUMNS[0]: ["every list"], COLUMNS[1]: [NO_CHANGE],
+                                              ID: [pd.NA], COLUMNS[3]: [pd.Timestamp(self.since)]}))
         return Sheet(SHEET, self.frame)
 
     def block(self) -> Block:
@@ -90,21 +95,20 @@ def compare(lists: list[ListResult], as_of: dt.date, profile: str, folder: Path,
             password: str | None = None, csv_output: bool = False) -> Changes:
     """The changes since the latest earlier output of `profile` in `folder`, before `as_of`."""
     folder = Path(folder)
-    found = False
+    names = [r.spec.sheet for r in lists]
     for when, path in _candidates(folder, as_of, csv_output):
         try:
-            earlier = _read_csv_folder(path) if csv_output else _read_xlsx(path, password)
+            earlier = _read_csv_folder(path) if csv_output else _read_xlsx(path, password, names)
         except Unreadable as exc:
+            # The newest is the one to compare with: an older one would pass over a week unsaid.
             why = f"The earlier output {path.name} could not be read ({exc})"
             return Changes(folder, note=f"{why}, so no changes are shown.",
                            warning=f"warning: {why}, so the Changes sheet shows none (the lists are complete)")
         if earlier.profile == profile and earlier.as_of == when:
-            found = True
-            break
-    if not found:
-        kind = "CSV output" if csv_output else "workbook"
-        return Changes(folder, note=f"No earlier {kind} of this profile in {folder}")
-    return _diff(lists, earlier, when, path.name, folder)
+            return _diff(lists, earlier, when, path.name, folder)
+    # Others (another profile; a renamed copy whose Summary gives another date) are passed over.
+    kind = "CSV output" if csv_output else "workbook"
+    return Changes(folder, note=f"No earlier {kind} of this profile in {folder}")
 
 
 def _candidates(folder: Path, as_of: dt.date, csv_output: bool) -> list[tuple[dt.date, Path]]:
@@ -206,16 +210,17 @@ def _read_bytes(path: Path) -> bytes:
             raise Unreadable(exc.strerror or "cannot read it") from None
 
 
-def _read_xlsx(path: Path, password: str | None) -> Earlier:
+def _read_xlsx(path: Path, password: str | None, lists: list[str]) -> Earlier:
     raw = _read_bytes(path)
-    if raw.startswith(_OLE_MAGIC) and _encrypted(raw):
+    if encrypted(raw):
         if password is None:
             raise Unreadable("it is encrypted: run with the --password-env that wrote it")
         raw = decrypt_xlsx(raw, password)
         if raw is None:
             raise Unreadable("the password given does not open it, or it is damaged")
     try:
-        sheets = excel_worker.parse([raw], first_column_except=(SUMMARY,))
+        wanted = [SUMMARY] + [_part_name(name, part) for name in lists for part in range(MAX_PARTS)]
+        sheets = excel_worker.parse([raw], sheets=wanted, first_column_except=(SUMMARY,))
     except excel_worker.ParseFailure:
         raise Unreadable("it is damaged or not a workbook") from None
     finally:

@@ -16,8 +16,9 @@ thread are fork-aware).
 
 Protocol over the worker's stdin and stdout (pipes; nothing touches the disk):
 request = struct "<QQdI" (workbook size, memory budget in bytes, seconds, options size),
-          then the options (JSON: {"first_column_except": [sheet, ...]} to send only
-          column A of every sheet not named, or {} for every column), then the bytes;
+          then the options (JSON: "sheets": [name, ...] to send only those sheets,
+          "first_column_except": [name, ...] to send only column A of every sheet not
+          named; {} sends every sheet whole), then the bytes;
 reply   = from the parser, JSON lines {"sheet": name, "bytes": n} each followed by n bytes
           of one Arrow IPC stream (that sheet, every cell as text), then {"end": true},
           or {"error": "open" | "sheet" | "memory", "sheet": name}; then, from the
@@ -108,9 +109,9 @@ class Worker:
             _widen(pipe.fileno())
 
     def parse(self, box: list[bytes], budget: int, seconds: float,
-              first_column_except: Collection[str] | None = None) -> list[tuple[str, object]]:
+              options: dict | None = None) -> list[tuple[str, object]]:
         """[(sheet, pyarrow.Table)] of the workbook in `box` (emptied once it is sent), in
-        workbook order; raises ParseFailure. `first_column_except`: see `parse`."""
+        workbook order; raises ParseFailure. `options`: see `parse`."""
         import pyarrow as pa
 
         # A backstop: the parser stops itself at `seconds`; a worker that never answers is killed.
@@ -125,11 +126,10 @@ class Worker:
         timer.start()
         try:
             raw = box.pop()
-            options = json.dumps({} if first_column_except is None else
-                                 {"first_column_except": sorted(first_column_except)}).encode()
+            request = json.dumps(options or {}).encode()
             try:
-                self.proc.stdin.write(_HEADER.pack(len(raw), budget, seconds, len(options)))
-                self.proc.stdin.write(options)
+                self.proc.stdin.write(_HEADER.pack(len(raw), budget, seconds, len(request)))
+                self.proc.stdin.write(request)
                 self.proc.stdin.write(raw)
                 self.proc.stdin.flush()
             except (OSError, ValueError):
@@ -218,12 +218,12 @@ class Pool:
                 self._idle.append(Worker())
 
     def parse(self, box: list[bytes], budget: int, seconds: float,
-              first_column_except: Collection[str] | None = None) -> list[tuple[str, object]]:
+              options: dict | None = None) -> list[tuple[str, object]]:
         with self._lock:
             worker = self._idle.pop() if self._idle else None
         worker = worker or Worker()
         try:
-            return worker.parse(box, budget, seconds, first_column_except)
+            return worker.parse(box, budget, seconds, options)
         finally:
             if worker.alive:
                 with self._lock:
@@ -243,17 +243,20 @@ KEEP_WARM = False
 atexit.register(POOL.close)
 
 
-def parse(workbook: bytes | list[bytes], *,
+def parse(workbook: bytes | list[bytes], *, sheets: Collection[str] | None = None,
           first_column_except: Collection[str] | None = None) -> list[tuple[str, object]]:
     """Every sheet of the workbook as a pyarrow table of text, in a parse process held to
     the bounds above; raises ParseFailure. Given as `[bytes]`, the list is emptied once
     the bytes are sent, so the caller need not keep them through the parse.
 
-    `first_column_except` given: only column A (absent when the sheet has none) of each
-    sheet not named in it crosses to this process, every column of those named."""
+    `sheets` given: only the sheets of those names are parsed (the others are passed
+    over). `first_column_except` given: only column A (absent when the sheet has none) of
+    each sheet not named in it crosses to this process, every column of those named."""
     box = workbook if isinstance(workbook, list) else [workbook]
     size = len(box[0])
-    return POOL.parse(box, memory_budget(size), time_limit(size), first_column_except)
+    options = {key: sorted(value) for key, value in
+               (("sheets", sheets), ("first_column_except", first_column_except)) if value is not None}
+    return POOL.parse(box, memory_budget(size), time_limit(size), options)
 
 
 # --------------------------------------------------------------------------- the child side
@@ -334,11 +337,11 @@ def _serve(box: list[bytes], out, seconds: float, options: dict) -> None:
         out.write(json.dumps(msg).encode() + b"\n")
         out.flush()
 
-    whole = options.get("first_column_except")
+    wanted, whole = options.get("sheets"), options.get("first_column_except")
     alarm(True)
     try:
         reader = fastexcel.read_excel(box.pop())  # calamine keeps its own copy; ours is freed
-        names = list(reader.sheet_names)
+        names = [n for n in reader.sheet_names if wanted is None or n in wanted]
     except MemoryError:
         return send({"error": "memory"})
     except BaseException as exc:  # pyo3's PanicException derives from BaseException

@@ -1,4 +1,4 @@
-"""The lists of disabled children (SPEC §4: seven sheets, 1a and 1b then 2–6), one module per sheet, in workbook order.
+"""The lists of disabled children (SPEC §4: sheets 1a, 1b, 2–6), one module per sheet, in workbook order.
 
 Where is list N decided? In `lN_*.py`: its SPEC (sheet, columns, rule) and `build`.
 """
