@@ -29,7 +29,7 @@ from .lists import ListResult
 from .output import decrypt_xlsx
 from .readers import encrypted
 from .window import command_line_date
-from .workbook import SUMMARY, Block, Sheet, _part_name, csv_file_name, formula_like
+from .workbook import SUMMARY, Block, Sheet, _part_name, formula_like
 
 SHEET = "Changes"
 ID = "Child Unique ID"
@@ -98,7 +98,7 @@ def compare(lists: list[ListResult], as_of: dt.date, profile: str, folder: Path,
     names = [r.spec.sheet for r in lists]
     for when, path in _candidates(folder, as_of, csv_output):
         try:
-            earlier = _read_csv_folder(path) if csv_output else _read_xlsx(path, password, names)
+            earlier = _read_csv_folder(path, names) if csv_output else _read_xlsx(path, password, names)
         except Unreadable as exc:
             # The newest is the one to compare with: an older one would pass over a week unsaid.
             why = f"The earlier output {path.name} could not be read ({exc})"
@@ -197,7 +197,8 @@ def _read_bytes(path: Path) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
-        raise Unreadable("it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or "cannot open it") from None
+        why = "it is a symbolic link" if exc.errno == errno.ELOOP else exc.strerror or "cannot open it"
+        raise Unreadable(why) from None
     with os.fdopen(fd, "rb") as fh:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -245,7 +246,7 @@ def _unquote(cell: str) -> str:
     return cell[1:] if cell.startswith("'") and formula_like(cell[1:]) else cell
 
 
-def _read_csv_folder(folder: Path) -> Earlier:
+def _read_csv_folder(folder: Path, lists: list[str]) -> Earlier:
     try:
         names = sorted(os.listdir(folder))
     except OSError as exc:
@@ -255,10 +256,10 @@ def _read_csv_folder(folder: Path) -> Earlier:
         m = re.fullmatch(r"([0-9]{2})_(.*)\.csv", name, re.S)
         if m:
             by_sheet[m.group(2)] = folder / name
-    summary = by_sheet.pop(csv_file_name(0, SUMMARY)[3:-4], None)
+    summary = by_sheet.pop(SUMMARY, None)
     if summary is None:
         return Earlier(None, None, {}, set())
-    first = {}
-    for file_sheet, path in by_sheet.items():
-        first[file_sheet.replace("_", " ")] = [row[0] if row else None for row in _csv_rows(path)]
+    # `csv_file_name` wrote the sheet's spaces as "_" (no sheet name of ours has a "_")
+    first = {stem.replace("_", " "): [row[0] if row else None for row in _csv_rows(path)]
+             for stem, path in by_sheet.items() if stem.replace("_", " ") in lists}
     return _summary(_csv_rows(summary), first)
