@@ -12,7 +12,8 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
-from conftest import exports
+from conftest import exports, run_lists
+from ofsted_lists import changes, pipeline
 from ofsted_lists.cli import app
 
 WEEK1, WEEK2 = "2026-11-18", "2026-11-25"
@@ -83,71 +84,109 @@ def assert_week_two_changes(book) -> None:
     assert counts["1b Referrals"] == (0, 0, None)
 
 
-def test_second_run_lists_the_joiner_and_the_leaver_and_the_summary_counts_them(inputs, tmp_path):
-    out = tmp_path / "out"
-    first = build(inputs, out, WEEK1)
-    assert "Changes: No earlier workbook of this profile in" in first.output
-    res = build(inputs, out, WEEK2)
-    assert_week_two_changes(out / "ofsted-lists_2026-11-25.xlsx")
-    assert "Changes since 18/11/2026: 1 joined, 1 left" in " ".join(res.output.split())
-    for child in (STARTS, ENDS, STAYS):  # the terminal counts; the sheet names
-        assert child not in res.output
-
-
-def test_first_run_sheet_says_there_is_no_earlier_workbook(inputs, tmp_path):
-    out = tmp_path / "out"
-    (out).mkdir()
+@pytest.fixture(scope="module")
+def weekly(inputs, tmp_path_factory):
+    """Cron's folder: a later-dated stray file, week 1, a renamed copy of week 1 dated
+    21/11 (its Summary still says 18/11), week 2, and a day later with no change."""
+    out = tmp_path_factory.mktemp("weekly") / "out"
+    out.mkdir()
     (out / "ofsted-lists_2026-11-30.xlsx").write_bytes(b"a later run is not an earlier one")
-    build(inputs, out, WEEK1, "--quiet")
+    first = build(inputs, out, WEEK1)
+    shutil.copy(out / "ofsted-lists_2026-11-18.xlsx", out / "ofsted-lists_2026-11-21.xlsx")
+    second = build(inputs, out, WEEK2)
+    build(inputs, out, "2026-11-26", "--quiet")
+    return out, first, second
+
+
+def test_second_run_lists_the_joiner_and_the_leaver_and_the_summary_counts_them(weekly):
+    out, _, second = weekly
+    assert_week_two_changes(out / "ofsted-lists_2026-11-25.xlsx")  # the renamed copy was passed over
+    assert "Changes since 18/11/2026: 1 joined, 1 left" in " ".join(second.output.split())
+    for child in (STARTS, ENDS, STAYS):  # the terminal counts; the sheet names
+        assert child not in second.output
+
+
+def test_first_run_sheet_says_there_is_no_earlier_workbook(weekly):
+    out, first, _ = weekly
     book = out / "ofsted-lists_2026-11-18.xlsx"
+    assert f"Changes: No earlier workbook of this profile in {out}" in " ".join(first.output.split())
     assert openpyxl.load_workbook(book).sheetnames[-2:] == ["Changes", "Data quality"]
     assert rows(book, "Changes") == [("Changes",), (f"No earlier workbook of this profile in {out}",)]
     assert [r[0] for r in summary_block(book, "Changes since the last run")[1:]] == [
         "Changes", f"No earlier workbook of this profile in {out}"]
 
 
-def test_encrypted_runs_decrypt_the_earlier_workbook_with_the_same_password(inputs, tmp_path):
-    out, env = tmp_path / "out", {PASSWORD_VAR: "s3cret-weekly"}
+def test_a_week_with_no_change_says_so_with_the_earlier_date(weekly):
+    out, _, _ = weekly
+    assert rows(out / "ofsted-lists_2026-11-26.xlsx", "Changes")[1:] == [
+        ("every list", "no child joined or left", None, dt.datetime(2026, 11, 25))]
+
+
+@pytest.fixture(scope="module")
+def encrypted(inputs, tmp_path_factory):
+    """Two encrypted weeks, then a run with another password."""
+    out = tmp_path_factory.mktemp("encrypted") / "out"
+    env = {PASSWORD_VAR: "s3cret-weekly", "OTHER_PW": "not-the-same"}
     build(inputs, out, WEEK1, "--password-env", PASSWORD_VAR, env=env)
     build(inputs, out, WEEK2, "--password-env", PASSWORD_VAR, env=env)
+    other = build(inputs, out, "2026-11-26", "--password-env", "OTHER_PW", "--quiet", env=env)
+    return out, other
+
+
+def test_encrypted_runs_decrypt_the_earlier_workbook_with_the_same_password(encrypted):
+    out, _ = encrypted
     assert_week_two_changes(decrypt(out / "ofsted-lists_2026-11-25.xlsx", "s3cret-weekly"))
-    assert not [p for p in tmp_path.rglob("*") if p.is_file() and not p.name.startswith((".", "ofsted-lists_"))]
+    assert not [p for p in out.iterdir() if not p.name.startswith((".", "ofsted-lists_"))]  # no plaintext copy
 
 
-@pytest.mark.parametrize("second, why", [
-    (["--password-env", "OTHER_PW"], "the password given does not open it, or it is damaged"),
-    ([], "it is encrypted: run with the --password-env that wrote it"),
-])
-def test_an_earlier_workbook_that_cannot_be_decrypted_is_a_warning_not_a_failure(inputs, tmp_path, second, why):
-    out, env = tmp_path / "out", {PASSWORD_VAR: "s3cret-weekly", "OTHER_PW": "not-the-same"}
-    build(inputs, out, WEEK1, "--password-env", PASSWORD_VAR, env=env)
-    res = build(inputs, out, WEEK2, "--quiet", *second, env=env)
-    note = f"The earlier output ofsted-lists_2026-11-18.xlsx could not be read ({why})"
-    assert res.stdout == ""
-    assert res.stderr.strip() == f"warning: {note}, so the Changes sheet shows none (the lists are complete)"
-    book = out / "ofsted-lists_2026-11-25.xlsx"
-    book = decrypt(book, "not-the-same") if second else book
+def test_another_password_is_a_warning_not_a_failure(encrypted):
+    out, other = encrypted
+    note = ("The earlier output ofsted-lists_2026-11-25.xlsx could not be read (the password given does not "
+            "open it, or it is damaged)")
+    assert other.stdout == ""
+    assert other.stderr.strip() == f"warning: {note}, so the Changes sheet shows none (the lists are complete)"
+    book = decrypt(out / "ofsted-lists_2026-11-26.xlsx", "not-the-same")
     assert rows(book, "Changes") == [("Changes",), (f"{note}, so no changes are shown.",)]
 
 
-def test_a_damaged_earlier_workbook_is_a_warning_not_a_failure(inputs, tmp_path):
-    out = tmp_path / "out"
-    build(inputs, out, WEEK1, "--quiet")
-    earlier = out / "ofsted-lists_2026-11-18.xlsx"
-    earlier.write_bytes(earlier.read_bytes()[:2000])
-    res = build(inputs, out, WEEK2, "--quiet")
-    note = "The earlier output ofsted-lists_2026-11-18.xlsx could not be read (it is damaged or not a workbook)"
-    assert res.stderr.strip() == f"warning: {note}, so the Changes sheet shows none (the lists are complete)"
-    assert rows(out / "ofsted-lists_2026-11-25.xlsx", "Changes")[1] == (f"{note}, so no changes are shown.",)
+@pytest.fixture(scope="module")
+def week2(inputs):
+    return run_lists(inputs, WEEK2)
 
 
-def test_a_workbook_whose_summary_does_not_confirm_its_name_is_passed_over(inputs, tmp_path):
-    """A copy renamed to a later date is not the run of that date: the older real one is used."""
-    out = tmp_path / "out"
-    build(inputs, out, WEEK1, "--quiet")
-    shutil.copy(out / "ofsted-lists_2026-11-18.xlsx", out / "ofsted-lists_2026-11-21.xlsx")
-    build(inputs, out, WEEK2, "--quiet")
-    assert_week_two_changes(out / "ofsted-lists_2026-11-25.xlsx")
+def compare(run, folder: Path, password: str | None = None) -> changes.Changes:
+    return changes.compare(run.lists, run.as_of, pipeline.PROFILE, folder, password=password)
+
+
+def test_an_encrypted_earlier_workbook_and_no_password_is_said(encrypted, week2, tmp_path):
+    shutil.copy(encrypted[0] / "ofsted-lists_2026-11-18.xlsx", tmp_path)
+    found = compare(week2, tmp_path)
+    why = "it is encrypted: run with the --password-env that wrote it"
+    assert found.since is None
+    assert found.note == f"The earlier output ofsted-lists_2026-11-18.xlsx could not be read ({why}), so no changes are shown."
+    assert found.warning.startswith("warning: The earlier output ofsted-lists_2026-11-18.xlsx could not be read (")
+
+
+def test_a_damaged_earlier_workbook_is_said_not_a_failure(weekly, week2, tmp_path):
+    good = (weekly[0] / "ofsted-lists_2026-11-18.xlsx").read_bytes()
+    (tmp_path / "ofsted-lists_2026-11-18.xlsx").write_bytes(good[:2000])
+    found = compare(week2, tmp_path)
+    assert found.note == ("The earlier output ofsted-lists_2026-11-18.xlsx could not be read (it is damaged or not "
+                          "a workbook), so no changes are shown.")
+    assert found.sheet().frame.iloc[0, 0] == found.note
+
+
+def test_a_list_not_produced_is_not_compared(inputs, weekly, tmp_path):
+    """Not "every child left": a list that could not be built has no children to compare."""
+    without = shutil.copytree(inputs, tmp_path / "without")
+    (without / "cp_plans.csv").unlink()
+    shutil.copy(weekly[0] / "ofsted-lists_2026-11-18.xlsx", tmp_path)
+    found = compare(run_lists(without, WEEK2), tmp_path)
+    counts = found.counts.set_index("Sheet")
+    assert counts.loc[CP, "Note"] == "not compared: the list was not produced in this run"
+    assert counts.loc[CP, ["Joined", "Left"]].isna().all()
+    assert CP not in set(found.frame["List"])
+    assert counts.loc["1a Contacts", "Note"] == ""
 
 
 def test_csv_runs_compare_with_the_earlier_csv_folder(inputs, tmp_path, monkeypatch):
@@ -157,36 +196,11 @@ def test_csv_runs_compare_with_the_earlier_csv_folder(inputs, tmp_path, monkeypa
         res = CliRunner().invoke(app, ["build", "--input", str(inputs), "--as-of", as_of, "--format", "csv", "-q"])
         assert res.exit_code == 0, res.output
     folder = tmp_path / "out" / "ofsted-lists_2026-11-25"
-    (changes,) = folder.glob("*_Changes.csv")
-    assert changes.read_text(encoding="utf-8-sig").splitlines() == [
+    (found,) = folder.glob("*_Changes.csv")
+    assert found.read_text(encoding="utf-8-sig").splitlines() == [
         "List,Change,Child Unique ID,Earlier as-of date",
         f"{CP},joined,{STARTS},18/11/2026",
         f"{CP},left,{ENDS},18/11/2026",
     ]
     assert "Changes since the run as at 18/11/2026 (ofsted-lists_2026-11-18)" in \
         (folder / "00_Summary.csv").read_text(encoding="utf-8-sig")
-
-
-def test_a_week_with_no_change_says_so_with_the_earlier_date(inputs, tmp_path):
-    out = tmp_path / "out"
-    build(inputs, out, WEEK2, "--quiet")
-    build(inputs, out, "2026-11-26", "--quiet")
-    assert rows(out / "ofsted-lists_2026-11-26.xlsx", "Changes")[1:] == [
-        ("every list", "no child joined or left", None, dt.datetime(2026, 11, 25))]
-
-
-@pytest.mark.parametrize("missing_in, note", [
-    (WEEK1, "not compared: the list was not produced in the earlier run"),
-    (WEEK2, "not compared: the list was not produced in this run"),
-])
-def test_a_list_not_produced_in_either_run_is_not_compared(inputs, tmp_path, missing_in, note):
-    """Not "every child joined": a list that could not be built has no children to compare."""
-    without = shutil.copytree(inputs, tmp_path / "without")
-    (without / "cp_plans.csv").unlink()
-    out = tmp_path / "out"
-    for as_of in (WEEK1, WEEK2):
-        build(without if as_of == missing_in else inputs, out, as_of, "--allow-missing", "--quiet")
-    book = out / "ofsted-lists_2026-11-25.xlsx"
-    counts = {r[0]: r[1:4] for r in summary_block(book, "Changes since the run as at")[2:]}
-    assert counts[CP] == (None, None, note)
-    assert [r for r in rows(book, "Changes") if r[0] == CP] == []
