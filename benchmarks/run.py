@@ -337,7 +337,9 @@ def _sheet_rows(path: Path) -> dict[str, int]:
     import fastexcel
 
     r = fastexcel.read_excel(str(path))
-    return {s: r.load_sheet(s, header_row=None, dtypes="string").height for s in r.sheet_names if s != "Summary"}
+    # The naive pipeline compares with no earlier run, so it has no Changes sheet.
+    return {s: r.load_sheet(s, header_row=None, dtypes="string").height for s in r.sheet_names
+            if s not in ("Summary", "Changes")}
 
 
 # --------------------------------------------------------------------------- main

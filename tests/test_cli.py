@@ -38,7 +38,7 @@ def built(tmp_path_factory):
 def test_build_writes_every_sheet_in_order_with_annex_a_headers(built):
     out, res = built
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Summary", *(s.sheet for s in SPECS), "Unknown disability", "Data quality"]
+    assert wb.sheetnames == ["Summary", *(s.sheet for s in SPECS), "Changes", "Unknown disability", "Data quality"]
     for spec in SPECS:
         ws = wb[spec.sheet]
         assert [c.value for c in ws[1]] == spec.all_columns
@@ -98,7 +98,7 @@ def test_csv_format(tmp_path):
                  "--out", str(tmp_path / "csv"))
     assert res.exit_code == 0, res.output
     files = sorted(p.name for p in (tmp_path / "csv").iterdir() if not p.name.startswith("."))
-    assert len(files) == 10 and files[0].startswith("00_Summary")
+    assert len(files) == 11 and files[0].startswith("00_Summary") and files[8] == "08_Changes.csv"
     raw = (tmp_path / "csv" / files[1]).read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     assert re.search(rb"\d\d/\d\d/\d{4}", raw)
@@ -142,7 +142,7 @@ def test_no_disability_source_is_an_input_error(tmp_path):
 @pytest.mark.parametrize("args,needle", [
     (["--since", "13x"], "--since"),
     (["--since", "2030-01-01"], "--since"),
-    (["--as-of", "31/12/2026"], "--as-of"),
+    (["--as-of", "12/31/2026"], "--as-of"),
     (["--format", "pdf"], "--format"),
 ])
 def test_usage_errors_exit_2(tmp_path, args, needle):
@@ -181,3 +181,84 @@ def test_help_documents_exit_codes(cmd):
     text = " ".join(res.output.split())
     assert "Exit codes: 0 success" in text and "4 data- quality" in text.replace("data-quality", "data- quality")
     assert "Example:" in text
+
+
+# --- issue 15: the command line's rough edges -------------------------------------------
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory) -> Path:
+    """One disabled child with 1,200 contacts in the window, and 1,001 contacts dated 'soon'."""
+    good = [{"child_id": "C1", "contact_id": f"K{i}", "contact_date": f"2026-{1 + i % 10:02d}-{1 + i % 28:02d}"}
+            for i in range(1200)]
+    bad = [{"child_id": "C1", "contact_id": f"B{i}", "contact_date": "soon"} for i in range(1001)]
+    return exports(tmp_path_factory.mktemp("tiny") / "in",
+                   children=[{"child_id": "C1", "dob": "2015-06-01", "disability": "LD"}], contacts=good + bad)
+
+
+def tiny_build(tiny: Path, *args: str):
+    return invoke("build", "--input", str(tiny), "--allow-missing", *args)
+
+
+@pytest.mark.parametrize("command", ["build", "sample"])
+@pytest.mark.parametrize("name", ["lists.xls", "LISTS.XLSM", "lists.ods"])
+def test_out_naming_another_spreadsheet_format_is_a_usage_error(tmp_path, command, name):
+    res = invoke(command, "--input", str(SAMPLE_DATA), "--out", str(tmp_path / name))
+    assert res.exit_code == 2
+    assert res.stderr.strip() == (
+        f"error: --out {name}: ofsted-lists writes Excel workbooks as .xlsx (which every Excel since 2007 opens), "
+        f"not {Path(name).suffix}; give a name ending .xlsx, or a folder")
+    assert list(tmp_path.iterdir()) == []  # no folder called lists.xls
+
+
+@pytest.mark.skipif(not Path("/proc/self").is_dir(), reason="needs Linux /proc, a folder that takes no new files")
+@pytest.mark.parametrize("out", ["/proc/ofsted-lists-test.xlsx", "/proc/ofsted-lists-test-folder"])
+def test_an_output_folder_that_takes_no_files_says_not_writable(tiny, out):
+    res = tiny_build(tiny, "--as-of", "2026-11-25", "--out", out, "--quiet")
+    assert res.exit_code == 3
+    # as root the folder refuses the file ("no such file"); as anyone else, permission is denied
+    assert res.stderr.strip() in (
+        "error: cannot write to /proc: the folder is not writable (it refuses new files) — choose another --out",
+        "error: cannot write to /proc: the folder is not writable (permission denied) — choose another --out "
+        "or fix the folder's permissions")
+    assert "does not exist" not in res.output
+
+
+def test_as_of_day_first_is_the_same_date(tiny, tmp_path):
+    res = tiny_build(tiny, "--as-of", "25/11/2026", "--out", str(tmp_path), "--quiet")
+    assert res.exit_code == 0, res.output
+    summary = openpyxl.load_workbook(tmp_path / "ofsted-lists_2026-11-25.xlsx")["Summary"]
+    values = [v for row in summary.iter_rows(values_only=True) for v in row if v is not None]
+    assert values[values.index("As-of date") + 1] == pd.Timestamp("2026-11-25").to_pydatetime()
+
+
+def test_terminal_counts_have_thousands_separators(tiny, tmp_path):
+    res = tiny_build(tiny, "--as-of", "2026-11-25", "--out", str(tmp_path))
+    assert res.exit_code == 0, res.output
+    contacts = next(line for line in res.stdout.splitlines() if "1a Contacts" in line)
+    assert re.search(r"│\s+1,200 │\s+1 │", contacts), contacts
+    dates = next(line for line in res.stdout.splitlines() if "unparseable date" in line)
+    assert "1,001" in dates
+
+
+def test_strict_exit_4_says_why_in_one_line_even_when_quiet(tiny, tmp_path):
+    res = tiny_build(tiny, "--as-of", "2026-11-25", "--out", str(tmp_path), "--strict", "--quiet")
+    assert res.exit_code == 4
+    assert res.stdout == ""
+    assert res.stderr.strip() == ("error: 1,001 data-quality findings and --strict given; see the Data quality "
+                                  "sheet; the output was written")
+    assert (tmp_path / "ofsted-lists_2026-11-25.xlsx").exists()
+
+
+def test_help_says_what_each_command_does():
+    def text(*args: str) -> str:
+        res = invoke(*args, "--help")
+        assert res.exit_code == 0
+        return " ".join(res.output.split())
+
+    build = text("build")
+    assert "six lists" not in build and "seven list sheets" in build and "Changes since the last run" in build
+    assert "writ" not in text("validate").lower()  # it reads, and speaks of no output
+    demo = text("demo-data")
+    assert "Number of children (at least; see --contacts)" in demo
+    assert "More than 6 × --children raises the number of children to contacts ÷ 6" in demo
+    assert "six lists" not in (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")

@@ -130,7 +130,7 @@ def test_a_parse_that_never_ends_is_stopped_at_the_time_limit(small, previous, t
 
 def test_a_parser_that_dies_is_an_input_error_naming_the_file(monkeypatch):
     """An abort (SIGABRT), a crash or an out-of-memory kill of the parse process."""
-    def died(raw, budget, seconds):
+    def died(raw, budget, seconds, options=None):
         raise excel_worker.ParseFailure("died", signal=6)
 
     monkeypatch.setattr(excel_worker.POOL, "parse", died)

@@ -111,7 +111,7 @@ def test_permission_denied_names_the_folder(tmp_path, monkeypatch):
     with pytest.raises(OutputError) as info:
         atomic_write(tmp_path / "x.xlsx", put(b""))
     assert str(info.value) == (
-        f"cannot write to {tmp_path}: permission denied — choose another --out "
+        f"cannot write to {tmp_path}: the folder is not writable (permission denied) — choose another --out "
         "or fix the folder's permissions"
     )
 
@@ -230,7 +230,7 @@ def test_ensure_dir_permission_denied(tmp_path, monkeypatch):
         raise PermissionError(errno.EACCES, "Permission denied", str(self))
 
     monkeypatch.setattr(Path, "mkdir", mkdir)
-    with pytest.raises(OutputError, match=f"cannot write to {tmp_path}: permission denied"):
+    with pytest.raises(OutputError, match=fr"cannot write to {tmp_path}: the folder is not writable \(permission denied\)"):
         ensure_dir(tmp_path / "new")
 
 

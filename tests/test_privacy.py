@@ -238,7 +238,7 @@ def test_a_bug_reports_where_not_what(secrets, tmp_path, monkeypatch):
     child = sorted(secrets.ids)[0]
     worker = sorted(secrets.workers)[0]
 
-    def broken(run):
+    def broken(run, *changes):
         raise KeyError(f"{child} assigned to {worker}, born 2015-06-01")
 
     monkeypatch.setattr(pipeline, "report", broken)
@@ -262,7 +262,7 @@ def zip_files(*folders: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("command,sheets", [
-    ("build", ["Summary", *(s.sheet for s in SPECS), "Unknown disability", "Data quality"]),
+    ("build", ["Summary", *(s.sheet for s in SPECS), "Changes", "Unknown disability", "Data quality"]),
     ("sample", ["Summary", "Sample"]),
 ])
 def test_encrypted_workbook_round_trips_and_plaintext_never_touches_disk(tmp_path, monkeypatch, command, sheets):

@@ -28,9 +28,17 @@ def test_as_of_iso():
     assert parse_as_of("2026-03-31", D(2020, 1, 1)) == D(2026, 3, 31)
 
 
-@pytest.mark.parametrize("text", ["31/03/2026", "2026-3-31", "2026-02-30", "20260331", "", "today"])
-def test_as_of_rejects_anything_but_iso(text):
-    with pytest.raises(UsageError, match=r"--as-of must be a date as YYYY-MM-DD, e\.g\. 2026-03-31; got '"):
+@pytest.mark.parametrize("text", ["25/11/2026", "25/11/2026 ", "5/1/2026"])
+def test_as_of_day_first(text):
+    """SPEC §2: DD/MM/YYYY is taken too, day first."""
+    assert parse_as_of(text, D(2020, 1, 1)) == (D(2026, 11, 25) if text.startswith("25") else D(2026, 1, 5))
+
+
+@pytest.mark.parametrize("text", ["31/02/2026", "11/25/2026", "25/11/26", "2026-3-31", "2026-02-30", "20260331",
+                                  "", "today"])
+def test_as_of_rejects_anything_but_iso_or_day_first(text):
+    with pytest.raises(UsageError, match=r"--as-of must be a date as YYYY-MM-DD or DD/MM/YYYY, e\.g\. 2026-03-31 "
+                                         r"or 31/03/2026; got '"):
         parse_as_of(text, D(2026, 1, 1))
 
 

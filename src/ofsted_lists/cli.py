@@ -42,7 +42,12 @@ EXIT_CODES_HELP = (
     "closed early. "
     "A run waits up to $OFSTED_LISTS_LOCK_TIMEOUT seconds (default 60) for another run writing the same output."
 )
-
+# validate only reads: its help has no output to speak of.
+VALIDATE_EXIT_CODES_HELP = (
+    "Exit codes: 0 success (warnings allowed); 2 usage error (bad option, --since, --as-of or config); "
+    "3 input error (missing file, table or column, unreadable file); 4 data-quality findings and --strict "
+    "given, or a warning of a kind named by --fail-on; 1 a bug; 130 interrupted; 141 standard output closed early."
+)
 
 
 # Click's exception base: typer re-exports its subclasses, and from typer 0.22 on vendors click.
@@ -118,6 +123,13 @@ class UI:
             self.out.print(cell(item) if isinstance(item, str) else item)
         except OSError as exc:
             raise StdoutError(exc) from None
+
+    def warn(self, text: str) -> None:
+        """A warning line on stderr, printed even under --quiet (cron mails it)."""
+        try:
+            self.err.print(cell(text))
+        except OSError:
+            pass
 
     def note(self, text: str) -> None:
         """A dim progress line on stderr."""
@@ -241,12 +253,12 @@ def _report_bug(exc: BaseException):
 InputOpt = Annotated[Path | None, typer.Option("--input", "-i", help="Folder of exports (default: input.dir from the config, else ./sample_data).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default ./ofsted-lists.toml when present).")]
 SinceOpt = Annotated[str, typer.Option("--since", help="Window start: 12m, 6m, 1y, 52w, 365d or an ISO date.")]
-AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Reference date YYYY-MM-DD (default today).")]
-AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing", help="Go on when an export is missing: the lists that need it are written as sheets marked NOT PRODUCED, the others are built.")]
+AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Reference date, YYYY-MM-DD or DD/MM/YYYY (default today).")]
+AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing", help="Go on when an export is missing: the lists that need it are marked NOT PRODUCED on their sheets, the others are built.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 4 when there are data-quality findings.")]
 FailOnOpt = Annotated[str | None, typer.Option(
     "--fail-on", metavar="KINDS",
-    help=f"Exit 4 (after writing) on a warning of these kinds: a comma list of {', '.join(alerts.KINDS)}, "
+    help=f"Exit 4 on a warning of these kinds (build keeps its output): a comma list of {', '.join(alerts.KINDS)}, "
          "or all (default: fail_on in the config, else none).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Print only errors and a count of warnings (for cron).")]
 VerboseOpt = Annotated[bool, typer.Option("--verbose", "-v", help="Allow child identifiers in terminal output.")]
@@ -283,6 +295,17 @@ def _password(var: str | None) -> str | None:
     return value
 
 
+# Names of other spreadsheet formats: given to --out, they were meant as a workbook's name.
+_NOT_XLSX = (".xls", ".xlsm", ".xlsb", ".xltx", ".ods")
+
+
+def _check_out_name(out: Path | None) -> None:
+    """--out ending in another spreadsheet format's name is a usage error, not a folder of that name."""
+    if out is not None and out.suffix.lower() in _NOT_XLSX:
+        raise UsageError(f"--out {out.name}: ofsted-lists writes Excel workbooks as .xlsx (which every Excel since "
+                         f"2007 opens), not {out.suffix}; give a name ending .xlsx, or a folder")
+
+
 def _output_path(out: Path | None, cfg: config_mod.Config, default_name: str) -> Path:
     if out is not None and out.suffix.lower() == ".xlsx":
         return out
@@ -291,7 +314,8 @@ def _output_path(out: Path | None, cfg: config_mod.Config, default_name: str) ->
 
 
 def _out_folder(out: Path | None, cfg: config_mod.Config) -> Path:
-    """The folder outputs go into."""
+    """The folder outputs go into (a usage error for --out naming another spreadsheet format)."""
+    _check_out_name(out)
     if out is not None and out.suffix.lower() == ".xlsx":
         return out.parent
     return out or cfg.output_dir or Path("out")
@@ -306,15 +330,18 @@ def _check_writable(folder: Path) -> None:
         is_dir = probe.is_dir()
     except OSError as exc:  # a folder on the way we may not search, a name too long
         problem = output.path_problem(exc)
-        raise OutputError(f"cannot write to {folder}: {problem} — choose another --out"
-                          + (" or fix the folder's permissions" if problem == "permission denied" else "")) from None
+        if problem == "permission denied":
+            raise output.not_writable(folder) from None
+        raise OutputError(f"cannot write to {folder}: {problem} — choose another --out") from None
     if not is_dir:
         if probe == folder.absolute():
             raise OutputError(f"cannot write to {folder}: it is a file, not a folder — choose another --out")
         raise OutputError(f"cannot write to {folder}: part of the path is a file ({probe}) — choose another --out")
     if not os.access(probe, os.W_OK | os.X_OK):
-        raise OutputError(f"cannot write to {folder}: permission denied — choose another --out "
-                          "or fix the folder's permissions")
+        with contextlib.suppress(OSError):
+            if os.statvfs(probe).f_flag & os.ST_RDONLY:
+                raise output.not_writable(folder, "a read-only file system")
+        raise output.not_writable(folder)
 
 
 def _run(input_dir, cfg: config_mod.Config, since, as_of, allow_missing, ui: UI) -> pipeline.Run:
@@ -346,14 +373,14 @@ def _show(run: pipeline.Run, ui: UI) -> None:
     ui.print(_table(
         f"Lists at {run.as_of:%d/%m/%Y}, window {run.window.describe()}",
         ["Sheet", "Rows", "Children", "Unknown disability", "Note"],
-        [(r.spec.sheet, len(r.frame), r.frame["Child Unique ID"].nunique(), r.unknown_children, pipeline._note(r))
-         for r in run.lists],
+        [(r.spec.sheet, f"{len(r.frame):,}", f"{r.frame['Child Unique ID'].nunique():,}", f"{r.unknown_children:,}",
+          pipeline._note(r)) for r in run.lists],
         right={"Rows", "Children", "Unknown disability"},
     ))
     counts = run.findings.counts()
     if counts:
         ui.print(_table("Data-quality findings (details in the Data quality sheet)", ["Finding", "Count"],
-                        counts.items(), right={"Count"}))
+                        [(kind, f"{n:,}") for kind, n in counts.items()], right={"Count"}))
     else:
         ui.print("No data-quality findings.")
     if run.read.unrecognised:
@@ -386,7 +413,7 @@ def _finish(run: pipeline.Run, ui: UI, strict: bool, fail_on: frozenset[str], wr
     if failing:
         reasons.append(f"{alerts.count_text(failing)} (kinds named by --fail-on or fail_on){see}")
     if strict and (n := run.findings.problem_count()):
-        reasons.append(f"{n} data-quality finding{'' if n == 1 else 's'} and --strict given"
+        reasons.append(f"{n:,} data-quality finding{'' if n == 1 else 's'} and --strict given"
                        + ("; see the Data quality sheet" if written else ""))
     if reasons:
         raise QualityError("; ".join(reasons) + ("; the output was written" if written else ""))
@@ -412,11 +439,12 @@ def build(
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Build the six lists of disabled children into one workbook.
+    """Build the lists of disabled children into one workbook: the Summary, seven list sheets
+    (1a, 1b, 2–6), Changes since the last run in the same folder, and Data quality.
 
     Example: ofsted-lists build --input exports/ --since 12m --as-of 2026-03-31
     """
-    from . import workbook
+    from . import changes, workbook
 
     ui = UI(quiet, verbose)
     if format not in ("xlsx", "csv"):
@@ -436,15 +464,20 @@ def build(
         output.restore_folder(folder)
         output.restore_folders(folder.parent, CSV_FOLDER)
     run = _run(input, cfg, since, as_of, allow_missing, ui)
+    dest = folder if format == "csv" else _output_path(out, cfg, f"ofsted-lists_{run.as_of:%Y-%m-%d}.xlsx")
+    with ui.status("comparing with the last run"):
+        diff = changes.compare(run.lists, run.as_of, pipeline.PROFILE, dest.parent, password=password,
+                               csv_output=format == "csv")
     with ui.status("writing the lists"):
-        rep = pipeline.report(run)
+        rep = pipeline.report(run, diff)
         if format == "csv":
             workbook.write_csv_folder(rep, folder)
-            dest = folder
         else:
-            dest = workbook.write_xlsx(rep, _output_path(out, cfg, f"ofsted-lists_{run.as_of:%Y-%m-%d}.xlsx"),
-                                       password=password)
+            workbook.write_xlsx(rep, dest, password=password)
     _show(run, ui)
+    ui.print(diff.describe())
+    if diff.warning:
+        ui.warn(diff.warning)
     ui.print(f"Written: {dest}" + (" (encrypted)" if password else ""))
     _finish(run, ui, strict, kinds, written=True)
 
@@ -491,7 +524,7 @@ def sample(
     ui.print(f"Written: {dest}" + (" (encrypted)" if password else ""))
 
 
-@app.command(epilog=EXIT_CODES_HELP)
+@app.command(epilog=VALIDATE_EXIT_CODES_HELP)
 @command
 def validate(
     input: InputOpt = None,
@@ -504,7 +537,7 @@ def validate(
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Read and check every export; print the data-quality summary and the warnings; write nothing.
+    """Read and check every export; print the counts per list, the data-quality summary and the warnings. Creates no file.
 
     Example: ofsted-lists validate --input exports/ --strict
     """
@@ -582,9 +615,11 @@ def inspect(
 def demo_data(
     out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the synthetic exports into.")] = Path("demo_data"),
     seed: Annotated[int, typer.Option("--seed", help="Random seed (same seed, same files).")] = 1,
-    children: Annotated[int, typer.Option("--children", min=10, help="Number of children.")] = 2000,
-    contacts: Annotated[int | None, typer.Option("--contacts", min=1, help="Total contacts (default about 6 per child).")] = None,
-    until: Annotated[str | None, typer.Option("--until", help="Last date of activity, YYYY-MM-DD (default today).")] = None,
+    children: Annotated[int, typer.Option("--children", min=10, help="Number of children (at least; see --contacts).")] = 2000,
+    contacts: Annotated[int | None, typer.Option("--contacts", min=1, help=(
+        "Total contacts (default 6 per child). More than 6 × --children raises the number of children to "
+        "contacts ÷ 6; fewer leaves --children as it is, with fewer contacts each."))] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last date of activity, YYYY-MM-DD or DD/MM/YYYY (default today).")] = None,
     format: Annotated[str, typer.Option("--format", help="csv (default) or xlsx.")] = "csv",
     quiet: QuietOpt = False,
 ) -> None:

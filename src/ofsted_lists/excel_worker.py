@@ -15,7 +15,10 @@ The worker runs no threads of its own (pyarrow's idle pool and jemalloc's backgr
 thread are fork-aware).
 
 Protocol over the worker's stdin and stdout (pipes; nothing touches the disk):
-request = struct "<QQd" (workbook size, memory budget in bytes, seconds), then the bytes;
+request = struct "<QQdI" (workbook size, memory budget in bytes, seconds, options size),
+          then the options (JSON: "sheets": [name, ...] to send only those sheets,
+          "first_column_except": [name, ...] to send only column A of every sheet not
+          named; {} sends every sheet whole), then the bytes;
 reply   = from the parser, JSON lines {"sheet": name, "bytes": n} each followed by n bytes
           of one Arrow IPC stream (that sheet, every cell as text), then {"end": true},
           or {"error": "open" | "sheet" | "memory", "sheet": name}; then, from the
@@ -34,10 +37,11 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
-_HEADER = struct.Struct("<QQd")
+_HEADER = struct.Struct("<QQdI")
 
 # The bounds (README "Data handling"). Address space a parse may add on top of the child's
 # own (interpreter, libraries, the workbook bytes): a fixed part plus a multiple of the
@@ -104,9 +108,10 @@ class Worker:
         for pipe in (self.proc.stdin, self.proc.stdout):
             _widen(pipe.fileno())
 
-    def parse(self, box: list[bytes], budget: int, seconds: float) -> list[tuple[str, object]]:
+    def parse(self, box: list[bytes], budget: int, seconds: float,
+              options: dict | None = None) -> list[tuple[str, object]]:
         """[(sheet, pyarrow.Table)] of the workbook in `box` (emptied once it is sent), in
-        workbook order; raises ParseFailure."""
+        workbook order; raises ParseFailure. `options`: see `parse`."""
         import pyarrow as pa
 
         # A backstop: the parser stops itself at `seconds`; a worker that never answers is killed.
@@ -121,8 +126,10 @@ class Worker:
         timer.start()
         try:
             raw = box.pop()
+            request = json.dumps(options or {}).encode()
             try:
-                self.proc.stdin.write(_HEADER.pack(len(raw), budget, seconds))
+                self.proc.stdin.write(_HEADER.pack(len(raw), budget, seconds, len(request)))
+                self.proc.stdin.write(request)
                 self.proc.stdin.write(raw)
                 self.proc.stdin.flush()
             except (OSError, ValueError):
@@ -210,12 +217,13 @@ class Pool:
             while len(self._idle) < n:
                 self._idle.append(Worker())
 
-    def parse(self, box: list[bytes], budget: int, seconds: float) -> list[tuple[str, object]]:
+    def parse(self, box: list[bytes], budget: int, seconds: float,
+              options: dict | None = None) -> list[tuple[str, object]]:
         with self._lock:
             worker = self._idle.pop() if self._idle else None
         worker = worker or Worker()
         try:
-            return worker.parse(box, budget, seconds)
+            return worker.parse(box, budget, seconds, options)
         finally:
             if worker.alive:
                 with self._lock:
@@ -235,13 +243,20 @@ KEEP_WARM = False
 atexit.register(POOL.close)
 
 
-def parse(workbook: bytes | list[bytes]) -> list[tuple[str, object]]:
+def parse(workbook: bytes | list[bytes], *, sheets: Collection[str] | None = None,
+          first_column_except: Collection[str] | None = None) -> list[tuple[str, object]]:
     """Every sheet of the workbook as a pyarrow table of text, in a parse process held to
     the bounds above; raises ParseFailure. Given as `[bytes]`, the list is emptied once
-    the bytes are sent, so the caller need not keep them through the parse."""
+    the bytes are sent, so the caller need not keep them through the parse.
+
+    `sheets` given: only the sheets of those names are parsed (the others are passed
+    over). `first_column_except` given: only column A (absent when the sheet has none) of
+    each sheet not named in it crosses to this process, every column of those named."""
     box = workbook if isinstance(workbook, list) else [workbook]
     size = len(box[0])
-    return POOL.parse(box, memory_budget(size), time_limit(size))
+    options = {key: sorted(value) for key, value in
+               (("sheets", sheets), ("first_column_except", first_column_except)) if value is not None}
+    return POOL.parse(box, memory_budget(size), time_limit(size), options)
 
 
 # --------------------------------------------------------------------------- the child side
@@ -298,7 +313,11 @@ class _Pipe:
         pass
 
 
-def _serve(box: list[bytes], out, seconds: float) -> None:
+def _first_column(column) -> bool:
+    return column.absolute_index == 0
+
+
+def _serve(box: list[bytes], out, seconds: float, options: dict) -> None:
     """Parse `raw` and send every sheet; runs in the forked parser. The alarm (whose
     default action ends the process) is off while a frame is written, so that a frame is
     never cut in half."""
@@ -318,10 +337,11 @@ def _serve(box: list[bytes], out, seconds: float) -> None:
         out.write(json.dumps(msg).encode() + b"\n")
         out.flush()
 
+    wanted, whole = options.get("sheets"), options.get("first_column_except")
     alarm(True)
     try:
         reader = fastexcel.read_excel(box.pop())  # calamine keeps its own copy; ours is freed
-        names = list(reader.sheet_names)
+        names = [n for n in reader.sheet_names if wanted is None or n in wanted]
     except MemoryError:
         return send({"error": "memory"})
     except BaseException as exc:  # pyo3's PanicException derives from BaseException
@@ -330,7 +350,8 @@ def _serve(box: list[bytes], out, seconds: float) -> None:
         return send({"error": "open"})
     for name in names:
         try:
-            table = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0).to_arrow()
+            use = None if whole is None or name in whole else _first_column
+            table = reader.load_sheet(name, header_row=None, dtypes="string", skip_rows=0, use_columns=use).to_arrow()
         except MemoryError:
             return send({"error": "memory", "sheet": name})
         except BaseException as exc:
@@ -348,14 +369,14 @@ def _serve(box: list[bytes], out, seconds: float) -> None:
     send({"end": True})
 
 
-def _parse_in_fork(box: list[bytes], budget: int, seconds: float, out) -> int:
+def _parse_in_fork(box: list[bytes], budget: int, seconds: float, options: dict, out) -> int:
     """Fork a parser for the workbook in `box` (emptied); its exit status once it has ended."""
     pid = os.fork()
     if pid == 0:  # the parser: never returns
         code = 1
         try:
             _cap_memory(budget)
-            _serve(box, out, seconds)
+            _serve(box, out, seconds, options)
             code = 0
         except MemoryError:
             try:
@@ -377,11 +398,12 @@ def main() -> None:
     import pyarrow.ipc  # noqa: F401
 
     while (head := _read_exactly(stdin, _HEADER.size)) is not None:
-        size, budget, seconds = _HEADER.unpack(head)
+        size, budget, seconds, options_size = _HEADER.unpack(head)
+        options = _read_exactly(stdin, options_size)
         box = [_read_exactly(stdin, size)]
-        if box[0] is None:
+        if options is None or box[0] is None:
             return
-        status = _parse_in_fork(box, budget, seconds, out)
+        status = _parse_in_fork(box, budget, seconds, json.loads(options or b"{}"), out)
         out.write(json.dumps({"status": status}).encode() + b"\n")
         out.flush()
 

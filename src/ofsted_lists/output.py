@@ -48,6 +48,8 @@ _FULL = (errno.ENOSPC, errno.EDQUOT)
 
 def path_problem(exc: OSError) -> str:
     """What is wrong with a path, in words, for an OS error met while looking at it."""
+    if exc.errno == errno.EROFS:
+        return "a read-only file system"
     if exc.errno in _PERMISSION:
         return "permission denied"
     if exc.errno == errno.ENAMETOOLONG:
@@ -59,20 +61,30 @@ def path_problem(exc: OSError) -> str:
     return exc.strerror or type(exc).__name__
 
 
-def _denied(folder: Path) -> OutputError:
-    return OutputError(
-        f"cannot write to {folder}: permission denied — choose another --out "
-        "or fix the folder's permissions"
-    )
+def not_writable(folder: Path, why: str = "permission denied") -> OutputError:
+    """The one message for an output folder that takes no new file, and why."""
+    fix = " or fix the folder's permissions" if why == "permission denied" else ""
+    return OutputError(f"cannot write to {folder}: the folder is not writable ({why}) — choose another --out{fix}")
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:
+        return False
 
 
 def _as_output_error(exc: OSError, dest: Path) -> OutputError:
     """One clear message for an OS error met while writing `dest`."""
     if exc.errno in _PERMISSION:
-        return _denied(dest.parent)
+        return not_writable(dest.parent, path_problem(exc))
     if exc.errno in _FULL:
         return OutputError(f"disk full while writing {dest}; nothing was replaced")
     if exc.errno == errno.ENOENT:
+        # A folder that is there and still says "no such file" (/proc, some mounts)
+        # refuses new files: it exists, so saying it does not would mislead.
+        if _is_dir(dest.parent):
+            return not_writable(dest.parent, "it refuses new files")
         return OutputError(f"cannot write {dest}: the folder {dest.parent} does not exist")
     if exc.errno == errno.EISDIR:
         return OutputError(f"cannot write {dest}: it is a folder")
@@ -97,8 +109,11 @@ def ensure_dir(folder: Path) -> None:
     except NotADirectoryError:
         raise OutputError(f"cannot create folder {folder}: part of the path is a file") from None
     except OSError as exc:
+        parent = Path(exc.filename).parent if exc.filename else folder
         if exc.errno in _PERMISSION:
-            raise _denied(Path(exc.filename).parent if exc.filename else folder) from None
+            raise not_writable(parent, path_problem(exc)) from None
+        if exc.errno == errno.ENOENT and _is_dir(parent):  # as in `_as_output_error`
+            raise not_writable(parent, "it refuses new files") from None
         raise OutputError(f"cannot create folder {folder}: {path_problem(exc)}") from None
 
 
@@ -520,4 +535,19 @@ def encrypt_xlsx(plain: bytes, password: str) -> bytes:
 
     out = io.BytesIO()
     OOXMLFile(io.BytesIO(plain)).encrypt(password, out)
+    return out.getvalue()
+
+
+def decrypt_xlsx(data: bytes, password: str) -> bytes | None:
+    """The plain xlsx of an encrypted one, in memory (no plaintext file is ever written);
+    None when `password` does not open it or it is damaged."""
+    import msoffcrypto  # slow import, only needed here
+
+    out = io.BytesIO()
+    try:
+        office = msoffcrypto.OfficeFile(io.BytesIO(data))
+        office.load_key(password=password)
+        office.decrypt(out)
+    except Exception:  # msoffcrypto's errors for a wrong key or a damaged file have no common base
+        return None
     return out.getvalue()

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from . import __version__, alerts, disability, quality, readers, threads
+from .changes import Changes
 from .config import Config
 from .errors import InputError
 from .lists import LISTS, Context, ListResult, child_columns, empty, not_produced
@@ -218,10 +219,15 @@ def unknown_disability(run: Run) -> pd.DataFrame:
                            kind="stable").reset_index(drop=True)
 
 
-def report(run: Run) -> Report:
+def report(run: Run, changes: Changes | None = None) -> Report:
+    """The workbook of `run`; with `changes` (SPEC §10.4), a Changes sheet after the lists
+    and its counts at the end of the Summary."""
     sheets = [Sheet(r.spec.sheet, r.frame, banner=None if r.produced else not_produced(r)) for r in run.lists]
+    blocks = summary_blocks(run)
+    if changes is not None:
+        sheets.append(changes.sheet())
+        blocks.append(changes.block())
     sheets.append(Sheet(UNKNOWN_SHEET, unknown_disability(run)))
     sheets.append(Sheet("Data quality", quality.sheet(run.findings.table(), run.read.la_headings())))
-    blocks = summary_blocks(run)
     chart = next(i for i, b in enumerate(blocks) if b.title == CHART_TITLE)
     return Report(summary=blocks, chart=Chart(chart, CHART_TITLE), sheets=sheets)

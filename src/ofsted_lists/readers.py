@@ -418,8 +418,11 @@ def _pyarrow_csv(raw: bytes, sep: str, width: int, usecols: list[int]) -> pa.Tab
 
 # --- Excel -------------------------------------------------------------------------
 
-def _encrypted(raw: bytes) -> bool:
-    import msoffcrypto
+def encrypted(raw: bytes) -> bool:
+    """True for an Office file encrypted with a password (an OLE container msoffcrypto opens)."""
+    if not raw.startswith(_OLE_MAGIC):
+        return False
+    import msoffcrypto  # slow import, only needed here
 
     try:
         return bool(msoffcrypto.OfficeFile(io.BytesIO(raw)).is_encrypted())
@@ -451,7 +454,7 @@ def _open_excel(name: str, box: list[bytes]) -> list[tuple[str, pa.Table]] | Non
     never an abort. The bytes are handed over (`box` is emptied once they are sent), so a
     large workbook is not held here while it is parsed."""
     raw = box[0]
-    if raw.startswith(_OLE_MAGIC) and _encrypted(raw):
+    if encrypted(raw):
         raise InputError(f"{name} is password-protected (encrypted): save an unprotected copy into the input folder")
     if not raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
         sniff = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()

@@ -17,6 +17,7 @@ FIRST_DATE = datetime.date(1677, 9, 22)
 LAST_DATE = datetime.date(2262, 4, 11)
 _RANGE = f"{FIRST_DATE.isoformat()} to {LAST_DATE.isoformat()}"
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_DAY_FIRST = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
 _SPAN = re.compile(r"([0-9]+)\s*([mywd])")
 _SINCE_HELP = (
     "--since must be a number of months, years, weeks or days (12m, 6m, 1y, 52w, 365d) "
@@ -34,15 +35,29 @@ def _iso_date(text: str) -> datetime.date | None:
         return None
 
 
+def command_line_date(text: str) -> datetime.date | None:
+    """A date as the command line takes it (SPEC §2): ISO `YYYY-MM-DD` or day-first
+    `DD/MM/YYYY`; None for anything else, an impossible day included."""
+    day_first = _DAY_FIRST.fullmatch(text.strip())
+    if not day_first:
+        return _iso_date(text)
+    day, month, year = map(int, day_first.groups())
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        return None
+
+
 def parse_as_of(text: str | None, today: datetime.date, *, option: str = "--as-of",
                 earliest: datetime.date = FIRST_DATE) -> datetime.date:
-    """The reference date: `today` when not given, else a strict ISO date from `earliest`
-    to `LAST_DATE`; `option` names the option in messages."""
+    """The reference date: `today` when not given, else a strict `command_line_date` from
+    `earliest` to `LAST_DATE`; `option` names the option in messages."""
     if text is None:
         return today
-    as_of = _iso_date(text)
+    as_of = command_line_date(text)
     if as_of is None:
-        raise UsageError(f"{option} must be a date as YYYY-MM-DD, e.g. 2026-03-31; got '{text}'")
+        raise UsageError(f"{option} must be a date as YYYY-MM-DD or DD/MM/YYYY, e.g. 2026-03-31 or 31/03/2026; "
+                         f"got '{text}'")
     if not earliest <= as_of <= LAST_DATE:
         raise UsageError(f"{option} {as_of.isoformat()} is outside the dates ofsted-lists supports, "
                          f"{earliest.isoformat()} to {LAST_DATE.isoformat()}")

@@ -1,4 +1,4 @@
-"""The six lists of disabled children (SPEC §4), one module per sheet, in workbook order.
+"""The lists of disabled children (SPEC §4: sheets 1a, 1b, 2–6), one module per sheet, in workbook order.
 
 Where is list N decided? In `lN_*.py`: its SPEC (sheet, columns, rule), `build`, and
 `explain` (the same rule in words, for `ofsted-lists explain`).
