@@ -231,7 +231,8 @@ MUTANTS = [
       PINS + "test_expected_dob_passed_is_reported_for_that_child_only"),
     # --- found by mutmut ------------------------------------------------------------------
     m("config disability mapping ignored", "disability.py",
-      'extra = config.mapping("disability")', "extra = {}",
+      'extra = config.mapping("disability")\n    ch = ds.children.reset_index()',
+      "extra = {}\n    ch = ds.children.reset_index()",
       PINS + "test_config_disability_mapping_applies_to_children_and_disabilities"),
     m("disabilities export alone not a source", "disability.py",
       'if ds.has("disabilities"):\n        return True', "if False:\n        return True",

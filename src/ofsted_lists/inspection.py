@@ -15,7 +15,6 @@ heading, missing column and unmapped value is a comment for the analyst to confi
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import os
 import re
 from collections.abc import Callable
@@ -30,7 +29,7 @@ from .errors import OutputError, UserError
 from .normalise import CODED, contact_outcome_flags
 from .pipeline import missing_tables
 from .readers import Header, InputFile
-from .schema import TABLES, all_columns, norm
+from .schema import TABLES, all_columns, closest, norm
 from .terminal import kind_of, safe, without_file_names
 
 # Every coded column -> its kind, as the [values.<kind>] tables of the config name them.
@@ -214,17 +213,13 @@ def unused(header: Header) -> list[str]:
 
 
 def suggestion(column: str, table: str, headings: list[str]) -> str | None:
-    """The unused heading that most looks like `column` (GENDER_MAIN_CODE for gender): one
-    holding its name or an alias, else the closest spelling."""
+    """The unused heading that most looks like `column` (GENDER_MAIN_CODE for gender), by its
+    name or an alias, as the warnings and config errors judge it (`schema.closest`)."""
     col = next(c for c in all_columns(TABLES[table]) if c.name == column)
-    names = [n for n in (norm(col.name), *map(norm, col.aliases)) if len(n) >= 4]
-    normed = {norm(h): h for h in headings if norm(h)}
-    for n in names:
-        for key, heading in normed.items():
-            if n in key:
-                return heading
-    close = difflib.get_close_matches(norm(col.name), list(normed), n=1, cutoff=0.75)
-    return normed[close[0]] if close else None
+    for name in (col.name, *col.aliases):
+        if len(norm(name)) >= 4 and (near := closest(name, headings, n=1)):
+            return near[0]
+    return None
 
 
 # --- the terminal report -------------------------------------------------------------------
