@@ -97,7 +97,7 @@ def collect(run: Run, config: Config) -> list[Warning]:
     found = [
         *_missing_columns(parts, built, config),
         *_empty_tables(run.read.files, parts, config),
-        *_stale(run.dataset, config.freshness_days),
+        *_stale(run.latest, run.as_of, config.freshness_days),
         *(Warning(NOT_PRODUCED, "", f"no {', '.join(r.spec.needs)} export: sheet {r.spec.sheet} is not "
                   "produced; its first row says NOT PRODUCED") for r in run.lists if not r.produced),
         *_unmapped(run.dataset, run.findings),
@@ -210,26 +210,29 @@ def latest_records(ds: Dataset) -> dict[str, pd.Series]:
         df = ds.tables.get(name)
         if df is None or df.empty:
             continue
-        when = df[list(TABLES[name].key_dates)].max(axis=1)
-        per = when.groupby(df["_file"].astype("str"), sort=False).max().dropna()
+        # Per file and column first, then across the (few) columns: no row-wide max over a million rows.
+        per = df.groupby("_file", observed=True, sort=False)[list(TABLES[name].key_dates)].max().max(axis=1)
+        per = per.dropna()
+        per.index = per.index.astype("str")
         if len(per):
             out[name] = per
     return out
 
 
-def latest_by_file(ds: Dataset) -> dict[str, dt.date]:
-    """File -> the latest record date of the event tables it holds (for the Summary)."""
+def latest_by_file(latest: dict[str, pd.Series]) -> dict[str, dt.date]:
+    """File -> the latest record date of the event tables it holds (for the Summary), from
+    `latest_records`."""
     out: dict[str, dt.date] = {}
-    for per in latest_records(ds).values():
+    for per in latest.values():
         for file, when in per.items():
             out[file] = max(out.get(file, when.date()), when.date())
     return out
 
 
-def _stale(ds: Dataset, days: int) -> list[Warning]:
-    as_of = pd.Timestamp(ds.as_of)
+def _stale(latest: dict[str, pd.Series], as_of: dt.date, days: int) -> list[Warning]:
+    as_of = pd.Timestamp(as_of)
     out = []
-    for name, per in latest_records(ds).items():
+    for name, per in latest.items():
         latest = per.max()
         if latest >= as_of - pd.Timedelta(days=days):
             continue

@@ -40,6 +40,7 @@ class Run:
     generated: dt.datetime
     context: Context | None = None  # what the lists were built from (`explain` asks it again)
     warnings: list[alerts.Warning] = field(default_factory=list)  # SPEC §10.1
+    latest: dict[str, pd.Series] = field(default_factory=dict)  # event table -> file -> latest record date
 
     @property
     def as_of(self) -> dt.date:
@@ -93,6 +94,7 @@ def build_lists(
                   config=config, findings=findings)
     results = _build_all(ctx, missing)
     run = Run(window, today, read, ds, results, findings, dt.datetime.now().replace(microsecond=0), ctx)
+    run.latest = alerts.latest_records(ds)
     run.warnings = alerts.collect(run, config)
     return run
 
@@ -171,7 +173,7 @@ def summary_blocks(run: Run) -> list[Block]:
     counts = run.findings.counts()
     quality_block = pd.DataFrame({"Finding": list(counts), "Count": list(counts.values())}) if counts else \
         pd.DataFrame({"Finding": ["none"], "Count": [0]})
-    latest = alerts.latest_by_file(run.dataset)
+    latest = alerts.latest_by_file(run.latest)
     files = pd.DataFrame({
         "File": [f.name for f in run.read.files],
         "Rows": [f.rows for f in run.read.files],
