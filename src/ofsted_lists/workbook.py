@@ -18,6 +18,7 @@ import math
 import numbers
 import re
 import textwrap
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -26,6 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import xlsxwriter
+import xlsxwriter.workbook
 import xlsxwriter.worksheet
 from pandas.api import types as pdt
 from xlsxwriter.utility import xl_col_to_name
@@ -391,6 +393,34 @@ class _BlockSheet(xlsxwriter.worksheet.Worksheet):
         self.dim_rowmax = data_rowmax
 
 
+# zlib level for the workbook's parts. xlsxwriter zips at zlib's default (6); level 1 takes a
+# third of the time (0.33 s against 0.99 s at a million contacts, the largest single cost of
+# writing) for a file about 30 % larger (7.2 MB against 5.6 MB).
+ZIP_LEVEL = 1
+
+
+class _FastZip(zipfile.ZipFile):
+    """xlsxwriter's zip, deflating at `ZIP_LEVEL` (it passes each part as a ZipInfo, which
+    carries no level, so the level must come in through `writestr`)."""
+
+    def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
+        super().writestr(zinfo_or_arcname, data, compress_type,
+                         ZIP_LEVEL if compresslevel is None else compresslevel)
+
+
+class _FastWorkbook(xlsxwriter.Workbook):
+    """A workbook zipped by `_FastZip`. Swaps the name xlsxwriter's private `_store_workbook`
+    opens its zip by, for that call only; used only on `BLOCK_WRITER_XLSXWRITER` versions."""
+
+    def _store_workbook(self) -> None:
+        module = xlsxwriter.workbook
+        plain, module.ZipFile = module.ZipFile, _FastZip
+        try:
+            super()._store_workbook()
+        finally:
+            module.ZipFile = plain
+
+
 def _large(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())
 
@@ -684,7 +714,7 @@ def render_xlsx(report: Report, *, block: bool | None = None) -> bytes:
     if block is None:
         block = xlsxwriter.__version__ in BLOCK_WRITER_XLSXWRITER
     buf = io.BytesIO()
-    wb = xlsxwriter.Workbook(buf, _WORKBOOK_OPTIONS)
+    wb = (_FastWorkbook if block else xlsxwriter.Workbook)(buf, _WORKBOOK_OPTIONS)
     fmts = _Formats(wb)
     _write_summary(wb, report, fmts)
     for sheet in report.sheets:
