@@ -230,6 +230,7 @@ def report(run: Run, changes: Changes | None = None) -> Report:
         sheets.append(changes.sheet())
         blocks.append(changes.block())
     sheets.append(Sheet(UNKNOWN_SHEET, unknown_disability(run)))
-    sheets.append(Sheet("Data quality", quality.sheet(run.findings.table(), run.read.la_headings())))
+    # A problem is a sentence: it wraps rather than run under the next column.
+    sheets.append(Sheet("Data quality", quality.sheet(run.findings.table(), run.read.la_headings()), wrap=("Problem",)))
     chart = next(i for i, b in enumerate(blocks) if b.title == CHART_TITLE)
     return Report(summary=blocks, chart=Chart(chart, CHART_TITLE), sheets=sheets)

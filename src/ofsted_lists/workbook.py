@@ -250,8 +250,9 @@ class _Cells:
         self.text = fmt()
         self.quote = fmt(quote_prefix=True)
         self.number = fmt()
-        self.date = fmt(num_format=DATE_FORMAT)
-        self.datetime = fmt(num_format=DATETIME_FORMAT)
+        # Centred: a right-aligned date meets the next column's left-aligned text, printed or not.
+        self.date = fmt(num_format=DATE_FORMAT, align=look.get("align", "center"))
+        self.datetime = fmt(num_format=DATETIME_FORMAT, align=look.get("align", "center"))
 
 
 class _Formats:
