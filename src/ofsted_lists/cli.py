@@ -620,7 +620,9 @@ def demo_data(
         "Total contacts (default 6 per child). More than 6 × --children raises the number of children to "
         "contacts ÷ 6; fewer leaves --children as it is, with fewer contacts each."))] = None,
     until: Annotated[str | None, typer.Option("--until", help="Last date of activity, YYYY-MM-DD or DD/MM/YYYY (default today).")] = None,
-    format: Annotated[str, typer.Option("--format", help="csv (default) or xlsx.")] = "csv",
+    format: Annotated[str, typer.Option("--format", help=(
+        "csv (default), xlsx, or cin-xml: the CIN census XML, with CSVs of what the census does not hold "
+        "(contacts, early help, strategy discussions that started no enquiry)."))] = "csv",
     quiet: QuietOpt = False,
 ) -> None:
     """Write a realistic synthetic export set for a fictional local authority.
@@ -630,8 +632,8 @@ def demo_data(
     from . import demo
 
     ui = UI(quiet, False)
-    if format not in ("csv", "xlsx"):
-        raise UsageError(f"--format must be csv or xlsx, not '{format}'")
+    if format not in demo.FORMATS:
+        raise UsageError(f"--format must be {', '.join(demo.FORMATS[:-1])} or {demo.FORMATS[-1]}, not '{format}'")
     end = parse_as_of(until, dt.date.today(), option="--until", earliest=demo.EARLIEST_UNTIL)
     _check_writable(out)
     output.ensure_dir(out)

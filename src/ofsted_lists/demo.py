@@ -27,6 +27,7 @@ from .codes import DISABILITY_CODES
 from .errors import UsageError
 from .schema import TABLES
 
+FORMATS = ("csv", "xlsx", "cin-xml")
 TABLE_ORDER = (
     "children", "disabilities", "contacts", "referrals", "assessments", "s47",
     "cin_plans", "cp_plans", "early_help",
@@ -125,8 +126,8 @@ def generate(
     grows to keep that proportion. Existing files of these tables in `out_dir` (in either
     format) are replaced so that the folder reads as exactly this set.
     """
-    if fmt not in ("csv", "xlsx"):
-        raise UsageError(f"demo-data format must be csv or xlsx, not {fmt!r}")
+    if fmt not in FORMATS:
+        raise UsageError(f"demo-data format must be {', '.join(FORMATS[:-1])} or {FORMATS[-1]}, not {fmt!r}")
     if seed < 0:
         raise UsageError("demo-data seed must be 0 or more")
     if children < 1:
@@ -147,6 +148,11 @@ def generate(
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_previous(out_dir)
+    if fmt == "cin-xml":
+        from . import demo_cin
+
+        say(f"writing {demo_cin.XML_NAME} and the CSVs of what the census lacks")
+        return demo_cin.write(frames, out_dir, until)
     counts: dict[str, int] = {}
     for name in TABLE_ORDER:
         frame = frames.pop(name)  # free each table once written
@@ -736,6 +742,9 @@ def _remove_previous(out_dir: Path) -> None:
         for path in [out_dir / f"{name}.csv", out_dir / f"{name}.xlsx", *parts]:
             if path.is_file():
                 path.unlink()
+    for name in ("cin_census.xml", "strategy_discussions.csv"):  # demo_cin's own files
+        if (out_dir / name).is_file():
+            (out_dir / name).unlink()
 
 
 def write_csv(frame: Frame, path: Path) -> None:
