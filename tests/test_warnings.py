@@ -284,3 +284,15 @@ def test_a_workbook_whose_own_name_names_no_table_is_named_only_with_verbose(tmp
     assert ("a .xlsx file (--verbose names it), sheet 'contacts' has no data rows: there are no contacts records, "
             "so 1a Contacts will be empty") in flat(res.stdout)
     assert "Jane" not in res.output
+
+
+def test_sample_prints_the_warnings_of_the_lists_it_draws_from_and_counts_them_under_quiet(renamed_children,
+                                                                                           tmp_path):
+    res = invoke("sample", "--input", str(renamed_children), "--as-of", AS_OF, "--seed", "7",
+                 "--out", str(tmp_path / "s.xlsx"))
+    assert res.exit_code == 0, res.output
+    assert GENDER in flat(res.stdout)
+    res = invoke("sample", "--input", str(renamed_children), "--as-of", AS_OF, "--seed", "7",
+                 "--out", str(tmp_path / "s2.xlsx"), "--quiet")
+    assert res.exit_code == 0 and res.stdout == ""
+    assert res.stderr.splitlines() == ["2 warnings: missing-column 2"]

@@ -389,6 +389,10 @@ def _show(run: pipeline.Run, ui: UI) -> None:
                  + describe_unread(run.read.unrecognised, books, ui.verbose))
     if run.read.skipped:
         ui.print(f"Skipped {describe_skipped(run.read.skipped, ui.verbose)}")
+    _show_warnings(run, ui)
+
+
+def _show_warnings(run: pipeline.Run, ui: UI) -> None:
     if run.warnings:
         ui.print(_table(f"Warnings that change the lists: {alerts.count_text(run.warnings)}", ["Kind", "Warning"],
                         [(w.kind, w.shown(ui.verbose)) for w in run.warnings]))
@@ -521,7 +525,10 @@ def sample(
             ui.print(f"Shortfall: {drawn.tally.loc[key, 'Category']}: {short} fewer than wanted "
                      f"({drawn.tally.loc[key, 'Eligible records']} eligible)")
     ui.print(f"Seed: {seed} (give --seed {seed} to draw the same cases again)")
+    # The sample is drawn from the lists, so what changes the lists changes the draw.
+    _show_warnings(run, ui)
     ui.print(f"Written: {dest}" + (" (encrypted)" if password else ""))
+    _finish(run, ui, False, frozenset(), written=False)
 
 
 @app.command(epilog=VALIDATE_EXIT_CODES_HELP)
