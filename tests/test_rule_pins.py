@@ -334,6 +334,17 @@ def test_unmapped_source_is_written_as_it_came(tmp_path):
         ("contacts.csv", 2, "contact_source"), ("referrals.csv", 2, "referral_source")]
 
 
+def test_unmapped_primary_need_and_categories_are_written_as_they_came_and_mapped_ones_as_labels(tmp_path):
+    referrals = [{"child_id": "C1", "referral_date": "2026-01-06", "primary_need": "Frobnication"}]
+    cin = [{"child_id": "C1", "cin_plan_start_date": "2026-01-20"}]
+    cp = [{"child_id": "C1", "cpp_start_date": "2026-01-10", "initial_category": "Blorp", "latest_category": "NEG"}]
+    run = run_lists(exports(tmp_path, children=[kid()], referrals=referrals, cin_plans=cin, cp_plans=cp), AS_OF)
+    assert sheet(run, "4")["Primary Need Code"].tolist() == ["Frobnication"]
+    got = sheet(run, "5")
+    assert got["Initial Category of Abuse"].tolist() == ["Blorp"]
+    assert got["Latest Category of Abuse"].tolist() == ["a) Neglect"]
+
+
 def test_assessments_without_an_authorisation_column_show_outcome_and_support(tmp_path):
     a = [{"child_id": "C1", "assessment_start_date": "2026-02-01", "assessment_outcome": "csc"}]
     got = sheet(run_lists(exports(tmp_path, children=[kid()], assessments=a), AS_OF), "3")

@@ -178,7 +178,8 @@ def _exported_twice(df: pd.DataFrame, table: Table, cols: list, findings: Findin
 
 
 def _coded(df: pd.DataFrame, absent: set[str], config: Config, findings: Findings) -> None:
-    """Each coded column gets a `<column>_code` twin (NA where unmapped or absent)."""
+    """Each coded column gets a `<column>_code` twin: its Annex A label, an unmapped value as
+    it came (`codes.map_codes`: the one place that rule lives), NA where the column is absent."""
     for column, kind in CODED.items():
         if column not in df.columns:
             continue

@@ -58,7 +58,7 @@ def build(ctx: Context) -> ListResult:
     rows = pd.DataFrame({
         "child_id": c["child_id"],
         "Date of Contact": c["contact_date"],
-        "Contact Source": c["contact_source_code"].fillna(c["contact_source"]),
+        "Contact Source": c["contact_source_code"],
         "Contact Outcome": led.map({True: "Referral", False: "No referral"}).astype("str"),
         "_derived": derive & led.notna(),
     })

@@ -45,7 +45,7 @@ def build(ctx: Context) -> ListResult:
     rows = pd.DataFrame({
         "child_id": r["child_id"],
         "Date of referral": r["referral_date"],
-        "Referral Source": r["referral_source_code"].fillna(r["referral_source"]),
+        "Referral Source": r["referral_source_code"],
         "Referral NFA?": yes_no(r["referral_nfa"]),
         "Number of Referrals in Last 12 Months": counts.reindex(r["child_id"].to_numpy()).fillna(0).to_numpy(),
         TEAM: r["team"],

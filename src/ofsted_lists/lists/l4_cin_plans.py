@@ -36,7 +36,7 @@ def primary_need(ctx: Context, child_ids: pd.Series) -> pd.Series:
     r = r.loc[(r["referral_date"] <= ctx.as_of) & r["primary_need"].notna(),
               ["child_id", "referral_date", "_row", "primary_need", "primary_need_code"]]
     r = r.sort_values(["referral_date", "_row"], kind="stable").drop_duplicates("child_id", keep="last")
-    need = r.set_index("child_id")["primary_need_code"].fillna(r.set_index("child_id")["primary_need"])
+    need = r.set_index("child_id")["primary_need_code"]
     return pd.Series(need.reindex(child_ids.to_numpy()).to_numpy(), index=child_ids.index, dtype="str")
 
 

@@ -51,8 +51,8 @@ def build(ctx: Context) -> ListResult:
     rows = pd.DataFrame({
         "child_id": p["child_id"],
         "Child Protection Plan Start Date": p["cpp_start_date"],
-        "Initial Category of Abuse": p["initial_category_code"].fillna(p["initial_category"]),
-        "Latest Category of Abuse": p["latest_category_code"].fillna(p["latest_category"]),
+        "Initial Category of Abuse": p["initial_category_code"],
+        "Latest Category of Abuse": p["latest_category_code"],
         "Date of latest review conference": not_after(p["last_review_date"], ctx.as_of),
         "Number of Previous Child Protection Plans": previous_plans(plans, p),
         TEAM: p["team"],
