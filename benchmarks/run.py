@@ -46,7 +46,25 @@ TARGETS = {  # name -> (limit, comparison) ; checked at TARGET_CONTACTS
     "naive / xlsx build": (10.0, ">="),
     "xlsx build peak RSS (GB)": (1.5, "<="),
     "csv build / parse floor": (1.5, "<="),
+    "cin-xml read / iterparse floor": (1.5, "<="),
 }
+
+# The CIN census XML (issue 10): the LA's referrals, assessments, s47s and plans as one file,
+# read by the tool's reader against the fastest plain parse of it (a loop that does nothing).
+_XML_FLOOR = """
+import sys, xml.etree.ElementTree as ET
+for p in sys.argv[1:]:
+    for _, e in ET.iterparse(p):
+        e.clear()
+"""
+_XML_READ = """
+import sys
+from pathlib import Path
+from ofsted_lists import readers
+from ofsted_lists.config import Config
+from ofsted_lists.quality import Findings
+readers.read_folder(Path(sys.argv[1]), Config(), Findings())
+"""
 
 # Candidate floor readers: name -> (module that must import, program reading sys.argv[1:]).
 # Each reads every sheet / file completely into memory and does nothing else.
@@ -256,8 +274,31 @@ def dataset(root: Path, contacts: int, seed: int, regenerate: bool) -> dict[str,
     return folders
 
 
+def cin_dataset(root: Path, contacts: int, seed: int, regenerate: bool) -> Path:
+    """A folder holding only the synthetic LA's CIN census XML (`demo-data --format cin-xml`)."""
+    base = root / f"contacts-{contacts}_seed-{seed}_until-{UNTIL}"
+    folder, marker, only = base / "cin-xml", base / "cin-xml.complete.json", base / "cin-xml-only"
+    if regenerate or not marker.exists():
+        print(f"generating {contacts:,} contacts as CIN census XML into {folder} …", flush=True)
+        t0 = time.perf_counter()
+        cmd = [sys.executable, "-c", (
+            "import datetime as dt, json, sys; from pathlib import Path; from ofsted_lists import demo; "
+            f"c = demo.generate(Path(sys.argv[1]), seed={seed}, contacts={contacts}, "
+            f"until=dt.date.fromisoformat('{UNTIL}'), fmt='cin-xml'); print(json.dumps(c))"
+        ), str(folder)]
+        marker.unlink(missing_ok=True)
+        out = subprocess.run(cmd, env=_env(), check=True, capture_output=True, text=True).stdout
+        only.mkdir(exist_ok=True)
+        (only / "cin_census.xml").unlink(missing_ok=True)
+        os.link(folder / "cin_census.xml", only / "cin_census.xml")
+        marker.write_text(out)
+        print(f"  done in {time.perf_counter() - t0:.0f} s", flush=True)
+    print(f"cin-xml: {(only / 'cin_census.xml').stat().st_size / 1e6:,.0f} MB")
+    return only
+
+
 def _files(folder: Path) -> list[str]:
-    return [str(p) for p in sorted(folder.iterdir()) if p.suffix in (".csv", ".xlsx")]
+    return [str(p) for p in sorted(folder.iterdir()) if p.suffix in (".csv", ".xlsx", ".xml")]
 
 
 def _warm(folders: dict[str, Path]) -> None:
@@ -361,6 +402,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-naive", action="store_true", help="leave out the (slow) pandas+openpyxl baseline")
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="cache of generated inputs")
     ap.add_argument("--regenerate", action="store_true", help="generate the inputs even when cached")
+    ap.add_argument("--cin-xml", action="store_true",
+                    help="also time reading the LA as one CIN census XML against an iterparse loop")
     ap.add_argument("--naive-worker", nargs=2, metavar=("INPUT", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.naive_worker:
@@ -370,7 +413,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"{platform.platform(terse=True)}")
     folders = dataset(args.data_dir, args.contacts, args.seed, args.regenerate)
-    _warm(folders)
+    xml = cin_dataset(args.data_dir, args.contacts, args.seed, args.regenerate) if args.cin_xml else None
+    _warm({**folders, **({"cin-xml": xml} if xml else {})})
+    xml_floor, xml_read = Series("iterparse, nothing else"), Series("ofsted-lists read (CIN census XML)")
     readers = {
         "xlsx": {k: v for k, (mod, v) in _XLSX_READERS.items() if _importable(mod)},
         "csv": {k: v for k, (mod, v) in _CSV_READERS.items() if _importable(mod)},
@@ -390,6 +435,13 @@ def main(argv: list[str] | None = None) -> int:
                 sample = run_process(build_cmd(folder, outs[fmt]))
                 builds[fmt].samples.append(sample)
                 print(f"rep {rep} {fmt} build  {'':<30} {sample.secs:8.2f} s  {sample.rss_mb:,.0f} MB", flush=True)
+            if xml:
+                for series, cmd in ((xml_floor, floor_cmd(_XML_FLOOR, xml)),
+                                    (xml_read, [sys.executable, "-c", _XML_READ, str(xml)])):
+                    sample = run_process(cmd)
+                    series.samples.append(sample)
+                    print(f"rep {rep} cin-xml {series.label:<32} {sample.secs:8.2f} s  {sample.rss_mb:,.0f} MB",
+                          flush=True)
         same = _sheet_rows(outs["xlsx"]) == _sheet_rows(outs["csv"])
         if not args.skip_naive:
             print("naive baseline (runs once: it takes minutes at 1,000,000 contacts) …", flush=True)
@@ -426,6 +478,10 @@ def main(argv: list[str] | None = None) -> int:
     print(_check("xlsx build peak RSS (GB)", builds["xlsx"].peak_rss_mb / 1000, at_target))
     print(_check("csv build / parse floor", ratios["csv build / parse floor"], at_target))
     print(f"csv build peak RSS (GB)      {builds['csv'].peak_rss_mb / 1000:8.2f}")
+    if xml:
+        print(f"cin-xml read  {xml_floor.label:<32} {xml_floor.describe()}")
+        print(f"cin-xml read  {xml_read.label:<32} {xml_read.describe()}")
+        print(_check("cin-xml read / iterparse floor", xml_read.median / xml_floor.median, at_target))
     print(f"run completed at {args.contacts:,} contacts")
     return 0
 
