@@ -115,12 +115,19 @@ def _source_family(family: str, w: str) -> str:
     return {"legal": "7", "police": "6", "housing": "4"}[family]
 
 
+# "non-school", "non police": "non" negates the one word it joins, when that word names a service
+# ("Non-resident relative" and "Non Notts Local Authority", another LA, keep theirs).
+_NON = re.compile(r"\bnon[- ]?([a-z]+)")
+
+
 def _strip_negations(t: str) -> str:
-    """Drop what a source says it is not: "(not housing)", "excluding schools", "other than social care"."""
+    """Drop what a source says it is not: "(not housing)", "excluding schools", "other than social
+    care", "non-school"."""
     previous = None
     while previous != t:  # innermost parenthesis first: "(... (excluding housing))"
         previous = t
         t = re.sub(rf"\([^()]*?{_NEGATION.pattern}[^()]*\)", " ", t)
+    t = _NON.sub(lambda m: " " if _evidence(m.group(1)) else m.group(), t)
     return re.sub(rf"{_NEGATION.pattern}[^,;()]*", " ", t)
 
 
@@ -231,6 +238,16 @@ _SHARED = [
 _OTHER_HEADING = re.compile(r"^(other|oth)\b\s*([-:(/]|including\b|incl\b|eg\b|e\.g\b)")
 
 
+_FAMILY_THEN = re.compile(rf"\b({_FAMILY})\b (?!(?:{_FAMILY}|members?|friends?|and|or|of|in|law|inlaw)\b)([a-z]+)")
+
+
+def _service_named_for_family(t: str) -> str | None:
+    """A family word joined to a word naming no person ("Family Hub", "Carers Trust", "Parents
+    Forum"): the name of a service, whose group the words do not say."""
+    m = _FAMILY_THEN.search(t)
+    return f"{m.group(1)} {m.group(m.lastindex)}" if m else None
+
+
 def _conflict(t: str) -> str | None:
     """Why the prepared text (negations removed) is no clear evidence, or None."""
     w = _words(t)
@@ -256,6 +273,8 @@ def _conflict(t: str) -> str | None:
                     f'but "{w[start:end]}" names {_GROUP_NAME[group]}')
     if (anonymous := re.search(_SOURCE_ANON, w)) and (unknown := re.search(_SOURCE_UNKNOWN, w)):
         return f'"{anonymous.group()}" names Anonymous, but "{unknown.group()}" names Unknown'
+    if evidence and {g for *_, g in evidence} == {"individual"} and (named := _service_named_for_family(t)):
+        return f'"{named}" may name a service or an organisation, not a family member'
     shared = [(m, why) for pattern, why in _SHARED for m in pattern.finditer(w)]
     if evidence and shared and all(any(m.start() <= s and e <= m.end() for m, _ in shared) for s, e, _ in evidence):
         m, why = min(shared, key=lambda found: found[0].start())
@@ -280,7 +299,7 @@ def _read(raw: str, t: str) -> tuple[str | None, str | None]:
     kept = _strip_negations(t)
     code = _source_words(_words(kept))
     if code is None:  # only what the value says it is not names a source
-        phrase = re.search(rf"{_NEGATION.pattern}[^,;()]*", t)
+        phrase = re.search(rf"{_NEGATION.pattern}[^,;()]*|{_NON.pattern}", t)
         said = next((full[s:e] for s, e, group in _evidence(full) if group == GROUPS["source"][loose]), full)
         negation = phrase.group().strip() if phrase else t
         return loose, f'the word "{said}" suggests {LABELS[loose]}, but "{negation}" negates it'
