@@ -223,6 +223,17 @@ def test_source_named_only_after_non_is_unmapped(value):
     assert unmapped_source(value)
 
 
+@pytest.mark.parametrize("value, expected", [
+    ("Department", None), ("Other Department", None), ("Safeguarding Team", None),  # whose is not said
+    ("Council Department", "5B"), ("LA Dept", "5B"), ("Education Department", "2B"),
+    ("Government Department", "8"),
+])
+def test_source_a_department_alone_is_unmapped(value, expected):
+    m = codes.map_codes("source", pd.Series([value]), known=RULES_ALONE)
+    assert m.values.tolist() == [codes.SOURCE_LABELS[expected] if expected else value]
+    assert m.unmapped.tolist() == [expected is None]
+
+
 @pytest.mark.parametrize("value", ["Family Hub", "Family Liaison Officer", "Carers Trust", "Parents Forum",
                                    "Family Matters"])
 def test_source_family_word_naming_a_service_is_unmapped(value):
@@ -276,6 +287,7 @@ def test_primary_need_other_beside_unread_words_is_unmapped():
     ("source", "LA Services - HSC", "o) 5B: LA services",
      'the qualifier "HSC" is an abbreviation the matcher cannot expand, and it may name another service'),
     ("source", "Non-police", "q) 6: Police", 'the word "police" suggests q) 6: Police, but "non-police" negates it'),
+    ("source", "Other Department", "o) 5B: LA services", '"department" names no service, and the value does not say whose'),
     ("source", "Family Hub", "a) 1A: Individual", '"family hub" may name a service or an organisation, not a family member'),
     ("source", "Anonymous/Not known", "t) 9: Anonymous", '"anonymous" names Anonymous, but "not known" names Unknown'),
     ("primary_need", "Other parenting issues", "N9 - Cases other than children in need",
@@ -640,14 +652,14 @@ def _score(table: pd.DataFrame, title: str, known, groups=tuple(score.PEER_GROUP
 
 # The rules alone must stay >= 90 % overall so they do not rot behind the table: about 6 % of
 # source rows are single-LA pick-list codes with no words in them ("SHEL", "NURH", "PEM") that
-# only the table knows. Measured 91.2 % right, 2.3 % wrong (71 of 3,127 rows), 6.5 % unmapped
-# (before services many bodies run, family words naming a service, unexpanded qualifiers and
-# "Unknown / Anonymous" were left unmapped: 91.9 %, 3.2 %, 5.0 %; before any guess was left unmapped: 92.7 %, 3.6 %, 3.7 %).
+# only the table knows. Measured 91.2 % right, 2.2 % wrong (70 of 3,127 rows), 6.6 % unmapped
+# (before services many bodies run, family words naming a service, a department alone,
+# unexpanded qualifiers and "Unknown / Anonymous" were left unmapped: 91.9 %, 3.2 %, 5.0 %; before any guess was left unmapped: 92.7 %, 3.6 %, 3.7 %).
 _FLOOR_RULES_ALONE = 0.90
-# Wrong is worse than unmapped: no one sees it. Ceiling just above the 2.3 % measured, so a rule
+# Wrong is worse than unmapped: no one sees it. Ceiling just above the 2.2 % measured, so a rule
 # that guesses again fails.
-_CEILING_WRONG_RULES_ALONE = 0.024
-# Issue 13 asks for 1 % (31 rows); the 71 left are not guesses a general rule can tell apart:
+_CEILING_WRONG_RULES_ALONE = 0.023
+# Issue 13 asks for 1 % (31 rows); the 70 left are not guesses a general rule can tell apart:
 #  7 name their code outright ("7 - Law - Probation" and "1B Individual - Acquaintance ..." filed
 #    under police and housing, "OKRD - Kurdish" under white);
 # 19 open with a CIN heading whose own group, or its qualifier's, they get ("Legal Agency" filed under
@@ -657,7 +669,7 @@ _CEILING_WRONG_RULES_ALONE = 0.024
 #    or other, "Friend/Neighbour" under other, "Youth Offending Service (YOS)" under police, another
 #    LA's social services under other, three categories of abuse under neglect);
 #  3 are peoples the CBDS codes file under Other ethnic group (Afghan, Kurdish, Syrian) filed Asian or White;
-# 23 are one LA's choices against a keyword's plain meaning ("Fire Brigade" under individual,
+# 22 are one LA's choices against a keyword's plain meaning ("Fire Brigade" under individual,
 #    "Home Start" under housing, "CEOP" under LA services, "Nursing-School Nurse" under schools).
 # Leaving those unmapped would need the peer's spellings in the rules, which the table already is.
 _TARGET_WRONG = 0.01  # issue 13
@@ -669,7 +681,7 @@ def test_real_local_spellings_by_the_rules_alone():
     assert shares["overall"].wrong_share <= _CEILING_WRONG_RULES_ALONE, shares
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13's target is not reached: the rules alone put 2.3 % of rows in "
+@pytest.mark.xfail(strict=True, reason="issue 13's target is not reached: the rules alone put 2.2 % of rows in "
                    "a wrong group, most of them values naming their code, heading or CIN example (see above)")
 def test_rules_alone_put_at_most_one_percent_in_a_wrong_group():
     scores, _ = score.score(_peer(), RULES_ALONE)

@@ -238,6 +238,9 @@ _SHARED = [
 _OTHER_HEADING = re.compile(r"^(other|oth)\b\s*([-:(/]|including\b|incl\b|eg\b|e\.g\b)")
 
 
+# A department or a safeguarding team alone ("Other Department", "Safeguarding"): the NHS, the
+# police and schools have them too.
+_WHOSE_UNSAID = re.compile(r"(?:other )?(dept|department|safeguarding)(?: (?:team|staff|services?))?")
 _FAMILY_THEN = re.compile(rf"\b({_FAMILY})\b (?!(?:{_FAMILY}|members?|friends?|and|or|of|in|law|inlaw)\b)([a-z]+)")
 
 
@@ -273,6 +276,8 @@ def _conflict(t: str) -> str | None:
                     f'but "{w[start:end]}" names {_GROUP_NAME[group]}')
     if (anonymous := re.search(_SOURCE_ANON, w)) and (unknown := re.search(_SOURCE_UNKNOWN, w)):
         return f'"{anonymous.group()}" names Anonymous, but "{unknown.group()}" names Unknown'
+    if not evidence and (vague := _WHOSE_UNSAID.fullmatch(w)):
+        return f'"{vague.group(1)}" names no service, and the value does not say whose'
     if evidence and {g for *_, g in evidence} == {"individual"} and (named := _service_named_for_family(t)):
         return f'"{named}" may name a service or an organisation, not a family member'
     shared = [(m, why) for pattern, why in _SHARED for m in pattern.finditer(w)]
