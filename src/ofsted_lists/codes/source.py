@@ -241,14 +241,15 @@ _OTHER_HEADING = re.compile(r"^(other|oth)\b\s*([-:(/]|including\b|incl\b|eg\b|e
 # A department or a safeguarding team alone ("Other Department", "Safeguarding"): the NHS, the
 # police and schools have them too.
 _WHOSE_UNSAID = re.compile(r"(?:other )?(dept|department|safeguarding)(?: (?:team|staff|services?))?")
-_FAMILY_THEN = re.compile(rf"\b({_FAMILY})\b (?!(?:{_FAMILY}|members?|friends?|and|or|of|in|law|inlaw)\b)([a-z]+)")
+_FAMILY_THEN = re.compile(
+    rf"\b(?P<family>{_FAMILY})\b (?!(?:{_FAMILY}|members?|friends?|and|or|of|in|law|inlaw)\b)(?P<next>[a-z]+)")
 
 
 def _service_named_for_family(t: str) -> str | None:
     """A family word joined to a word naming no person ("Family Hub", "Carers Trust", "Parents
     Forum"): the name of a service, whose group the words do not say."""
     m = _FAMILY_THEN.search(t)
-    return f"{m.group(1)} {m.group(m.lastindex)}" if m else None
+    return f"{m['family']} {m['next']}" if m else None
 
 
 def _conflict(t: str) -> str | None:
