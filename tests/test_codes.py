@@ -112,7 +112,7 @@ def test_ethnicity_blank_is_nobt_and_unreadable_is_unmapped():
     ("Police", "6"), ("q) 6: Police", "6"), ("‘6", "6"), ("01) Police", "6"),
     ("Probation", "7"), ("CAFCASS", "7"), ("Courts", "7"), ("HMP Prison Service", "7"), ("Immigration", "7"),
     ("Voluntary Organisation", "8"), ("NSPCC", "8"), ("Children's Centre", "8"),
-    ("Anonymous", "9"), ("Unknown / Anonymous", "10"), ("Not recorded", "10"), ("Unknown [10]", "10"),
+    ("Anonymous", "9"), ("Not recorded", "10"), ("Unknown [10]", "10"),
     ("10) Housing (e.g. Housing Dept)", "4"),  # a pick-list number, not the code 10
 ])
 def test_source_spellings(value, code):
@@ -173,7 +173,6 @@ def test_source_naming_two_services_is_unmapped(value):
 @pytest.mark.parametrize("value, code", [
     ("Family Court", "7"), ("Out of borough Family Nurse Partner", "3D"),  # a family word naming the service
     ("Local Authority Housing", "4"), ("Secondary School - Out of Borough", "2A"),  # whose or where, not what
-    ("Unknown / Anonymous", "10"),  # both say the referrer is not known: the first named wins
 ])
 def test_source_one_service_with_modifiers_maps(value, code):
     assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
@@ -188,6 +187,79 @@ def test_source_bare_abbreviations(value, expected):
     m = codes.map_codes("source", pd.Series([value]), known=RULES_ALONE)
     assert m.values.tolist() == [codes.SOURCE_LABELS[expected] if expected else value]
     assert m.unmapped.tolist() == [expected is None]
+
+
+@pytest.mark.parametrize("value", [
+    # services the LA, the NHS and providers each run, named without saying whose
+    "Substance misuse staff", "Drug and Alcohol Team", "Occupational Therapy", "Parenting staff",
+    "Family Support Worker", "Supported Housing Staff", "Community Safety Caseworker", "Early Years",
+    "Legal Services",  # a legal agency, or the council's own lawyers
+    "MP", "Councillor", "Resident",  # people who may refer on another's behalf
+])
+def test_source_service_many_bodies_run_without_saying_whose_is_unmapped(value):
+    assert unmapped_source(value)
+
+
+@pytest.mark.parametrize("value, code", [
+    ("Health - Substance Misuse", "3D"), ("Housing - Supported Housing", "4"),  # the heading says whose
+    ("Local Authority - Parenting Team", "5D"), ("Occupational Therapist - NHS", "3D"),
+    ("Early Help Family Support", "5D"),  # a keyword of its own names the service
+    ("Legal Agency", "7"), ("Legal Services - Court", "7"), ("Individual - Other - Councillors, Lawyers", "1D"),
+])
+def test_source_service_many_bodies_run_with_whose_named_maps(value, code):
+    assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
+
+
+@pytest.mark.parametrize("value, code", [
+    ("Education (non school)", "2B"), ("Non-Police agency", "8"),  # "non" negates the word it joins
+    ("Non-resident relative", "1A"), ("Non-Wirral Local Authority", "5C"),  # a word naming no service stays
+])
+def test_source_non_negates_the_service_it_joins(value, code):
+    assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS[code]]
+
+
+@pytest.mark.parametrize("value", ["Non-police", "Non health professional"])
+def test_source_named_only_after_non_is_unmapped(value):
+    assert unmapped_source(value)
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("Department", None), ("Other Department", None), ("Safeguarding Team", None),  # whose is not said
+    ("Council Department", "5B"), ("LA Dept", "5B"), ("Education Department", "2B"),
+    ("Government Department", "8"),
+])
+def test_source_a_department_alone_is_unmapped(value, expected):
+    m = codes.map_codes("source", pd.Series([value]), known=RULES_ALONE)
+    assert m.values.tolist() == [codes.SOURCE_LABELS[expected] if expected else value]
+    assert m.unmapped.tolist() == [expected is None]
+
+
+@pytest.mark.parametrize("value", ["Family Hub", "Family Liaison Officer", "Carers Trust", "Parents Forum",
+                                   "Family Matters"])
+def test_source_family_word_naming_a_service_is_unmapped(value):
+    assert unmapped_source(value)
+
+
+@pytest.mark.parametrize("value", ["Family Member", "Family friend", "Family - Biological Parent",
+                                   "Mother in law", "Foster Carer", "Parent / Carer"])
+def test_source_family_member_maps(value):
+    assert mapped("source", [value], known=RULES_ALONE) == [codes.SOURCE_LABELS["1A"]]
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("LA Services - HSC", None), ("(CS) Education - ESBAS", None),  # the qualifier may name another service
+    ("LA Services - YOT", "5B"), ("Health Services - GP", "3A"),  # abbreviations it expands
+    ("KMBC - Adult Social Care", "5A"),  # a leading abbreviation says whose (the council), not what
+])
+def test_source_heading_with_an_unexpanded_abbreviation_as_its_qualifier(value, expected):
+    m = codes.map_codes("source", pd.Series([value]), known=RULES_ALONE)
+    assert m.values.tolist() == [codes.SOURCE_LABELS[expected] if expected else value]
+    assert m.unmapped.tolist() == [expected is None]
+
+
+@pytest.mark.parametrize("value", ["Unknown / Anonymous", "Anonymous/Not known"])
+def test_source_naming_anonymous_and_unknown_is_unmapped(value):
+    assert unmapped_source(value)  # 9 (the referrer chose not to be named) or 10 (not recorded): not said
 
 
 def test_primary_need_other_beside_unread_words_is_unmapped():
@@ -208,6 +280,18 @@ def test_primary_need_other_beside_unread_words_is_unmapped():
      '"family support" names LA services, but "children centres" names Other'),
     ("source", "WARD", "l) 3F: Health services",
      '"WARD" is a bare abbreviation the matcher cannot expand (read as a word it suggests l) 3F: Health services)'),
+    ("source", "Substance misuse staff", "j) 3D: Health services",
+     '"substance misuse" names a service the LA, the NHS or a provider may run, and the value does not say whose'),
+    ("source", "Councillor", "d) 1D: Individual",
+     '"councillor" names someone who may refer on another\'s behalf, and the value does not say on whose'),
+    ("source", "LA Services - HSC", "o) 5B: LA services",
+     'the qualifier "HSC" is an abbreviation the matcher cannot expand, and it may name another service'),
+    ("source", "Non-police", "q) 6: Police", 'the word "police" suggests q) 6: Police, but "non-police" negates it'),
+    ("source", "Other Department", "o) 5B: LA services",
+     '"department" names no service, and the value does not say whose'),
+    ("source", "Family Hub", "a) 1A: Individual",
+     '"family hub" may name a service or an organisation, not a family member'),
+    ("source", "Anonymous/Not known", "t) 9: Anonymous", '"anonymous" names Anonymous, but "not known" names Unknown'),
     ("primary_need", "Other parenting issues", "N9 - Cases other than children in need",
      '"other" suggests N9 - Cases other than children in need, but "parenting issues" is not read'),
 ])
@@ -570,16 +654,27 @@ def _score(table: pd.DataFrame, title: str, known, groups=tuple(score.PEER_GROUP
 
 # The rules alone must stay >= 90 % overall so they do not rot behind the table: about 6 % of
 # source rows are single-LA pick-list codes with no words in them ("SHEL", "NURH", "PEM") that
-# only the table knows. Measured 91.9 % right, 3.2 % wrong, 5.0 % unmapped (before the matcher
-# left guesses unmapped: 92.7 %, 3.6 %, 3.7 %).
+# only the table knows. Measured 91.2 % right, 2.2 % wrong (70 of 3,127 rows), 6.6 % unmapped
+# (before services many bodies run, family words naming a service, a department alone,
+# unexpanded qualifiers and "Unknown / Anonymous" were left unmapped: 91.9 %, 3.2 %, 5.0 %;
+# before any guess was left unmapped: 92.7 %, 3.6 %, 3.7 %).
 _FLOOR_RULES_ALONE = 0.90
-# Wrong is worse than unmapped: no one sees it. Ceiling just above the 3.2 % measured (99 of
-# 3,127 rows), so a rule that guesses again fails. Of those 99, 7 name their code outright and 21
-# open with a CIN heading, where the peer files them elsewhere ("7 - Law - Probation" under police),
-# 12 are spellings the peer itself files under two groups, and most of the other 59 are one LA's
-# choices against the CIN guidance (probation under police; MPs and prisons under other; its own
-# substance-misuse and OT staff under LA services).
-_CEILING_WRONG_RULES_ALONE = 0.033
+# Wrong is worse than unmapped: no one sees it. Ceiling just above the 2.2 % measured, so a rule
+# that guesses again fails.
+_CEILING_WRONG_RULES_ALONE = 0.023
+# Issue 13 asks for 1 % (31 rows); the 70 left are not guesses a general rule can tell apart:
+#  7 name their code outright ("7 - Law - Probation" and "1B Individual - Acquaintance ..." filed
+#    under police and housing, "OKRD - Kurdish" under white);
+# 19 open with a CIN heading whose own group, or its qualifier's, they get ("Legal Agency" filed under
+#    other, "70) Legal Agency - Court" and "Health Services - Other Primary" under LA services,
+#    "Education - Nursery" under education services while the peer files "Education - School" under schools);
+# 19 are what the CIN guidance itself names for our code (probation, Cafcass and prison under police
+#    or other, "Friend/Neighbour" under other, "Youth Offending Service (YOS)" under police, another
+#    LA's social services under other, three categories of abuse under neglect);
+#  3 are peoples the CBDS codes file under Other ethnic group (Afghan, Kurdish, Syrian) filed Asian or White;
+# 22 are one LA's choices against a keyword's plain meaning ("Fire Brigade" under individual,
+#    "Home Start" under housing, "CEOP" under LA services, "Nursing-School Nurse" under schools).
+# Leaving those unmapped would need the peer's spellings in the rules, which the table already is.
 _TARGET_WRONG = 0.01  # issue 13
 
 
@@ -589,8 +684,8 @@ def test_real_local_spellings_by_the_rules_alone():
     assert shares["overall"].wrong_share <= _CEILING_WRONG_RULES_ALONE, shares
 
 
-@pytest.mark.xfail(strict=True, reason="issue 13's target is not reached: the rules alone put 3.2 % of rows in "
-                   "a wrong group; the rest would take listing the peer's own spellings")
+@pytest.mark.xfail(strict=True, reason="issue 13's target is not reached: the rules alone put 2.2 % of rows in "
+                   "a wrong group, most of them values naming their code, heading or CIN example (see above)")
 def test_rules_alone_put_at_most_one_percent_in_a_wrong_group():
     scores, _ = score.score(_peer(), RULES_ALONE)
     assert scores["overall"].wrong_share <= _TARGET_WRONG, scores["overall"]
@@ -603,13 +698,14 @@ def _half(spelling: str) -> int:
 
 
 # Held-out half B (1,527 scored rows), share in the peer's group, measured with and without
-# the half-A table alike: gender 16/16, ethnicity 398/404 (98.5 %), source 732/851 (86.0 %; 87.3 %
-# before values the rules would only guess were left unmapped), abuse_category 65/65,
-# primary_need 160/163 (98.2 %), disability 28/28, overall 91.6 % (was 92.3 %).
+# the half-A table alike: gender 16/16, ethnicity 398/404 (98.5 %), source 716/851 (84.1 %; 86.0 %
+# before services many bodies run and unexpanded qualifiers were left unmapped, 87.3 % before any
+# guess was), abuse_category 65/65, primary_need 160/163 (98.2 %), disability 28/28, overall 90.6 %
+# (was 91.6 %, 92.3 %); wrong 40/1,527 (2.6 %).
 # A spelling table is a lookup, so it cannot help a spelling it has not seen: the rules carry
 # half B. Floors just below what is measured, so a rule change that loses groups fails.
-_FLOOR_HELD_OUT = {"gender": 1.0, "ethnicity": 0.98, "source": 0.855, "abuse_category": 0.98,
-                   "primary_need": 0.98, "disability": 1.0, "overall": 0.91}
+_FLOOR_HELD_OUT = {"gender": 1.0, "ethnicity": 0.98, "source": 0.835, "abuse_category": 0.98,
+                   "primary_need": 0.98, "disability": 1.0, "overall": 0.90}
 
 
 def test_known_spellings_built_from_one_half_score_the_other():

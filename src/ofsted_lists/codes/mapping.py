@@ -4,8 +4,13 @@ Each value is read in the same order: a config mapping; the kind's code, label o
 description named outright (or a DfE code embedded in it); keywords drawn from the DfE
 meanings; then the known local spellings (known.py) check the group it landed in.
 Keywords map a value only on clear evidence: where they would only guess (a negation, a
-qualifier naming another service, a bare abbreviation) the value is left unmapped and
-`best_guess` says what the guess would have been and why it was not taken.
+qualifier naming another service, a bare abbreviation or one as a heading's qualifier, a
+service the LA, the NHS or a provider may each run named without saying whose, a family word
+naming a service, two codes named side by side) the value is left unmapped and `best_guess`
+says what the guess would have been and why it was not taken. A wrong code is worse than an
+unmapped one: an unmapped value is written as it came and reported (and `inspect` shows the
+guess), while a wrong code is seen by no one; so where the evidence is not clear, the value
+stays unmapped.
 """
 
 from __future__ import annotations

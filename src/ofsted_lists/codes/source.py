@@ -7,7 +7,7 @@ import re
 
 from ..schema import norm
 from .known import GROUPS
-from .text import clear_or_guess, compile_rules, earliest, earliest_match, first, label_table, words
+from .text import clear_or_guess, compile_rules, earliest, earliest_match, first, label_table, prep, words
 
 LABELS = {
     "1A": "a) 1A: Individual", "1B": "b) 1B: Individual", "1C": "c) 1C: Individual",
@@ -97,7 +97,7 @@ _SOURCE_ANCHORS = compile_rules([
     (r"^(schools?|sch)\b", "school"),
     (r"^(education|edu)\b", "education"),
     (r"^(la|las|local authority|council|adults? (social care|services?))\b(?!.*\bhousing\b)", "la"),
-    (r"^(other legal|legal|leg)\b", "legal"),
+    (r"^(other legal|legal(?! services?$)|leg)\b", "legal"),  # "Legal Services": also the council's lawyers
     (r"^(police|pol)\b", "police"),
     (r"^(housing|hou)\b", "housing"),
 ])
@@ -115,12 +115,19 @@ def _source_family(family: str, w: str) -> str:
     return {"legal": "7", "police": "6", "housing": "4"}[family]
 
 
+# "non-school", "non police": "non" negates the one word it joins, when that word names a service
+# ("Non-resident relative" and "Non Notts Local Authority", another LA, keep theirs).
+_NON = re.compile(r"\bnon[- ]?([a-z]+)")
+
+
 def _strip_negations(t: str) -> str:
-    """Drop what a source says it is not: "(not housing)", "excluding schools", "other than social care"."""
+    """Drop what a source says it is not: "(not housing)", "excluding schools", "other than social
+    care", "non-school"."""
     previous = None
     while previous != t:  # innermost parenthesis first: "(... (excluding housing))"
         previous = t
         t = re.sub(rf"\([^()]*?{_NEGATION.pattern}[^()]*\)", " ", t)
+    t = _NON.sub(lambda m: " " if _evidence(m.group(1)) else m.group(), t)
     return re.sub(rf"{_NEGATION.pattern}[^,;()]*", " ", t)
 
 
@@ -198,6 +205,7 @@ _ABBREVIATIONS = frozenset("""
     vcs wife yisp yoi yos yot
 """.split())
 _BARE = re.compile(r"[A-Z]{2,5}")
+_LONE_QUALIFIER = re.compile(r"^(?:\s*\([A-Za-z]{1,4}\))?(.*\w)\s*[-:\u2013]\s*([A-Z]{2,6})\s*$")  # "LA Services - HSC"
 _FAMILY_WORD = re.compile(_FAMILY)
 _GROUP_NAME = {GROUPS["source"][code]: label.split(": ", 1)[1] for code, label in LABELS.items()}  # "LA services"
 
@@ -213,8 +221,35 @@ def _evidence(w: str) -> list[tuple[int, int, str]]:
         b[2] != a[2] and (b[0] == a[1] + 1 or b[1] + 1 == a[0]) for b in found[max(i - 1, 0):i + 2]))]
 
 
+# Services the LA, the NHS and providers each run or commission ("Substance misuse staff",
+# "Parenting staff", "Legal Services"), and people who may refer on another's behalf ("MP"):
+# named without a heading saying whose, LAs file them under different groups, so they are no
+# clear evidence of one.
+_SHARED = [
+    (re.compile(r"\b(substance misuse|drugs?|alcohol|occupational therap\w*|ot|parent\w* support|parenting|"
+                r"family (support|intervention)|supported (housing|living)|community safety|early years|"
+                r"legal services?)\b"),
+     "names a service the LA, the NHS or a provider may run, and the value does not say whose"),
+    (re.compile(r"\b(mps?|member of parliament|councillors?|elected members?|residents?)\b"),
+     "names someone who may refer on another's behalf, and the value does not say on whose"),
+]
+
 # "Other - Probation", "Other (including strangers)": the CIN heading "Other" with a qualifier.
 _OTHER_HEADING = re.compile(r"^(other|oth)\b\s*([-:(/]|including\b|incl\b|eg\b|e\.g\b)")
+
+
+# A department or a safeguarding team alone ("Other Department", "Safeguarding"): the NHS, the
+# police and schools have them too.
+_WHOSE_UNSAID = re.compile(r"(?:other )?(dept|department|safeguarding)(?: (?:team|staff|services?))?")
+_FAMILY_THEN = re.compile(
+    rf"\b(?P<family>{_FAMILY})\b (?!(?:{_FAMILY}|members?|friends?|and|or|of|in|law|inlaw)\b)(?P<next>[a-z]+)")
+
+
+def _service_named_for_family(t: str) -> str | None:
+    """A family word joined to a word naming no person ("Family Hub", "Carers Trust", "Parents
+    Forum"): the name of a service, whose group the words do not say."""
+    m = _FAMILY_THEN.search(t)
+    return f"{m['family']} {m['next']}" if m else None
 
 
 def _conflict(t: str) -> str | None:
@@ -240,6 +275,16 @@ def _conflict(t: str) -> str | None:
             first_start, first_end, first_group = evidence[0]
             return (f'"{w[first_start:first_end]}" names {_GROUP_NAME[first_group]}, '
                     f'but "{w[start:end]}" names {_GROUP_NAME[group]}')
+    if (anonymous := re.search(_SOURCE_ANON, w)) and (unknown := re.search(_SOURCE_UNKNOWN, w)):
+        return f'"{anonymous.group()}" names Anonymous, but "{unknown.group()}" names Unknown'
+    if not evidence and (vague := _WHOSE_UNSAID.fullmatch(w)):
+        return f'"{vague.group(1)}" names no service, and the value does not say whose'
+    if evidence and {g for *_, g in evidence} == {"individual"} and (named := _service_named_for_family(t)):
+        return f'"{named}" may name a service or an organisation, not a family member'
+    shared = [(m, why) for pattern, why in _SHARED for m in pattern.finditer(w)]
+    if evidence and shared and all(any(m.start() <= s and e <= m.end() for m, _ in shared) for s, e, _ in evidence):
+        m, why = min(shared, key=lambda found: found[0].start())
+        return f'"{m.group()}" {why}'
     return None
 
 
@@ -253,10 +298,14 @@ def _read(raw: str, t: str) -> tuple[str | None, str | None]:
     if _BARE.fullmatch(raw) and raw.casefold() not in _ABBREVIATIONS:
         return loose, (f'"{raw}" is a bare abbreviation the matcher cannot expand '
                        f'(read as a word it suggests {LABELS[loose]})')
+    if (m := _LONE_QUALIFIER.match(raw)) and m.group(2).casefold() not in _ABBREVIATIONS and any(
+            pattern.search(_words(prep(m.group(1)))) for pattern, _ in _SOURCE_ANCHORS):
+        return loose, (f'the qualifier "{m.group(2)}" is an abbreviation the matcher cannot expand, '
+                       f'and it may name another service')
     kept = _strip_negations(t)
     code = _source_words(_words(kept))
     if code is None:  # only what the value says it is not names a source
-        phrase = re.search(rf"{_NEGATION.pattern}[^,;()]*", t)
+        phrase = re.search(rf"{_NEGATION.pattern}[^,;()]*|{_NON.pattern}", t)
         said = next((full[s:e] for s, e, group in _evidence(full) if group == GROUPS["source"][loose]), full)
         negation = phrase.group().strip() if phrase else t
         return loose, f'the word "{said}" suggests {LABELS[loose]}, but "{negation}" negates it'
