@@ -395,8 +395,8 @@ def test_a_bom_before_windows_1252_text_falls_back_to_windows_1252(tmp_path):
 
 def test_encoding_is_checked_over_the_whole_file_in_chunks():
     raw = "é".encode("utf-8") * 10
-    assert readers._decodes(raw, "utf-8", chunk=3)  # a character split across chunks is fine
-    assert not readers._decodes(raw + b"\xa3", "utf-8", chunk=3)
+    assert readers.cms._decodes(raw, "utf-8", chunk=3)  # a character split across chunks is fine
+    assert not readers.cms._decodes(raw + b"\xa3", "utf-8", chunk=3)
 
 
 def test_a_workbook_saved_with_a_csv_name_is_read_as_a_workbook(tmp_path):
