@@ -66,6 +66,7 @@ class Header:
     error: InputError | None = None  # why the table could not be read (lenient reads only)
     file: str = ""
     rows: int = 0             # data rows read under it (blank lines left out)
+    mapped: bool = True       # headings a config may map (False: a national format's own element names)
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -166,14 +167,35 @@ def _listing(folder: Path) -> tuple[list[Path], list[Path], list[tuple[str, str]
         entries = [(p, _not_a_file(p)) for p in sorted(folder.iterdir()) if not p.name.startswith((".", "~$"))]
     except OSError as exc:  # a folder we may not search or list, a name too long
         raise InputError(f"cannot read the input folder {folder}: {path_problem(exc)}") from None
-    named = CSV_SUFFIXES | EXCEL_SUFFIXES
+    named = CSV_SUFFIXES | EXCEL_SUFFIXES | XML_SUFFIXES
     exports = [p for p, why in entries if why is None and p.suffix.lower() in named]
     others = [p for p, why in entries if why is None and p.suffix.lower() not in named
               and p.name.lower() not in _SYSTEM_FILES]
     skipped = [(p.name, why) for p, why in entries if why is not None and p.suffix.lower() in named]
     if not exports:
-        raise InputError(f"input folder {folder} holds no .csv, .xlsx, .xlsm or .xls files")
+        raise InputError(f"input folder {folder} holds no .csv, .xlsx, .xlsm, .xls or .xml files")
     return exports, others, skipped
+
+
+def names_input(path: Path, config: Config) -> bool:
+    """Whether a file is a recognised input, so that a message may name it: its name names
+    a table, or it is an XML document of a format read (by its root and collection)."""
+    if recognise(path.name, config, sheet=False) is not None:
+        return True
+    if path.suffix.lower() not in XML_SUFFIXES:
+        return False
+    try:
+        with path.open("rb") as fh:
+            head = fh.read(1 << 16)
+        return xmlsafe.identify(path.name, head, partial=True) in XML_FORMATS
+    except (OSError, InputError):
+        return False
+
+
+def shows_name(info: InputFile, config: Config) -> bool:
+    """Whether a file read may be named: its name names a table, or its content made it a
+    table's file (a format other than the CMS exports' recognised it)."""
+    return info.format != cms.FORMAT or recognise(info.name, config, sheet=False) is not None
 
 
 def input_files(folder: Path) -> list[Path]:
@@ -430,7 +452,7 @@ def read_folder(
                 "their headings)")) from None
         raise
     seen = [h for got in reads for h in got.info.headers if h.mapping and h.error is None]
-    mapped = mapping_problems(config, seen)
+    mapped = mapping_problems(config, [h for h in seen if h.mapped])
     # `inspect` shows a mapping to a heading in no file beside the headings it has; only the
     # config's own mistakes stop it (with every mapping problem, so one run shows them all).
     if (problems := [*config.problems, *mapped]) and (config.problems or not lenient):
@@ -447,7 +469,7 @@ def read_folder(
             parts.setdefault(table, []).append(frame)
     for path in others:
         unrecognised.append(path.name)
-        findings.add_one(quality.UNRECOGNISED, "not a CSV or Excel file; not read", file=path.name)
+        findings.add_one(quality.UNRECOGNISED, "not a CSV, Excel or XML file; not read", file=path.name)
     for name, why in skipped:
         findings.add_one(quality.UNRECOGNISED, f"named like an export but a {why}; not read", file=name)
     tables = {name: pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]

@@ -41,11 +41,12 @@ def local(tag: str) -> str:
 
 
 def parse(name: str, raw: bytes, start: Callable[[str], None], end: Callable[[str, str], None],
-          *, line: list[int] | None = None) -> None:
+          *, line: list[int] | None = None, partial: bool = False) -> None:
     """Stream `raw` through expat: `start(tag)` at each element's start, `end(tag, text)`
     at its end with its own text (stripped; a child's text is not its parent's). `line`,
     when given, holds the current line while a handler runs. A handler may raise `Stop`
-    to end the parse early. Any damage, DTD or oversized text node is an InputError."""
+    to end the parse early. Any damage, DTD or oversized text node is an InputError.
+    `partial`: `raw` is the file's first bytes only, so its end is not checked."""
     p = expat.ParserCreate()
     p.buffer_text = True
     p.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -68,7 +69,7 @@ def parse(name: str, raw: bytes, start: Callable[[str], None], end: Callable[[st
             return
         sizes[-1] += len(data)
         if sizes[-1] > TEXT_CAP:
-            raise Refused(f"it holds a text node of more than {TEXT_CAP >> 20} MB, which no DfE return has")
+            raise Refused(f"it holds a text node longer than {TEXT_CAP:,} characters, which no DfE return has")
         texts[-1].append(data)
 
     def on_end(tag: str) -> None:
@@ -88,7 +89,8 @@ def parse(name: str, raw: bytes, start: Callable[[str], None], end: Callable[[st
     try:
         for at in range(0, len(raw), _CHUNK):
             p.Parse(raw[at:at + _CHUNK], False)
-        p.Parse(b"", True)
+        if not partial:
+            p.Parse(b"", True)
     except Stop:
         return
     except Refused as why:
@@ -101,7 +103,7 @@ def parse(name: str, raw: bytes, start: Callable[[str], None], end: Callable[[st
         raise InputError(f"{name} is not read: its elements are nested too deeply for a DfE return") from None
 
 
-def identify(name: str, raw: bytes) -> tuple[str, str]:
+def identify(name: str, raw: bytes, *, partial: bool = False) -> tuple[str, str]:
     """(root element, DfE collection) of an XML document: the collection is the text of
     `Message/Header/CollectionDetails/Collection` ("CIN", "SSDA903"), "" when there is
     none. Parses only as far as it needs to."""
@@ -123,5 +125,5 @@ def identify(name: str, raw: bytes) -> tuple[str, str]:
             raise Stop
         path.pop()
 
-    parse(name, raw, start, end)
+    parse(name, raw, start, end, partial=partial)
     return safe(found[0])[:60], safe(found[1])[:30]
