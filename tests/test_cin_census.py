@@ -14,8 +14,10 @@ import pytest
 from typer.testing import CliRunner
 
 from conftest import exports, run_lists, sheet
-from ofsted_lists import quality
+from ofsted_lists import quality, readers
 from ofsted_lists.cli import app
+from ofsted_lists.config import Config
+from ofsted_lists.quality import Findings
 from ofsted_lists.readers import xmlsafe
 
 SAMPLES = sorted((Path(__file__).parent / "data" / "cin").glob("*/*.xml"))
@@ -53,27 +55,37 @@ def write(folder: Path, **files: str) -> Path:
 # ---------------------------------------------------------------- the peer samples
 
 
+def expected_counts(sample: Path) -> dict[str, int]:
+    """The records each table should get, counted here with xml.etree (not by the tool)."""
+    root = ET.parse(sample).getroot()
+    return {t: len(root.findall(f".//{e}")) for t, e in RECORD_ELEMENT.items()}
+
+
 @pytest.mark.parametrize("sample", SAMPLES, ids=lambda p: p.name)
 def test_each_peer_sample_is_read_in_full(sample, tmp_path):
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(sample, folder)
-    root = ET.parse(sample).getroot()
-    expected = {t: len(root.findall(f".//{e}")) for t, e in RECORD_ELEMENT.items()}
-
     res = invoke("inspect", "--input", str(folder))
     assert res.exit_code == 0, res.output
     assert f"{sample.name}: read as CIN census XML" in res.output
     counted = {t: int(n) for t, n in re.findall(rf"{re.escape(sample.name)}: table (\w+), (\d+) records",
                                                  res.output)}
-    assert {t: counted.get(t, 0) for t in RECORD_ELEMENT} == expected
+    assert counted == expected_counts(sample)
 
+
+def test_the_samples_build_together_and_the_summary_gives_each_files_format(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    for sample in SAMPLES:
+        shutil.copy(sample, folder)
     out = tmp_path / "lists.xlsx"
     res = invoke("build", "--input", str(folder), "--as-of", AS_OF, "--allow-missing", "--out", str(out), "--quiet")
     assert res.exit_code == 0, res.output
     rows = list(openpyxl.load_workbook(out, read_only=True)["Summary"].values)
     head = next(i for i, r in enumerate(rows) if r[:3] == ("File", "Format", "Rows"))
-    assert rows[head + 1][:3] == (sample.name, "CIN census XML", sum(expected.values()))
+    got = {r[0]: r[1:3] for r in rows[head + 1:head + 1 + len(SAMPLES)]}
+    assert got == {s.name: ("CIN census XML", sum(expected_counts(s).values())) for s in SAMPLES}
 
 
 def test_a_folder_of_census_xml_only_names_the_tables_the_census_cannot_give(tmp_path):
@@ -222,3 +234,11 @@ def test_hostile_xml_is_refused_with_one_message_and_nothing_written(case, tmp_p
     assert len(lines) == 1 and needle in lines[0], res.output
     assert "Traceback" not in res.output and "C1" not in res.output and "passwd" not in res.output
     assert not out.exists()
+
+
+def test_the_text_cap_is_per_text_node_not_the_space_between_records(tmp_path, monkeypatch):
+    monkeypatch.setattr(xmlsafe, "TEXT_CAP", 4096)
+    kids = "\n    ".join(child(f"C{i}") for i in range(1500))  # 6 KB of space between the Child elements
+    folder = write(tmp_path / "in", census=census(kids))
+    read = readers.read_folder(folder, Config(), Findings())
+    assert len(read.tables["children"]) == 1500 and read.files[0].format == "CIN census XML"

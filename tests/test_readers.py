@@ -327,7 +327,7 @@ def test_unrecognised_and_other_files_are_listed_hidden_and_lock_files_are_not(t
     assert res.unrecognised == ["notes.csv", "README.pdf"]
     rows = f[f["Kind"] == quality.UNRECOGNISED]
     assert rows[["File", "Problem"]].values.tolist() == [
-        ["notes.csv", "file name matches no table; not read"], ["README.pdf", "not a CSV or Excel file; not read"]]
+        ["notes.csv", "file name matches no table; not read"], ["README.pdf", "not a CSV, Excel or XML file; not read"]]
     assert [i.name for i in res.files] == ["contacts.csv", "notes.csv"]
     assert res.files[1].tables == [] and len(res.files[0].sha256) == 64
 

@@ -101,7 +101,7 @@ def survey(folder: Path, config: Config, progress: Callable[[str, int, int], Non
         elif name in skipped:
             entry.why_not = f"named like an export but a {skipped[name]}"
         else:
-            entry.why_not = "not a CSV or Excel file"
+            entry.why_not = "not a CSV, Excel or XML file"
         entries.append(entry)
     present = [t for t in TABLES if t in read.tables]
     has_disability = "disabilities" in read.tables or any(

@@ -312,10 +312,16 @@ def _reader_for(name: str, raw: bytes) -> Callable[[Source], None]:
     document to its format's reader, or is refused as an XML no reader knows."""
     if raw.startswith(cms.WORKBOOK_MAGIC) or not xmlsafe.looks_like_xml(raw):
         return cms.read
-    root, collection = xmlsafe.identify(name, raw)
+    excel_name = Path(name).suffix.lower() in EXCEL_SUFFIXES
+    try:
+        root, collection = xmlsafe.identify(name, raw)
+    except InputError:
+        if excel_name:  # a web page saved as .xls: cms says what that is
+            return cms.read
+        raise
     if reader := XML_FORMATS.get((root, collection)):
         return reader
-    if Path(name).suffix.lower() in EXCEL_SUFFIXES:
+    if excel_name:
         return cms.read  # which says what an XML file under an Excel name is
     known = ", ".join(f"<{r}> with collection {c}" for r, c in XML_FORMATS)
     what = f"the DfE return XML of collection {collection}" if collection else f"an XML file with root <{root}>"

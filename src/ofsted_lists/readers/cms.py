@@ -418,13 +418,17 @@ def _empty(body: pa.Table) -> bool:
     return body.num_rows == 0 or body.num_columns == 0
 
 
+def _first_rows(body: pa.Table) -> list[list[object]]:
+    """The rows among which a sheet's header row is looked for."""
+    return [list(r) for r in zip(*(c.to_pylist() for c in body.slice(0, HEADER_SCAN_ROWS).columns))]
+
+
 def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: Config,
                 findings: Findings, headers: list[Header]) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
     if _empty(body):
         raise _sheet_error(name, sheet, config, " is empty: export it again or remove it from the workbook")
-    top = body.slice(0, HEADER_SCAN_ROWS)
-    rows = [list(r) for r in zip(*(c.to_pylist() for c in top.columns))]
+    rows = _first_rows(body)
     header_idx = _header_row(rows, table, tc)
     headings = rows[header_idx]
     mapping = map_headings(headings, table, tc)
@@ -445,7 +449,7 @@ def _workbook_tables(sheets: list[tuple[str, pa.Table]], name: str, config: Conf
     bodies = dict(sheets)
     by_name = {}
     for s, body in bodies.items():
-        claimed = _claimed(lambda: [list(r) for r in zip(*(c.to_pylist() for c in body.slice(0, HEADER_SCAN_ROWS).columns))])
+        claimed = _claimed(lambda: _first_rows(body))
         if claimed:
             by_name[s], formats[s] = claimed
         else:

@@ -43,7 +43,8 @@ def local(tag: str) -> str:
 def parse(name: str, raw: bytes, start: Callable[[str], None], end: Callable[[str, str], None],
           *, line: list[int] | None = None, partial: bool = False) -> None:
     """Stream `raw` through expat: `start(tag)` at each element's start, `end(tag, text)`
-    at its end with its own text (stripped; a child's text is not its parent's). `line`,
+    at its end with its text after its last child element (stripped; a leaf's text is all
+    its text; a child's text is never its parent's). `line`,
     when given, holds the current line while a handler runs. A handler may raise `Stop`
     to end the parse early. Any damage, DTD or oversized text node is an InputError.
     `partial`: `raw` is the file's first bytes only, so its end is not checked."""
@@ -58,6 +59,9 @@ def parse(name: str, raw: bytes, start: Callable[[str], None], end: Callable[[st
                       "entity-expansion or external-entity attack")
 
     def on_start(tag: str, _attrs: object) -> None:
+        if texts:  # an element with children has no text of its own to read (the space between them)
+            texts[-1].clear()
+            sizes[-1] = 0
         texts.append([])
         sizes.append(0)
         if line is not None:
