@@ -242,3 +242,23 @@ def test_the_text_cap_is_per_text_node_not_the_space_between_records(tmp_path, m
     folder = write(tmp_path / "in", census=census(kids))
     read = readers.read_folder(folder, Config(), Findings())
     assert len(read.tables["children"]) == 1500 and read.files[0].format == "CIN census XML"
+
+
+def test_a_reader_that_knows_a_table_by_its_headings_plugs_in_in_one_line(tmp_path):
+    """The hook the next readers use (the 903 files: "recognised by their columns, any file
+    names"): consulted before the name, its format shown for the file."""
+    def table_for(rows):
+        return ("children", "Test return") if rows and rows[0][:2] == ["child_id", "dob"] else None
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "x1.csv").write_text("child_id,dob\nC1,2015-06-01\n")
+    (folder / "notes.csv").write_text("a,b\n1,2\n")
+    readers.HEADING_FORMATS.append(table_for)  # the one line a reader adds
+    try:
+        read = readers.read_folder(folder, Config(), Findings())
+    finally:
+        readers.HEADING_FORMATS.remove(table_for)
+    assert list(read.tables["children"]["child_id"]) == ["C1"]
+    assert [(f.name, f.format) for f in read.files] == [("notes.csv", "CMS export"), ("x1.csv", "Test return")]
+    assert read.unrecognised == ["notes.csv"]

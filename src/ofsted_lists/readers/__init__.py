@@ -295,7 +295,7 @@ def _read_bytes(path: Path) -> bytes:
 HEADING_FORMATS: list[Callable[[list[list[object]]], tuple[str, str] | None]] = []
 
 from . import cin_census, cms, xmlsafe  # noqa: E402  (they use the records above)
-from .cms import NA_TEXT, _where, encrypted, map_headings, recognise  # noqa: E402,F401  (the package's API)
+from .cms import NA_TEXT, _where, encrypted, map_headings, recognise  # noqa: E402,F401  (re-exported)
 
 # (root element, DfE collection) -> the reader of that XML format.
 XML_FORMATS: dict[tuple[str, str], Callable[[Source], None]] = {
