@@ -262,3 +262,26 @@ def test_a_reader_that_knows_a_table_by_its_headings_plugs_in_in_one_line(tmp_pa
     assert list(read.tables["children"]["child_id"]) == ["C1"]
     assert [(f.name, f.format) for f in read.files] == [("notes.csv", "CMS export"), ("x1.csv", "Test return")]
     assert read.unrecognised == ["notes.csv"]
+
+
+def test_a_record_in_the_census_and_a_cms_export_is_listed_once_cms_first(tmp_path):
+    """SPEC §3.5: the same referral (the same child and date, written differently) from both
+    sources is one row; the CMS export's values win, its blanks take the census's; the
+    duplicate is counted in one informational finding, so --strict does not fail on it."""
+    folder = write(tmp_path / "in", census=census(child("C1", EPISODE.format(more="", nfa="0"))
+                                                 + child("C2", EPISODE.format(more="", nfa="0"))))
+    exports(folder, referrals=[{"child_id": "C1", "referral_date": "05/01/2026", "referral_source": "2B",
+                                "primary_need": "", "team": "Front door"}],
+            children=[{"child_id": "C1", "dob": "2015-06-01", "gender": "", "ethnicity": "WBRI"}])
+    run = run_lists(folder, AS_OF)
+    listed = sheet(run, "1b").set_index("Child Unique ID")
+    assert sorted(listed.index) == ["C1", "C2"]
+    one = listed.loc["C1"]
+    assert "2B" in one["Referral Source"] and one["Referral NFA?"] == "b) No"  # NFA: a column only the census has
+    assert one["Allocated Team"] == "Front door" and one["Gender"] == "b) Female"
+    found = run.findings.table()
+    found = found[found["Kind"] == quality.TWO_SOURCES]
+    assert sorted(found["Problem"]) == [f"1 {t} records also in a CMS export: listed once, the CMS export's value "
+                                        "first" for t in ("children", "referrals")]
+    assert set(found["File"]) == {"census.xml"}
+    assert quality.TWO_SOURCES in quality.INFORMATIONAL

@@ -305,6 +305,12 @@ XML_FORMATS: dict[tuple[str, str], Callable[[Source], None]] = {
 MERGERS: dict[str, Callable[[list[_FileRead], Findings], None]] = {
     cin_census.FORMAT: cin_census.merge,
 }
+# format -> {table: the date that, with the child, says two sources hold the same record
+# (None: the child alone)}. A record of such a format that a CMS export also holds is
+# listed once: the CMS export's value wins where it has one (SPEC §3.5).
+SAME_RECORD: dict[str, dict[str, str | None]] = {
+    cin_census.FORMAT: cin_census.SAME_RECORD,
+}
 
 
 def _reader_for(name: str, raw: bytes) -> Callable[[Source], None]:
@@ -468,6 +474,7 @@ def read_folder(
     for fmt, merge in MERGERS.items():
         if same := [got for got in reads if got.info.format == fmt and got.found]:
             merge(same, findings)
+    _once_from_two_sources(reads, findings, as_of or dt.date.today())
     for got in reads:
         findings.extend(got.findings)
         unrecognised.extend(got.unrecognised)
@@ -481,6 +488,64 @@ def read_folder(
     tables = {name: pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
               for name, frames in parts.items()}
     return ReadResult(tables, [got.info for got in reads], unrecognised, skipped, seen, mapped)
+
+
+# --- one record from two sources (SPEC §3.5) ---------------------------------------------
+
+def _once_from_two_sources(reads: list[_FileRead], findings: Findings, as_of: dt.date) -> None:
+    """A record a national format and a CMS export both hold (the same child, and the same
+    key date read as a date) is kept once, in the CMS export's frame, its blank cells
+    filled from the other source; how many were merged is one finding per file."""
+    from ..values import parse_dates, parse_ids  # reading needs them only here
+
+    def keys(frame: pd.DataFrame, date: str | None) -> pd.Series:
+        """Per row: the child, and the date, as the lists would read them (None: no key)."""
+        out: list[str | None] = [None] * len(frame)
+        if "child_id" in frame and (not date or date in frame):
+            out = [None if pd.isna(c) else str(c) for c in parse_ids(frame["child_id"]).values]
+            if date:
+                when = parse_dates(frame[date], as_of).values
+                out = [None if k is None or pd.isna(w) else f"{k}\x00{w:%Y-%m-%d}" for k, w in zip(out, when)]
+        return pd.Series(out, index=frame.index, dtype="object")
+
+    for fmt, tables in SAME_RECORD.items():
+        for table, date in tables.items():
+            cms_parts = [(got, i) for got in reads if got.info.format == cms.FORMAT
+                         for i, (t, _) in enumerate(got.found) if t == table]
+            if not cms_parts:
+                continue
+            first: dict[str, tuple[_FileRead, int, object]] = {}  # key -> the CMS frame and row that hold it
+            for got, i in cms_parts:
+                for row, key in keys(got.found[i][1], date).items():
+                    if isinstance(key, str):
+                        first.setdefault(key, (got, i, row))
+            for other in (got for got in reads if got.info.format == fmt):
+                for j, (t, frame) in enumerate(other.found):
+                    if t != table:
+                        continue
+                    found = keys(frame, date)
+                    twice = found.map(lambda k: isinstance(k, str) and k in first).to_numpy(dtype=bool)
+                    if not twice.any():
+                        continue
+                    for row in frame.index[twice]:
+                        got, i, at = first[found[row]]
+                        _fill(got, i, at, frame.loc[row])
+                    other.found[j] = (t, frame[~twice].reset_index(drop=True))
+                    findings.add_one(quality.TWO_SOURCES, f"{int(twice.sum())} {table} records also in a CMS "
+                                     "export: listed once, the CMS export's value first", file=other.info.name)
+
+
+def _fill(got: _FileRead, i: int, row: object, values: pd.Series) -> None:
+    """The CMS record's blank cells take the other source's values."""
+    table, frame = got.found[i]
+    for column, value in values.items():
+        if column.startswith("_") or pd.isna(value):
+            continue
+        if column not in frame:
+            frame[column] = pd.Series(pd.NA, index=frame.index, dtype=frame["child_id"].dtype)
+        if pd.isna(frame.at[row, column]):
+            frame.at[row, column] = value
+    got.found[i] = (table, frame)
 
 
 # --- column mappings against the headings read (SPEC §7) ---------------------------------

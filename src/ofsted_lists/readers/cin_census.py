@@ -72,6 +72,9 @@ _ELEMENTS = {
 }
 _ELEMENTS["s47"]["strategy_date"] = "S47ActualStartDate"
 _ELEMENTS["cp_plans"]["last_review_date"] = "CPPreviewDate"
+# What says a CMS export holds the same record (with the child): readers.SAME_RECORD.
+SAME_RECORD = {"children": None, "referrals": "referral_date", "assessments": "assessment_start_date",
+               "s47": "s47_start_date", "cin_plans": "cin_plan_start_date", "cp_plans": "cpp_start_date"}
 _OLD_SEX = {"0", "1", "2", "9"}  # GenderCurrent's codes, before 2024-25's Sex (M/F/U)
 
 
