@@ -290,7 +290,7 @@ CASES = [
          files=lambda c: ["--input", str(c.root / "nope")]),
     Case("input is a file", 3, lambda c: "--input must be a folder of exports",
          files=lambda c: ["--input", str(c.input / "contacts.csv")]),
-    Case("empty input folder", 3, lambda c: "holds no .csv, .xlsx, .xlsm or .xls files",
+    Case("empty input folder", 3, lambda c: "holds no .csv, .xlsx, .xlsm, .xls or .xml files",
          files=lambda c: ["--input", str(new_folder(c.root / "empty"))]),
     Case("zero-byte csv", 3, lambda c: "contacts.csv is empty: export it again or remove it",
          files=lambda c: write(c.input / "contacts.csv", b"")),

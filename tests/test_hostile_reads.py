@@ -135,7 +135,7 @@ def test_a_parser_that_dies_is_an_input_error_naming_the_file(monkeypatch):
 
     monkeypatch.setattr(excel_worker.POOL, "parse", died)
     with pytest.raises(readers.InputError, match=r"^x\.xls could not be read: it is damaged"):
-        readers._open_excel("x.xls", [hostile.xls()])
+        readers.cms._open_excel("x.xls", [hostile.xls()])
 
 
 def test_a_hand_built_xls_reads():
@@ -243,7 +243,7 @@ def test_running_out_of_memory_while_reading_is_an_input_error(tmp_path, monkeyp
     def no_memory(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(readers, "_read_csv", no_memory)
+    monkeypatch.setattr(readers.cms, "_read_csv", no_memory)
     with pytest.raises(readers.InputError, match=r"^contacts\.csv is too large to read in this machine's memory"):
         readers.read_folder(folder, readers.Config(), readers.Findings())
 

@@ -1,6 +1,6 @@
 """The two CSV parsers and the parallel file reading give what one sequential reader would.
 
-`readers._csv_body` takes pyarrow's CSV reader for the usual export and pandas for the
+`readers.cms._csv_body` takes pyarrow's CSV reader for the usual export and pandas for the
 rest; these tests pin that both read any CSV to the same records, that the fast path is
 really taken, and that reading files two at a time changes nothing a user can see.
 """
@@ -37,14 +37,14 @@ def read_csv_file(folder: Path, name: str, raw: bytes):
 def both_ways(tmp_path: Path, raw: bytes, monkeypatch) -> tuple[pd.DataFrame, pd.DataFrame, bool]:
     """(fast-path frame, pandas-path frame, whether the fast path was taken)."""
     calls = []
-    real = readers.pacsv.read_csv
+    real = readers.cms.pacsv.read_csv
 
     def spy(*args, **kwargs):
         calls.append(1)
         return real(*args, **kwargs)
 
     with monkeypatch.context() as m:
-        m.setattr(readers.pacsv, "read_csv", spy)
+        m.setattr(readers.cms.pacsv, "read_csv", spy)
         fast, _ = read_csv_file(tmp_path / "fast", "contacts.csv", raw)
         took_fast = bool(calls)
 
@@ -52,7 +52,7 @@ def both_ways(tmp_path: Path, raw: bytes, monkeypatch) -> tuple[pd.DataFrame, pd
         raise pa.ArrowInvalid("forced onto the pandas path")
 
     with monkeypatch.context() as m:
-        m.setattr(readers.pacsv, "read_csv", refuse)
+        m.setattr(readers.cms.pacsv, "read_csv", refuse)
         slow, _ = read_csv_file(tmp_path / "slow", "contacts.csv", raw)
     return fast, slow, took_fast
 
@@ -133,7 +133,7 @@ def test_both_csv_parsers_read_any_quoted_export_alike(tmp_path_factory, monkeyp
         fast, slow, _ = both_ways(tmp, raw.encode(), monkeypatch)
     except InputError as exc:  # e.g. no usable record at all: then both must refuse alike
         with monkeypatch.context() as m:
-            m.setattr(readers.pacsv, "read_csv", lambda *a, **k: (_ for _ in ()).throw(pa.ArrowInvalid("x")))
+            m.setattr(readers.cms.pacsv, "read_csv", lambda *a, **k: (_ for _ in ()).throw(pa.ArrowInvalid("x")))
             with pytest.raises(InputError) as slow_exc:
                 read_csv_file(tmp / "again", "contacts.csv", raw.encode())
         assert str(slow_exc.value) == str(exc)
@@ -173,7 +173,7 @@ def test_reading_uses_more_than_one_thread(tmp_path, monkeypatch):
 
     monkeypatch.setattr(readers, "_read_file", spy)
     barrier = threading.Barrier(2, timeout=10)
-    real_read = readers._read_csv
+    real_read = readers.cms._read_csv
 
     def meet(*args, **kwargs):  # the first two files wait for each other: both run at once
         try:
@@ -182,7 +182,7 @@ def test_reading_uses_more_than_one_thread(tmp_path, monkeypatch):
             pass
         return real_read(*args, **kwargs)
 
-    monkeypatch.setattr(readers, "_read_csv", meet)
+    monkeypatch.setattr(readers.cms, "_read_csv", meet)
     readers.read_folder(tmp_path / "in", Config(), Findings())
     assert len(seen) == 2 and not barrier.broken
 
@@ -240,7 +240,7 @@ def _outcome(folder: Path, raw: bytes, monkeypatch, *, pandas_only: bool):
     """The contacts frame (without `_file`), or the error message."""
     with monkeypatch.context() as m:
         if pandas_only:
-            m.setattr(readers.pacsv, "read_csv", lambda *a, **k: (_ for _ in ()).throw(pa.ArrowInvalid("x")))
+            m.setattr(readers.cms.pacsv, "read_csv", lambda *a, **k: (_ for _ in ()).throw(pa.ArrowInvalid("x")))
         try:
             frame, _ = read_csv_file(folder, "contacts.csv", raw)
         except InputError as exc:

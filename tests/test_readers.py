@@ -327,7 +327,7 @@ def test_unrecognised_and_other_files_are_listed_hidden_and_lock_files_are_not(t
     assert res.unrecognised == ["notes.csv", "README.pdf"]
     rows = f[f["Kind"] == quality.UNRECOGNISED]
     assert rows[["File", "Problem"]].values.tolist() == [
-        ["notes.csv", "file name matches no table; not read"], ["README.pdf", "not a CSV or Excel file; not read"]]
+        ["notes.csv", "file name matches no table; not read"], ["README.pdf", "not a CSV, Excel or XML file; not read"]]
     assert [i.name for i in res.files] == ["contacts.csv", "notes.csv"]
     assert res.files[1].tables == [] and len(res.files[0].sha256) == 64
 
@@ -395,8 +395,8 @@ def test_a_bom_before_windows_1252_text_falls_back_to_windows_1252(tmp_path):
 
 def test_encoding_is_checked_over_the_whole_file_in_chunks():
     raw = "é".encode("utf-8") * 10
-    assert readers._decodes(raw, "utf-8", chunk=3)  # a character split across chunks is fine
-    assert not readers._decodes(raw + b"\xa3", "utf-8", chunk=3)
+    assert readers.cms._decodes(raw, "utf-8", chunk=3)  # a character split across chunks is fine
+    assert not readers.cms._decodes(raw + b"\xa3", "utf-8", chunk=3)
 
 
 def test_a_workbook_saved_with_a_csv_name_is_read_as_a_workbook(tmp_path):

@@ -22,7 +22,7 @@ from .config import Config
 from .lists import SPECS
 from .lists._common import CHILD_FEEDS, Feed, not_produced
 from .normalise import Dataset
-from .readers import Header, InputFile, recognise
+from .readers import Header, InputFile, recognise, shows_name
 from .schema import CHILD_DETAILS, EVENT_TABLES, TABLES, all_columns, closest
 from .terminal import kind_of
 
@@ -102,7 +102,7 @@ def collect(run: Run, config: Config) -> list[Warning]:
                   "produced; its first row says NOT PRODUCED") for r in run.lists if not r.produced),
         *_unmapped(run.dataset, run.findings),
     ]
-    private = [f.name for f in run.read.files if f.parts and recognise(f.name, config, sheet=False) is None]
+    private = [f.name for f in run.read.files if f.parts and not shows_name(f, config)]
     return [replace(w, private=tuple(n for n in private if n in w.text)) for w in found]
 
 
@@ -160,9 +160,14 @@ def _missing_columns(parts: list[tuple[InputFile, Header]], built: set[str], con
                 continue
             effects = [f"on {sheet}, {feed.effect}" for sheet, feed in uses
                        if sheet in built and not set(feed.unless) & set(part.columns)]
-            if effects:
+            if effects and part.mapped:
                 out.append(Warning(MISSING_COLUMN, file.name, f"{_where(file, part, config)} has no {column} column: "
                                    + "; ".join(effects) + _lookalikes(table, column, part.unused)))
+            elif effects:  # a national format never carries it: said once per format, column and table
+                text = (f"the {file.format} has no {column} for {table} (the format does not carry it): "
+                        + "; ".join(effects) + "; a CMS export of the same records can give it")
+                if all(w.text != text for w in out):
+                    out.append(Warning(MISSING_COLUMN, "", text))
     children = [(f, p) for f, p in parts if p.table == "children"]
     for feed in CHILD_FEEDS:
         # A child detail may come from any table that carries it (SPEC §3): missing only when none does.

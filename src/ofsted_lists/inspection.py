@@ -101,7 +101,7 @@ def survey(folder: Path, config: Config, progress: Callable[[str, int, int], Non
         elif name in skipped:
             entry.why_not = f"named like an export but a {skipped[name]}"
         else:
-            entry.why_not = "not a CSV or Excel file"
+            entry.why_not = "not a CSV, Excel or XML file"
         entries.append(entry)
     present = [t for t in TABLES if t in read.tables]
     has_disability = "disabilities" in read.tables or any(
@@ -157,7 +157,8 @@ def _names_table(name: str, config: Config, *, sheet: bool) -> bool:
 
 def file_label(entry: Entry, config: Config, verbose: bool) -> str:
     """The file's name when it names a table (or with --verbose), else its number and kind."""
-    if verbose or _names_table(entry.name, config, sheet=False):
+    if verbose or _names_table(entry.name, config, sheet=False) or (
+            entry.info is not None and entry.info.error is None and readers.shows_name(entry.info, config)):
         return safe(entry.name)
     return f"file {entry.number} ({kind_of(entry.name)})"
 
@@ -255,6 +256,8 @@ def report(s: Survey, verbose: bool) -> list[str | TableView]:
                        "Annex A workbook is not supported yet: only its sheets whose names name a table are read "
                        "(List 1 contacts, List 2 early help, List 3 referrals, List 4 assessments, List 5 s47, "
                        "List 7 CP plans), with the headings they have; the other lists are not read.")
+        if entry.info.format != readers.cms.FORMAT:
+            out.append(f"{label}: read as {entry.info.format}")
         for header in entry.info.headers:
             out.extend(_header_report(entry, header, s, verbose))
         if entry.unread_sheets:
@@ -279,6 +282,9 @@ def _header_report(entry: Entry, header: Header, s: Survey, verbose: bool) -> li
         # The header row was not found: the row it would show may be a child's record.
         why = _error_text(header.error, s, verbose) if header.error else "no heading names one of its columns"
         return [f"{title}: could not be read: {why}"]
+    if not header.mapped:  # a national format: its elements are fixed, there is nothing to map
+        rows = [(heading, header.mapping[i]) for i, heading in enumerate(header.headings)]
+        return [TableView(f"{title}, {header.rows} records", ["Element", "Column"], rows)]
     rows = []
     for i, heading in enumerate(header.headings):
         if not heading:
@@ -397,7 +403,8 @@ def _tables_text(s: Survey) -> list[str]:
     per_table: dict[str, list[tuple[Entry, Header]]] = {}
     for entry in s.entries:
         for header in entry.info.headers if entry.info and not entry.why_not else []:
-            per_table.setdefault(header.table, []).append((entry, header))
+            if header.mapped:  # a national format's elements are fixed: nothing to write
+                per_table.setdefault(header.table, []).append((entry, header))
     lines: list[str] = []
     for table in TABLES:
         found = per_table.get(table, [])

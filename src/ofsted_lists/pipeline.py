@@ -71,7 +71,7 @@ def build_lists(
     today = today or dt.date.today()
     window = make_window(since, as_of)
     findings = Findings()
-    read = readers.read_folder(input_dir, config, findings, progress)
+    read = readers.read_folder(input_dir, config, findings, progress, as_of=as_of)
     missing = missing_tables(set(read.tables))
     if missing and not allow_missing:
         lines = "; ".join(f"no {t} export (needed by {', '.join(s)})" for t, s in missing.items())
@@ -176,6 +176,7 @@ def summary_blocks(run: Run) -> list[Block]:
     latest = alerts.latest_by_file(run.latest)
     files = pd.DataFrame({
         "File": [f.name for f in run.read.files],
+        "Format": [f.format for f in run.read.files],
         "Rows": [f.rows for f in run.read.files],
         "Tables": [", ".join(f.tables) or "not recognised" for f in run.read.files],
         # Only the date: it says how recent the export is, and nothing about a child.

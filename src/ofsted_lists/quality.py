@@ -26,15 +26,17 @@ EXPECTED_DOB_PASSED = "expected date of birth passed, no date of birth"
 UNRECOGNISED = "unrecognised file or sheet"
 UNUSED_COLUMN = "column not used"
 DUPLICATE_CHILD = "child listed twice in children"
+OLD_CODE = "code of an older schema"
+TWO_SOURCES = "record in two sources"
 
 KINDS = (
     UNPARSEABLE_DATE, UNPARSEABLE_YESNO, NOT_AN_ID, MISSING_DATE, END_BEFORE_START,
     FUTURE_DATE, BEFORE_BIRTH, DUPLICATE, CHILD_NOT_IN_CHILDREN, NONE_WITH_CODES,
     OVERLAPPING_PLANS, DETAILS_DISAGREE, UNMAPPED_CODE, EXPECTED_DOB_PASSED,
-    DUPLICATE_CHILD, UNRECOGNISED, UNUSED_COLUMN,
+    DUPLICATE_CHILD, OLD_CODE, UNRECOGNISED, UNUSED_COLUMN, TWO_SOURCES,
 )
 # Informational kinds do not count as problems for --strict.
-INFORMATIONAL = frozenset({UNUSED_COLUMN})
+INFORMATIONAL = frozenset({UNUSED_COLUMN, TWO_SOURCES})
 
 COLUMNS = ["File", "Sheet", "Row", "Column", "Kind", "Problem", "Child Unique ID"]
 

@@ -265,6 +265,7 @@ def sample_report(sample: Sample, run: Run) -> Report:
     }).reset_index(drop=True)
     files = pd.DataFrame({
         "File": [f.name for f in run.read.files],
+        "Format": [f.format for f in run.read.files],
         "Rows": [f.rows for f in run.read.files],
         "SHA-256": [f.sha256 for f in run.read.files],
     })

@@ -309,6 +309,8 @@ TABLES: dict[str, Table] = {
                     EVENT_DATE,
                     aliases=("Date of latest review conference", "CPPreviewDate", "Last Review Date"),
                 ),
+                Column("ola", YESNO),  # a plan of another LA
+                Column("previous_cp_plans", TEXT, aliases=("NumberOfPreviousCPP",)),  # the LA's own count
                 _TEAM,
                 _WORKER,
             ),

@@ -78,14 +78,14 @@ def describe_skipped(skipped: list[tuple[str, str]], verbose: bool) -> str:
 
 
 def without_file_names(exc: UserError, folder: Path, config) -> UserError:
-    """`exc` with the names of `folder`'s files that name no table (`C0000444 Jane
+    """`exc` with the names of `folder`'s files that are no recognised input (`C0000444 Jane
     Smith.xlsx`) replaced by their kind; the message with the names becomes its --verbose
-    text. A name that names a table (`contacts_2026.csv`) stays: it says nothing personal."""
+    text. A name that names a table (`contacts_2026.csv`) stays: it says nothing personal;
+    so does a national return's (a CIN census XML), which the LA's system named."""
     from . import readers  # heavy, and needed only when an error is reported
 
     try:
-        names = [p.name for p in readers.input_files(folder)
-                 if readers.recognise(p.name, config, sheet=False) is None]
+        names = [p.name for p in readers.input_files(folder) if not readers.names_input(p, config)]
     except UserError:
         return exc
     text = str(exc)

@@ -1,25 +1,19 @@
-"""Read stage: find the export files, recognise each table, map headings, return raw text.
+"""CMS exports: CSV and Excel tables shaped like the export contract (SPEC §3).
 
-Every cell comes back as text (or NA): identifiers keep their leading zeros and no
-reader guesses a type. Each record carries `_file`, `_sheet` and `_row`, the row
-number a spreadsheet program shows, so findings can point at it (SPEC §3.3).
+A file or sheet is recognised by its name (`recognise`), or first by its headings
+through the package's `HEADING_FORMATS` hook; its header row is found among the
+first rows and its headings are mapped to canonical columns (`map_headings`).
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
-import ctypes
 import fnmatch
-import hashlib
 import io
-import os
 import re
-import stat
-import threading
 import zipfile
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -28,23 +22,21 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from . import excel_worker, quality, threads
-from .config import Config, Problem, TableConfig, problems_error
-from .errors import InputError, UserError
-from .output import path_problem
-from .quality import Findings
-from .schema import TABLES, Table, all_columns, closest, norm
-from .terminal import kind_of
+from .. import excel_worker, quality
+from ..config import Config, TableConfig
+from ..errors import InputError
+from ..quality import Findings
+from ..schema import TABLES, Table, all_columns, norm
+from . import EXCEL_SUFFIXES, HEADING_FORMATS, Header, Source, _gb, _HeaderError, _too_large
 
-CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
-EXCEL_SUFFIXES = {".xlsx", ".xlsm", ".xls"}
+FORMAT = "CMS export"
+
 HEADER_SCAN_ROWS = 30
 # SQL exports write NULL for a missing value; it means blank, never the text "NULL".
 NA_TEXT = ["", "NULL", "null"]
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"
 _ZIP_MAGIC = b"PK\x03\x04"
-# Files an operating system drops into any folder; never exports.
-_SYSTEM_FILES = {"thumbs.db", "desktop.ini"}
+WORKBOOK_MAGIC = (_OLE_MAGIC, _ZIP_MAGIC)
 # The last part of a trailing date or number set off by "_", "-", "." or a space
 # ("contacts_2026-03", "Contacts 2"), or a copy number in brackets ("Contacts (2)").
 _LAST_NUMBER = re.compile(r"^(.*[A-Za-z].*?)(?:[\s_.-]+\d+|\s*\(\d+\))\s*$")
@@ -53,72 +45,6 @@ _RULE_LINE = re.compile(r"[-=_]+")
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str`
 
 _NAME_TO_TABLE = {norm(alias): t.name for t in TABLES.values() for alias in (t.name, *t.aliases)}
-
-
-@dataclass
-class Header:
-    """The header row a table was read by, for `inspect`: headings, never a data cell."""
-
-    sheet: str
-    table: str
-    row: int                  # the spreadsheet row of the header row
-    headings: list[str]       # its cells as text, trimmed ("" for a blank one)
-    mapping: dict[int, str]   # position -> canonical column
-    error: InputError | None = None  # why the table could not be read (lenient reads only)
-    file: str = ""
-    rows: int = 0             # data rows read under it (blank lines left out)
-
-    @property
-    def columns(self) -> tuple[str, ...]:
-        """The canonical columns its headings named."""
-        return tuple(dict.fromkeys(self.mapping.values()))
-
-    @property
-    def own(self) -> dict[str, str]:
-        """Canonical column -> the heading that named it, as the file has it."""
-        return {canonical: self.headings[i] for i, canonical in self.mapping.items()}
-
-    @property
-    def named(self) -> list[str]:
-        """Every non-blank heading, as written."""
-        return [h for h in self.headings if h]
-
-    @property
-    def unused(self) -> list[str]:
-        """The non-blank headings that name no column."""
-        return [h for i, h in enumerate(self.headings) if h and i not in self.mapping]
-
-
-@dataclass
-class InputFile:
-    """One input file as the Summary lists it."""
-
-    name: str
-    sha256: str
-    rows: int = 0
-    tables: list[str] = field(default_factory=list)
-    headers: list[Header] = field(default_factory=list)
-    error: InputError | None = None  # why the file could not be read (lenient reads only)
-    as_text: bool = False  # an Excel name, but really text: read as CSV
-
-    @property
-    def parts(self) -> list[Header]:
-        """The header rows of the tables read from it (what the run warnings look at)."""
-        return [h for h in self.headers if h.error is None and h.mapping]
-
-
-@dataclass
-class ReadResult:
-    tables: dict[str, pd.DataFrame]  # raw text per table; `normalise` takes them (empty after)
-    files: list[InputFile]
-    unrecognised: list[str]  # "file" or "file [sheet]", in folder order
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (name, why) of export names not files
-    headings: list[Header] = field(default_factory=list)  # each table file's or sheet's header row, in folder order
-    mapping_problems: list[Problem] = field(default_factory=list)  # lenient reads only: config mappings to no heading
-
-    def la_headings(self) -> dict[tuple[str, str], dict[str, str]]:
-        """(file, sheet) -> canonical column -> the LA's heading for it."""
-        return {(f.name, h.sheet): h.own for f in self.files for h in f.parts}
 
 
 def recognise(name: str, config: Config, *, sheet: bool) -> str | None:
@@ -194,12 +120,6 @@ def _sheet_error(file: str, sheet: str, config: Config | None, rest: str) -> Inp
         return InputError(full)
     return InputError(f"{file}, a sheet (--verbose names it){rest}", verbose=full)
 
-
-class _HeaderError(InputError):
-    """A header row lacks a required column. Raised by read_folder once every file is
-    read, and only when the config has no problem: a config mapping to a heading in no
-    file of the table is the cause to report first (a usage error), and the config's
-    mistakes are all reported in one run."""
 
 
 def _check_header(mapping: dict[int, str], table: Table, file: str, sheet: str, config: Config) -> None:
@@ -443,9 +363,6 @@ def _zip_padding(raw: bytes) -> tuple[int, int] | None:
     return (unpacked, allowed) if unpacked > allowed else None
 
 
-def _gb(n: float) -> str:
-    return f"{n / 1e9:.1f} GB" if n >= 1e8 else f"{n / 1e6:.0f} MB"
-
 
 def _open_excel(name: str, box: list[bytes]) -> list[tuple[str, pa.Table]] | None:
     """Every sheet of the workbook in `box` as text, in workbook order, or None when the
@@ -501,13 +418,17 @@ def _empty(body: pa.Table) -> bool:
     return body.num_rows == 0 or body.num_columns == 0
 
 
+def _first_rows(body: pa.Table) -> list[list[object]]:
+    """The rows among which a sheet's header row is looked for."""
+    return [list(r) for r in zip(*(c.to_pylist() for c in body.slice(0, HEADER_SCAN_ROWS).columns))]
+
+
 def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: Config,
                 findings: Findings, headers: list[Header]) -> pd.DataFrame:
     table, tc = TABLES[table_name], config.table(table_name)
     if _empty(body):
         raise _sheet_error(name, sheet, config, " is empty: export it again or remove it from the workbook")
-    top = body.slice(0, HEADER_SCAN_ROWS)
-    rows = [list(r) for r in zip(*(c.to_pylist() for c in top.columns))]
+    rows = _first_rows(body)
     header_idx = _header_row(rows, table, tc)
     headings = rows[header_idx]
     mapping = map_headings(headings, table, tc)
@@ -518,14 +439,21 @@ def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: 
 
 
 def _workbook_tables(sheets: list[tuple[str, pa.Table]], name: str, config: Config, findings: Findings,
-                     unrecognised: list[str]) -> list[tuple[str, str, pa.Table]]:
+                     unrecognised: list[str], formats: dict[str, str]) -> list[tuple[str, str, pa.Table]]:
     """(table, sheet, body) for each sheet that holds a table.
 
-    A sheet is recognised by its name; the file name names the one sheet of a workbook
-    whose other sheets are empty (Excel's blank "Sheet2"). Empty sheets are skipped
-    quietly; any other unrecognised sheet is listed."""
+    A sheet is recognised by its headings (`HEADING_FORMATS`, whose format goes into
+    `formats`), else by its name; the file name names the one sheet of a workbook whose
+    other sheets are empty (Excel's blank "Sheet2"). Empty sheets are skipped quietly;
+    any other unrecognised sheet is listed."""
     bodies = dict(sheets)
-    by_name = {s: recognise(s, config, sheet=True) for s in bodies}
+    by_name = {}
+    for s, body in bodies.items():
+        claimed = _claimed(lambda: _first_rows(body))
+        if claimed:
+            by_name[s], formats[s] = claimed
+        else:
+            by_name[s] = recognise(s, config, sheet=True)
     others = [s for s, t in by_name.items() if t is None and not _empty(bodies[s])]
     if len(others) == 1 and all(t is None for t in by_name.values()):
         by_name[others[0]] = recognise(name, config, sheet=False)
@@ -539,361 +467,47 @@ def _workbook_tables(sheets: list[tuple[str, pa.Table]], name: str, config: Conf
     return out
 
 
-# --- the folder ----------------------------------------------------------------------
-
-def _sha256(raw: bytes) -> str:
-    return hashlib.sha256(raw).hexdigest()
-
-
-def _not_a_file(path: Path) -> str | None:
-    """Why the entry at `path` is not a file to read (None: it is a regular file, or a
-    link to one)."""
+def _claimed(rows: Callable[[], list[list[object]]]) -> tuple[str, str] | None:
+    """(table, format) when a reader in `HEADING_FORMATS` knows the table by the first
+    `rows` (made only when a reader asks)."""
+    if not HEADING_FORMATS:
+        return None
     try:
-        mode = path.stat().st_mode
-    except FileNotFoundError:
-        return "link to nothing" if path.is_symlink() else "file gone while the folder was listed"
-    for test, what in ((stat.S_ISREG, None), (stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "named pipe"),
-                       (stat.S_ISSOCK, "socket")):
-        if test(mode):
-            return what
-    return "device"
+        first = rows()
+    except InputError:  # not readable as text: no reader claims it, and the name may still say
+        return None
+    return next((hit for table_for in HEADING_FORMATS if (hit := table_for(first))), None)
 
 
-def _listing(folder: Path) -> tuple[list[Path], list[Path], list[tuple[str, str]]]:
-    """(export files, other files, (name, why) of entries named like exports that are no
-    files) in the folder, by name; hidden and lock files left out."""
-    try:
-        if not folder.exists():
-            raise InputError(f"input folder not found: {folder} (give --input DIR or set input.dir in "
-                             "ofsted-lists.toml)")
-        if not folder.is_dir():
-            raise InputError(f"--input must be a folder of exports; {folder} is a file")
-        entries = [(p, _not_a_file(p)) for p in sorted(folder.iterdir()) if not p.name.startswith((".", "~$"))]
-    except OSError as exc:  # a folder we may not search or list, a name too long
-        raise InputError(f"cannot read the input folder {folder}: {path_problem(exc)}") from None
-    named = CSV_SUFFIXES | EXCEL_SUFFIXES
-    exports = [p for p, why in entries if why is None and p.suffix.lower() in named]
-    others = [p for p, why in entries if why is None and p.suffix.lower() not in named
-              and p.name.lower() not in _SYSTEM_FILES]
-    skipped = [(p.name, why) for p, why in entries if why is not None and p.suffix.lower() in named]
-    if not exports:
-        raise InputError(f"input folder {folder} holds no .csv, .xlsx, .xlsm or .xls files")
-    return exports, others, skipped
-
-
-def input_files(folder: Path) -> list[Path]:
-    """Every file in the input folder that the tool may name in a message (exports and
-    others), by name."""
-    exports, others, _ = _listing(folder)
-    return sorted([*exports, *others])
-
-
-@dataclass
-class _FileRead:
-    """What one file gave: kept apart per file so files can be read at once and still be
-    put together in folder order (findings and concatenation never depend on timing)."""
-
-    info: InputFile
-    found: list[tuple[str, pd.DataFrame]]
-    unrecognised: list[str]
-    findings: Findings
-    header_error: _HeaderError | None = None  # raised once the config is checked (read_folder)
-
-
-def _memory() -> int:
-    """Bytes of memory this process may use: the machine's, or less under a ulimit."""
-    try:
-        total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-    except (ValueError, OSError, AttributeError):
-        total = 1 << 62
-    try:
-        import resource
-
-        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
-        if soft != resource.RLIM_INFINITY:
-            total = min(total, soft)
-    except (ImportError, OSError, ValueError):
-        pass
-    return total
-
-
-# Reading a file takes its bytes, a table of its text and the typed columns made from it:
-# files up to this fraction of memory are read; a larger one is refused before reading.
-MEMORY_SHARE = 4
-
-
-def _too_large(name: str, size: int | None = None) -> InputError:
-    limit = _memory() // MEMORY_SHARE
-    what = f"{name} is {_gb(size)}, too large" if size else f"{name} is too large"
-    return InputError(f"{what} to read in this machine's memory (files up to {_gb(limit)}, a quarter of "
-                      "the memory, are read): split the export into smaller files")
-
-
-def _read_bytes(path: Path) -> bytes:
-    """The file's bytes. A file too large for memory is refused before reading; a file
-    rewritten or replaced while it is read (its size, time or inode changed) is read
-    again, once: an export still being written never gives half a table."""
-    for _ in range(2):
-        try:
-            with path.open("rb") as fh:
-                before = os.fstat(fh.fileno())
-                if before.st_size > _memory() // MEMORY_SHARE:
-                    raise _too_large(path.name, before.st_size)
-                raw = fh.read()
-                after, now = os.fstat(fh.fileno()), os.stat(path)
-        except PermissionError:
-            raise InputError(f"cannot read {path.name}: permission denied") from None
-        except MemoryError:
-            raise _too_large(path.name) from None
-        except OSError as exc:
-            raise InputError(f"cannot read {path.name}: {exc.strerror or exc}") from None
-        same = ((before.st_size, before.st_mtime_ns) == (after.st_size, after.st_mtime_ns) == (len(raw), now.st_mtime_ns)
-                and (before.st_ino, before.st_dev) == (now.st_ino, now.st_dev))
-        if same:
-            return raw
-        del raw
-    raise InputError(f"{path.name} changed while it was being read, twice: an export is still being written "
-                     "into the input folder; run again when it has finished")
-
-
-def _read_file(path: Path, config: Config, lenient: bool = False) -> _FileRead:
-    """One file's tables. `lenient` (for `inspect`): a table that cannot be read is recorded
-    on its header (`Header.error`) and the file's other tables are still read."""
-    raw = _read_bytes(path)
-    got = _FileRead(InputFile(path.name, _sha256(raw)), [], [], Findings())
+def read(src: Source) -> None:
+    """Read a CSV or Excel file's tables into `src` (the package's dispatch chose this
+    format): a workbook by its content, whatever its name; else text, as CSV."""
+    name, config, got = src.name, src.config, src.got
     headers = got.info.headers
-
-    def take(table: str, sheet: str, read: Callable[[], pd.DataFrame]) -> None:
-        try:
-            frame = read()
-            headers[-1].rows = len(frame)  # the header row the read just recorded
-            got.found.append((table, frame))
-        except InputError as exc:
-            if not lenient:
-                if not isinstance(exc, _HeaderError):
-                    raise
-                # reported by read_folder once every file is read and the config checked
-                got.header_error = got.header_error or exc
-                return
-            if not headers or (headers[-1].sheet, headers[-1].table) != (sheet, table) or headers[-1].error:
-                headers.append(Header(sheet, table, 0, [], {}, file=path.name))  # failed before its header
-            headers[-1].error = exc
-
-    # The content decides, not the name: a workbook saved as .csv is still a workbook.
     sheets = None
-    excel_name = path.suffix.lower() in EXCEL_SUFFIXES
-    if excel_name or raw.startswith((_OLE_MAGIC, _ZIP_MAGIC)):
-        if not raw:
-            raise InputError(f"{path.name} is empty: export it again or remove it from the input folder")
-        box = [raw]
-        del raw
-        sheets = _open_excel(path.name, box)
-        raw = box[0] if box else b""
+    excel_name = Path(name).suffix.lower() in EXCEL_SUFFIXES
+    if excel_name or src.box[0].startswith(WORKBOOK_MAGIC):
+        if not src.box[0]:
+            raise InputError(f"{name} is empty: export it again or remove it from the input folder")
+        sheets = _open_excel(name, src.box)  # hands the bytes over: the box is emptied
     if sheets is None:  # CSV, or text under an Excel name
-        table = recognise(path.name, config, sheet=False)
+        raw = src.box.pop()
+        claimed = _claimed(lambda: _head_records(raw, _encoding(raw, name), ",", name))
+        table = claimed[0] if claimed else recognise(name, config, sheet=False)
         if table is None:
-            got.unrecognised.append(path.name)
-            got.findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=path.name)
-            return got
+            got.unrecognised.append(name)
+            got.findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=name)
+            return
+        if claimed:
+            got.info.format = claimed[1]
         try:
-            take(table, "", lambda: _read_csv(path.name, raw, config, table, got.findings, headers))
+            src.take(table, "", lambda: _read_csv(name, raw, config, table, got.findings, headers))
         except MemoryError:
-            raise _too_large(path.name) from None
+            raise _too_large(name) from None
         got.info.as_text = excel_name
-    else:
-        del raw
-        for table, sheet, body in _workbook_tables(sheets, path.name, config, got.findings, got.unrecognised):
-            take(table, sheet, lambda: _read_sheet(body, path.name, sheet, table, config, got.findings, headers))
-    for table, frame in got.found:
-        got.info.rows += len(frame)
-        got.info.tables.append(table)
-    return got
-
-
-def _read_files(paths: list[Path], config: Config,
-                progress: Callable[[str, int, int], None] | None, lenient: bool = False) -> list[_FileRead]:
-    """Every file read, two at a time (largest first, so the longest parse starts at
-    once); results in `paths` order. `progress(files being read, bytes done, bytes in
-    all)` is called as files start and finish, from the reader threads too, one call at a
-    time. An error stops the rest; the first bad file in folder order is the one reported
-    (a header row that lacks a required column is no such error: read_folder reports it
-    once every file is read). `lenient`: an error is kept on its file (`InputFile.error`,
-    `Header.error`) instead."""
-    sizes = {p: _size(p) for p in paths}
-    total, done, reading = sum(sizes.values()), [0], []
-    lock = threading.Lock()  # reports come from the reader threads and the calling thread
-
-    def report(change: Callable[[], None]) -> None:
-        with lock:
-            change()
-            if progress:
-                progress(", ".join(reading), done[0], total)
-
-    def start(path: Path) -> _FileRead:
-        report(lambda: reading.append(path.name))
-        if not lenient:
-            return _read_file(path, config)
-        try:
-            return _read_file(path, config, lenient=True)
-        except InputError as exc:
-            return _FileRead(InputFile(path.name, "", error=exc), [], [], Findings())
-
-    def finished(path: Path, _: _FileRead) -> None:
-        def change() -> None:
-            reading.remove(path.name)
-            done[0] += sizes[path]
-        report(change)
-        _release_memory()
-
-    excel = [p for p in paths if p.suffix.lower() in EXCEL_SUFFIXES]
-    excel_worker.POOL.prestart(min(len(excel), threads.WORKERS))  # their start overlaps the CSV reads
-    try:
-        return threads.map_ordered(start, paths, start_first=sizes.__getitem__, on_done=finished)
-    finally:
-        if not excel_worker.KEEP_WARM:
-            excel_worker.POOL.close()  # idle parse processes would hold memory through the build
-
-
-def _release_memory() -> None:
-    """Hand memory freed by a finished parse back to the system. calamine allocates in
-    the reader threads' malloc arenas, which glibc keeps after the parse (a third of a GB
-    at a million contacts) unless asked; elsewhere this does nothing."""
-    global _malloc_trim
-    if _malloc_trim is None:
-        try:
-            _malloc_trim = ctypes.CDLL("libc.so.6").malloc_trim
-        except (OSError, AttributeError):  # not glibc (macOS, Windows, musl)
-            _malloc_trim = False
-    if _malloc_trim:
-        _malloc_trim(0)
-
-
-_malloc_trim = None
-
-
-def _size(path: Path) -> int:
-    try:
-        return path.stat().st_size
-    except OSError:
-        return 0
-
-
-def read_folder(
-    folder: Path,
-    config: Config,
-    findings: Findings,
-    progress: Callable[[str, int, int], None] | None = None,
-    *,
-    lenient: bool = False,
-) -> ReadResult:
-    """Read every recognised table in `folder`; several files for one table are concatenated.
-
-    The config's problems, with its column mappings that name a heading in no file of
-    their table, are raised here as one UsageError, before anything is built or written;
-    then the first header row, in folder order, that lacks a required column (often the
-    work of such a mapping, so it waits for the rest to be read and checked).
-    `lenient` (for `inspect`): a file or table that cannot be read is recorded on its
-    `InputFile` (`error`, `headers`) and left out; the rest are read."""
-    parts: dict[str, list[pd.DataFrame]] = {}
-    unrecognised: list[str] = []
-    try:
-        paths, others, skipped = _listing(folder)
-        reads = _read_files(paths, config, progress, lenient)
-    except UserError:
-        if config.problems:  # the config's mistakes come first: they may be why reading failed
-            raise problems_error(config.path, config.problems, note=(
-                " (the exports could not all be read, so the column mappings were not checked against "
-                "their headings)")) from None
-        raise
-    seen = [h for got in reads for h in got.info.headers if h.mapping and h.error is None]
-    mapped = mapping_problems(config, seen)
-    # `inspect` shows a mapping to a heading in no file beside the headings it has; only the
-    # config's own mistakes stop it (with every mapping problem, so one run shows them all).
-    if (problems := [*config.problems, *mapped]) and (config.problems or not lenient):
-        raise problems_error(config.path, problems)
-    if header_error := next((got.header_error for got in reads if got.header_error), None):
-        raise header_error
-    for got in reads:
-        findings.extend(got.findings)
-        unrecognised.extend(got.unrecognised)
-        for table, frame in got.found:
-            parts.setdefault(table, []).append(frame)
-    for path in others:
-        unrecognised.append(path.name)
-        findings.add_one(quality.UNRECOGNISED, "not a CSV or Excel file; not read", file=path.name)
-    for name, why in skipped:
-        findings.add_one(quality.UNRECOGNISED, f"named like an export but a {why}; not read", file=name)
-    tables = {name: pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-              for name, frames in parts.items()}
-    return ReadResult(tables, [got.info for got in reads], unrecognised, skipped, seen, mapped)
-
-
-# --- column mappings against the headings read (SPEC §7) ---------------------------------
-
-def mapping_problems(config: Config, seen: list[Header]) -> list[Problem]:
-    """Column mappings that name a heading found in no file of their table. A [columns]
-    mapping is wrong only when no table it serves has the heading. A table not read is
-    not judged: its absence is reported on its own."""
-    by_table: dict[str, list[Header]] = {}
-    for h in seen:
-        by_table.setdefault(h.table, []).append(h)
-    problems: list[Problem] = []
-    shared: dict[str, list[str]] = {}  # [columns] key -> the tables read that it serves
-    for table, heads in by_table.items():
-        for column, heading in config.table(table).columns.items():
-            key = config.column_key(table, column)
-            if key[0] == "columns":
-                shared.setdefault(column, []).append(table)
-            elif not _has(heads, heading):
-                problems.append(_missed(config, key, heading, heads, f"table '{table}'"))
-    for column, tables in shared.items():
-        heads = [h for t in tables for h in by_table[t]]
-        if not _has(heads, config.columns[column]):
-            served = f"the table it serves ('{tables[0]}')" if len(tables) == 1 else \
-                f"the tables it serves ({', '.join(tables)})"
-            problems.append(_missed(config, ("columns", column), config.columns[column], heads, served))
-    return problems
-
-
-def _has(heads: list[Header], heading: str) -> bool:
-    return norm(heading) in {norm(h) for head in heads for h in head.named}
-
-
-def _shown(heading: str) -> str:
-    return "'" + (heading if len(heading) <= 60 else heading[:57] + "...") + "'"
-
-
-def _missed(config: Config, key: tuple[str, ...], heading: str, heads: list[Header], where: str) -> Problem:
-    taken = {norm(h) for head in heads for h in head.named if h not in head.unused}
-    unused = []
-    for h in (h for head in heads for h in head.unused):
-        if norm(h) not in taken:
-            taken.add(norm(h))
-            unused.append(h)
-    near = closest(heading, unused)
-    if near:
-        hint = f"closest unused headings: {', '.join(map(_shown, near))}"
-    elif unused:
-        more = f", and {len(unused) - 5} more" if len(unused) > 5 else ""
-        hint = f"no unused heading is close to it (unused: {', '.join(map(_shown, unused[:5]))}{more})"
-    else:
-        hint = "every heading of its files names another column"
-
-    def text(verbose: bool) -> str:
-        files = list(dict.fromkeys(_file_of(h, config, verbose) for h in heads))
-        more = f" and {len(files) - 3} more" if len(files) > 3 else ""
-        return f"heading {_shown(heading)} is in no file of {where} (read: {', '.join(files[:3])}{more}); {hint}"
-
-    plain, full = text(False), text(True)
-    return config.problem(key, plain, full if full != plain else None)
-
-
-def _file_of(h: Header, config: Config, verbose: bool) -> str:
-    """Where a table's headings were read: a file or sheet named only when its name names
-    a table (then it says nothing personal), or with --verbose."""
-    if verbose:
-        return _where(h.file, h.sheet)
-    file = h.file if recognise(h.file, config, sheet=False) else f"a {kind_of(h.file)} file"
-    if not h.sheet:
-        return file
-    return f"{file}, sheet '{h.sheet}'" if recognise(h.sheet, config, sheet=True) else f"{file}, a sheet"
+        return
+    formats: dict[str, str] = {}
+    for table, sheet, body in _workbook_tables(sheets, name, config, got.findings, got.unrecognised, formats):
+        src.take(table, sheet, lambda: _read_sheet(body, name, sheet, table, config, got.findings, headers))
+    if formats:
+        got.info.format = next(iter(formats.values()))
