@@ -491,6 +491,9 @@ def _cp_plans(ev: _Events) -> None:
         "initial_category": _labels(_CATEGORIES, initial),
         "latest_category": _labels(_CATEGORIES, latest),
         "last_review_date": review,
+        # Most CMS exports carry neither; the CIN census's NumberOfPreviousCPP is demo_cin's.
+        "ola": pa.nulls(n, pa.string()),
+        "previous_cp_plans": pa.nulls(n, pa.string()),
         "team": _labels(_CP_TEAMS, np.where(ev.r_cwd[ref], 2, rng.integers(0, 2, n))),
         "worker": _labels(ev.workers.names, ev.r_worker[ref]),
     }

@@ -43,11 +43,14 @@ def write(frames: dict[str, demo.Frame], out_dir: Path, until: dt.date) -> dict[
     strategy_only = s47[s47["s47_start_date"] == ""]
     for name in CSV_TABLES:
         demo.write_csv(frames[name], out_dir / f"{name}.csv")
-    demo.write_csv({c: pa.array(strategy_only[c]) for c in ("s47_id", "child_id", "strategy_date", "team", "worker")},
+    demo.write_csv({c: pa.array(strategy_only[c]) for c in strategy_only.columns},
                    out_dir / f"{STRATEGY_ONLY}.csv")
     tables = {name: _text(frames[name]) for name in ("children", "disabilities", "referrals", "assessments",
                                                      "cin_plans", "cp_plans")}
     tables["s47"] = s47[s47["s47_start_date"] != ""]
+    plans = tables["cp_plans"]  # the census counts the child's earlier plans (here: in the generated years)
+    plans["previous_cp_plans"] = (plans.sort_values("cpp_start_date", kind="stable").groupby("child_id").cumcount()
+                                  .reindex(plans.index).astype(str))
     with open(out_dir / XML_NAME, "w", encoding="utf-8", newline="\n") as out:
         for chunk in _message(tables, until):
             out.write(chunk)
@@ -153,7 +156,8 @@ def _details(r, inner: dict[str, list]) -> str:
     parts.append(_el("ReferralNFA", _yes_no(r.referral_nfa)))
     for p in inner["cp_plans"]:
         parts += ["<ChildProtectionPlans>", _el("CPPstartDate", p.cpp_start_date), _el("CPPendDate", p.cpp_end_date),
-                  _el("InitialCategoryOfAbuse", p.initial_category), _el("LatestCategoryOfAbuse", p.latest_category)]
+                  _el("InitialCategoryOfAbuse", p.initial_category), _el("LatestCategoryOfAbuse", p.latest_category),
+                  _el("NumberOfPreviousCPP", p.previous_cp_plans)]
         if p.last_review_date:
             parts += ["<Reviews>", _el("CPPreviewDate", p.last_review_date), "</Reviews>"]
         parts.append("</ChildProtectionPlans>")
