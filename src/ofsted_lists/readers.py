@@ -28,7 +28,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from . import excel_worker, quality, threads
+from . import excel_worker, quality, ssda903, threads
 from .config import Config, Problem, TableConfig, problems_error
 from .errors import InputError, UserError
 from .output import path_problem
@@ -52,7 +52,9 @@ _LAST_NUMBER = re.compile(r"^(.*[A-Za-z].*?)(?:[\s_.-]+\d+|\s*\(\d+\))\s*$")
 _RULE_LINE = re.compile(r"[-=_]+")
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str`
 
-_NAME_TO_TABLE = {norm(alias): t.name for t in TABLES.values() for alias in (t.name, *t.aliases)}
+# A national return's tables are recognised by their headings only (content_table).
+_NAME_TO_TABLE = {norm(alias): t.name for t in TABLES.values() if not t.national
+                  for alias in (t.name, *t.aliases)}
 
 
 @dataclass
@@ -139,6 +141,28 @@ def recognise(name: str, config: Config, *, sheet: bool) -> str | None:
             return None
         stem = m.group(1)
     return hit
+
+
+def content_table(rows: list[list[object]]) -> str | None:
+    """The table a file's or sheet's first rows are by their headings (an SSDA903 file, any
+    name), or None: then its name decides. Content wins over the name (SPEC §3.5)."""
+    return next((t for row in rows[:HEADER_SCAN_ROWS] if (t := ssda903.table_for(row))), None)
+
+
+def _csv_head(raw: bytes) -> list[list[str]]:
+    """The first records of a CSV, for content_table only: what cannot be decoded or split
+    gives no records, and the read by name says what is wrong."""
+    head = raw[:_HEAD_BYTES].decode("utf-8-sig", errors="replace")
+    try:
+        return [r for _, r in zip(range(HEADER_SCAN_ROWS), csv.reader(io.StringIO(head, newline="")))]
+    except csv.Error:
+        return []
+
+
+def _sheet_head(body: pa.Table) -> list[list[object]]:
+    """A sheet's first rows, cell by cell."""
+    top = body.slice(0, HEADER_SCAN_ROWS)
+    return [list(r) for r in zip(*(c.to_pylist() for c in top.columns))]
 
 
 def _candidates(table: Table, tc: TableConfig) -> list[list[tuple[str, str]]]:
@@ -506,8 +530,7 @@ def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: 
     table, tc = TABLES[table_name], config.table(table_name)
     if _empty(body):
         raise _sheet_error(name, sheet, config, " is empty: export it again or remove it from the workbook")
-    top = body.slice(0, HEADER_SCAN_ROWS)
-    rows = [list(r) for r in zip(*(c.to_pylist() for c in top.columns))]
+    rows = _sheet_head(body)
     header_idx = _header_row(rows, table, tc)
     headings = rows[header_idx]
     mapping = map_headings(headings, table, tc)
@@ -521,11 +544,12 @@ def _workbook_tables(sheets: list[tuple[str, pa.Table]], name: str, config: Conf
                      unrecognised: list[str]) -> list[tuple[str, str, pa.Table]]:
     """(table, sheet, body) for each sheet that holds a table.
 
-    A sheet is recognised by its name; the file name names the one sheet of a workbook
-    whose other sheets are empty (Excel's blank "Sheet2"). Empty sheets are skipped
+    A sheet is recognised by its headings (content_table), else by its name; the file
+    name names the one sheet of a workbook whose other sheets are empty (Excel's blank
+    "Sheet2"). Empty sheets are skipped
     quietly; any other unrecognised sheet is listed."""
     bodies = dict(sheets)
-    by_name = {s: recognise(s, config, sheet=True) for s in bodies}
+    by_name = {s: content_table(_sheet_head(b)) or recognise(s, config, sheet=True) for s, b in bodies.items()}
     others = [s for s, t in by_name.items() if t is None and not _empty(bodies[s])]
     if len(others) == 1 and all(t is None for t in by_name.values()):
         by_name[others[0]] = recognise(name, config, sheet=False)
@@ -690,7 +714,7 @@ def _read_file(path: Path, config: Config, lenient: bool = False) -> _FileRead:
         sheets = _open_excel(path.name, box)
         raw = box[0] if box else b""
     if sheets is None:  # CSV, or text under an Excel name
-        table = recognise(path.name, config, sheet=False)
+        table = content_table(_csv_head(raw)) or recognise(path.name, config, sheet=False)
         if table is None:
             got.unrecognised.append(path.name)
             got.findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=path.name)
