@@ -40,39 +40,37 @@ def history(episodes: pd.DataFrame, findings: Findings) -> pd.DataFrame:
     w = ep.assign(_prev_dec=ep["dec"].shift().where(before), _prev_rec=ep["rec"].shift().where(before),
                   _next_decom=ep["decom"].shift(-1).where(after))
 
-    def report(mask, column: str, kind: str, text) -> None:
+    def report(mask: np.ndarray, column: str, kind: str, rule: str, text) -> None:
         rows = w[mask]
         if len(rows):
-            findings.add(rows, None, column, kind, text(rows) + (f" (903 rule {_RULES[kind]})" if kind in _RULES else ""))
+            findings.add(rows, None, column, kind, text(rows) + (f" (903 rule {rule})" if rule else ""))
 
     closed, x1 = ep["dec"].notna().to_numpy(), (ep["rec"] == X1).to_numpy(dtype=bool, na_value=False)
-    report(~closed & has_next, "dec", quality.EPISODE_NOT_ENDED,
+    not_s = (ep["rne"] != S).to_numpy(dtype=bool, na_value=True)
+    overlap = same & (ep["decom"] < w["_prev_dec"]).to_numpy(dtype=bool, na_value=False)
+    gap = has_next & (w["_next_decom"] > ep["dec"]).to_numpy(dtype=bool, na_value=False)
+    # The previous episode ended, and not with X1: this one must start a new period.
+    ended = w["_prev_dec"].notna().to_numpy() & ~w["_prev_rec"].isin([X1]).to_numpy() \
+        & w["_prev_rec"].notna().to_numpy()
+    first_not_s = ~same & not_s
+
+    report(~closed & has_next, "dec", quality.EPISODE_NOT_ENDED, "142",
            lambda r: "episode has no end date (DEC), but the child's next episode starts " + _day(r["_next_decom"]))
-    report(same & (ep["decom"] < w["_prev_dec"]).to_numpy(dtype=bool, na_value=False), "decom",
-           quality.OVERLAPPING_EPISODES,
+    report(overlap, "decom", quality.OVERLAPPING_EPISODES, "501",
            lambda r: "episode starts " + _day(r["decom"]) + ", before the previous episode ended ("
            + _day(r["_prev_dec"]) + ")")
-    gap = has_next & (w["_next_decom"] > ep["dec"]).to_numpy(dtype=bool, na_value=False)
-    report(x1 & closed & (~has_next | gap), "rec", quality.X1_NOT_CONTINUED,
+    report(x1 & closed & (~has_next | gap), "rec", quality.X1_NOT_CONTINUED, "388",
            lambda r: "episode ended X1 (a new episode the same day) on " + _day(r["dec"]) + ", but "
            + r["_next_decom"].map(lambda d: "no later episode follows" if pd.isna(d)
                                   else f"the next episode starts {d:%d/%m/%Y}"))
-    ended = same & w["_prev_dec"].notna().to_numpy() & w["_prev_rec"].notna().to_numpy() \
-        & (w["_prev_rec"] != X1).to_numpy(dtype=bool, na_value=True)
-    not_s = (ep["rne"] != S).to_numpy(dtype=bool, na_value=True)
-    report(ended & not_s, "rne", quality.PERIOD_NOT_STARTED_S,
+    report(ended & not_s, "rne", quality.PERIOD_NOT_STARTED_S, "432",
            lambda r: "the previous episode ended " + r["_prev_rec"].astype(str) + " on " + _day(r["_prev_dec"])
            + ", so this one starts a new period of care, but its RNE is " + _code(r["rne"]) + ", not S")
-    first_not_s = ~same & not_s
-    report(first_not_s, "rne", quality.PERIOD_BEFORE_FILES,
+    report(first_not_s, "rne", quality.PERIOD_BEFORE_FILES, "",
            lambda r: "the child's first episode in the files has RNE " + _code(r["rne"]) + ", not S: its period "
            "of care began before the earliest file, so its start date is unknown")
     ep[START_UNKNOWN] = first_not_s
     return ep
-
-
-_RULES = {quality.EPISODE_NOT_ENDED: "142", quality.OVERLAPPING_EPISODES: "501", quality.X1_NOT_CONTINUED: "388",
-          quality.PERIOD_NOT_STARTED_S: "432"}
 
 
 def _day(dates: pd.Series) -> pd.Series:
