@@ -188,6 +188,7 @@ NEW_YEAR = [  # 2020-21
     episode("H", "01/05/2020", "S", "30/04/2020", "E11"),        # row 18: DEC before DECOM -> left out
     episode("H2", "01/05/2020", "S", "01/05/2020", "E11"),       # DEC = DECOM: no finding
     episode("X", "01/05/2020", "S", "01/06/2020", "X1"),         # row 20: X1 and nothing after -> 388
+    episode("X", "01/05/2020", "S", "01/06/2020", "X1"),         # row 21: a copy within one file
 ]
 CARE_KINDS = {quality.EPISODE_NOT_ENDED, quality.OVERLAPPING_EPISODES, quality.X1_NOT_CONTINUED,
               quality.PERIOD_NOT_STARTED_S, quality.PERIOD_BEFORE_FILES, quality.END_BEFORE_START,
@@ -225,11 +226,14 @@ def test_two_years_merge_into_one_history_with_each_chaining_finding_where_it_is
         (new, 16, "rne", quality.PERIOD_BEFORE_FILES, "G"),
         (new, 18, "dec", quality.END_BEFORE_START, "H"),
         (new, 20, "rec", quality.X1_NOT_CONTINUED, "X"),
+        (new, 21, "", quality.DUPLICATE, "X"),  # A2's copies in two years' files are no duplicate
     }
     problems = dict(zip(t["Child Unique ID"] + t["Kind"], t["Problem"]))
-    assert problems["C" + quality.X1_NOT_CONTINUED] == ("episode ended X1 (a new episode the same day) on "
-                                                        "01/06/2020, but the next episode starts 02/06/2020 (903 rule 388)")
-    assert problems["X" + quality.X1_NOT_CONTINUED].endswith("on 01/06/2020, but no later episode follows (903 rule 388)")
+    assert problems["C" + quality.X1_NOT_CONTINUED] == (
+        "episode ended X1 (a new episode the same day) on 01/06/2020, but the next episode starts 02/06/2020 "
+        "(903 rule 388)")
+    assert problems["X" + quality.X1_NOT_CONTINUED].endswith(
+        "on 01/06/2020, but no later episode follows (903 rule 388)")
     assert problems["D" + quality.OVERLAPPING_EPISODES] == ("episode starts 09/06/2020, before the previous episode "
                                                             "ended (10/06/2020) (903 rule 501)")
     assert problems["F" + quality.PERIOD_NOT_STARTED_S] == (
