@@ -19,7 +19,7 @@ from . import codes, quality, threads, values
 from .config import Config
 from .quality import Findings
 from .schema import (
-    CHILD_DETAILS, DATE_KINDS, EVENT_DATE, EVENT_TABLES, ID, TABLES, Table,
+    CHILD_DETAILS, CODE, DATE_KINDS, EVENT_DATE, EVENT_TABLES, ID, TABLES, Table,
     YESNO, all_columns, event_date, norm,
 )
 
@@ -154,6 +154,12 @@ def _yes_no(df: pd.DataFrame, cols: list, absent: set[str], findings: Findings) 
         df[col.name] = parsed.values
 
 
+def _upper_codes(df: pd.DataFrame, cols: list, absent: set[str]) -> None:
+    """A national return's codes are case-insensitive: compared upper-cased."""
+    for col in (c for c in cols if c.kind == CODE and c.name not in absent):
+        df[col.name] = df[col.name].str.upper()
+
+
 def _end_before_start(df: pd.DataFrame, table: Table, keep: pd.Series, findings: Findings) -> pd.Series:
     """A period that ends before it starts is left out; ending the day it starts is fine."""
     if not table.period:
@@ -169,10 +175,13 @@ def _exported_twice(df: pd.DataFrame, table: Table, cols: list, findings: Findin
     """A record exported twice (same value in every column) is kept once. Copies share the
     child and key date, so only rows that do are compared in full: hashing every column
     of a million rows costs more than the rest of the normalise stage."""
-    maybe = df.duplicated(subset=["child_id", *table.key_dates[:1]], keep=False).to_numpy()
+    # A national return's files of two years repeat rows (a child's header, an episode open
+    # at 31 March): only a copy within one file is exported twice.
+    within = ["_file"] if table.national else []
+    maybe = df.duplicated(subset=[*within, "child_id", *table.key_dates[:1]], keep=False).to_numpy()
     dup = pd.Series(False, index=df.index)
     if maybe.any():
-        dup[maybe] = df[maybe].duplicated(subset=[c.name for c in cols], keep="first").to_numpy()
+        dup[maybe] = df[maybe].duplicated(subset=[*within, *(c.name for c in cols)], keep="first").to_numpy()
     findings.add(df, dup, "", quality.DUPLICATE, "same values in every column as an earlier row; kept once")
     return df[~dup.to_numpy()] if dup.any() else df
 
@@ -204,6 +213,7 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
     keep = _future_dates(df, table, future, keep, findings)
     keep = _missing_key_date(df, table, keep, findings)
     _yes_no(df, cols, absent, findings)
+    _upper_codes(df, cols, absent)
     keep = _end_before_start(df, table, keep, findings)
     if not keep.all():
         df = df[keep.to_numpy(dtype=bool)]

@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from . import __version__, alerts, disability, quality, readers, threads
+from . import __version__, alerts, care_history, disability, quality, readers, threads
 from .changes import Changes
 from .config import Config
 from .errors import InputError
@@ -88,6 +88,7 @@ def build_lists(
     say = stage or (lambda text: None)
     say("checking the data")
     ds = normalise(read.tables, as_of, today, config, findings)
+    care_history.merge(ds, findings)
     say("building the lists")
     status = disability.assess(ds, config, findings)
     ctx = Context(ds=ds, window=window, disability=status, children=child_columns(ds, config, findings),

@@ -23,6 +23,12 @@ OVERLAPPING_PLANS = "overlapping open plans"
 DETAILS_DISAGREE = "child details disagree"
 UNMAPPED_CODE = "unmapped coded value"
 EXPECTED_DOB_PASSED = "expected date of birth passed, no date of birth"
+# Care episodes of the SSDA903 return that do not chain (care_history; DfE rule numbers).
+EPISODE_NOT_ENDED = "care episode not ended before the next"
+OVERLAPPING_EPISODES = "overlapping care episodes"
+X1_NOT_CONTINUED = "care episode ended X1 with no continuation"
+PERIOD_NOT_STARTED_S = "new period of care not started with S"
+PERIOD_BEFORE_FILES = "period of care started before the earliest file"
 UNRECOGNISED = "unrecognised file or sheet"
 UNUSED_COLUMN = "column not used"
 DUPLICATE_CHILD = "child listed twice in children"
@@ -33,10 +39,12 @@ KINDS = (
     UNPARSEABLE_DATE, UNPARSEABLE_YESNO, NOT_AN_ID, MISSING_DATE, END_BEFORE_START,
     FUTURE_DATE, BEFORE_BIRTH, DUPLICATE, CHILD_NOT_IN_CHILDREN, NONE_WITH_CODES,
     OVERLAPPING_PLANS, DETAILS_DISAGREE, UNMAPPED_CODE, EXPECTED_DOB_PASSED,
-    DUPLICATE_CHILD, OLD_CODE, UNRECOGNISED, UNUSED_COLUMN, TWO_SOURCES,
+    DUPLICATE_CHILD, OLD_CODE, EPISODE_NOT_ENDED, OVERLAPPING_EPISODES, X1_NOT_CONTINUED, PERIOD_NOT_STARTED_S,
+    PERIOD_BEFORE_FILES, UNRECOGNISED, UNUSED_COLUMN, TWO_SOURCES,
 )
-# Informational kinds do not count as problems for --strict.
-INFORMATIONAL = frozenset({UNUSED_COLUMN, TWO_SOURCES})
+# Informational kinds do not count as problems for --strict. A period of care that began
+# before the earliest 903 file is what any LA's recent files hold, not a recording error.
+INFORMATIONAL = frozenset({UNUSED_COLUMN, TWO_SOURCES, PERIOD_BEFORE_FILES})
 
 COLUMNS = ["File", "Sheet", "Row", "Column", "Kind", "Problem", "Child Unique ID"]
 

@@ -19,6 +19,7 @@ END_DATE = "end_date"
 EXPECTED_DOB = "expected_dob"
 YESNO = "yesno"
 TEXT = "text"
+CODE = "code"  # a code of a national return: text, compared upper-cased (the 903's codes are case-insensitive)
 DATE_KINDS = (EVENT_DATE, END_DATE, EXPECTED_DOB)
 
 
@@ -44,6 +45,10 @@ class Table:
     # (start, end) pair checked for "end before start".
     period: tuple[str, str] | None = None
     child_details: bool = True  # may carry dob/gender/... columns (SPEC §3)
+    # The national return the table is a file of ("SSDA903"), or "". Such a table is
+    # recognised by its headings only (ssda903.table_for), never by a file or sheet name,
+    # and its rows repeat across collection years' files: a duplicate is one within a file.
+    national: str = ""
 
     @property
     def column_names(self) -> list[str]:
@@ -350,6 +355,57 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
+
+
+# The SSDA903 return's CSV files (SPEC §3.5, annex-a-full.md §3.1): their 903 columns
+# lower-cased, CHILD as `child_id`; every 903 column is required in the header row (the
+# return's column set), the local columns an export may add are not.
+SSDA903 = "SSDA903"
+_903_CHILD = Column("child_id", ID, required=True, aliases=("CHILD", "CHILDID"))
+
+
+def _c903(spec: str, kind: str = CODE) -> Column:
+    return Column(spec.lower(), kind, required=True)
+
+
+def _903(name: str, *columns: Column, key: str = "", period: tuple[str, str] | None = None) -> Table:
+    return Table(name, (), (_903_CHILD, *columns), key_dates=(key,) if key else (), period=period,
+                 child_details=False, national=SSDA903)
+
+
+_903_DOB = _c903("DOB", EVENT_DATE)
+_903_TABLES = (
+    _903("header", _c903("SEX"), _903_DOB, _c903("ETHNIC"), _c903("UPN", TEXT), _c903("MOTHER", YESNO),
+         _c903("MC_DOB", EVENT_DATE)),
+    _903("episodes", _c903("DECOM", EVENT_DATE), _c903("RNE"), _c903("LS"), _c903("CIN"), _c903("PLACE"),
+         _c903("PLACE_PROVIDER"), _c903("DEC", END_DATE), _c903("REC"), _c903("REASON_PLACE_CHANGE"),
+         _c903("HOME_POST", TEXT), _c903("PL_POST", TEXT), _c903("URN", TEXT),
+         Column("placement_la", TEXT), _TEAM, _WORKER,
+         key="decom", period=("decom", "dec")),
+    _903("uasc", _c903("SEX"), _903_DOB, _c903("DUC", END_DATE)),
+    _903("reviews", _903_DOB, _c903("REVIEW", EVENT_DATE), _c903("REVIEW_CODE"), key="review"),
+    _903("missing", _903_DOB, _c903("MISSING"), _c903("MIS_START", EVENT_DATE), _c903("MIS_END", END_DATE),
+         Column("rhi_offered", CODE), Column("rhi_accepted", CODE),
+         key="mis_start", period=("mis_start", "mis_end")),
+    # OC2's health items are 0/1 flags, not dates (annex-a-full.md §2.8 note F).
+    _903("oc2", _903_DOB, _c903("SDQ_SCORE", TEXT), _c903("SDQ_REASON"),
+         *(_c903(n, YESNO) for n in ("CONVICTED", "HEALTH_CHECK", "IMMUNISATIONS", "TEETH_CHECK",
+                                     "HEALTH_ASSESSMENT", "SUBSTANCE_MISUSE", "INTERVENTION_RECEIVED",
+                                     "INTERVENTION_OFFERED"))),
+    _903("oc3", _903_DOB, _c903("IN_TOUCH"), _c903("ACTIV"), _c903("ACCOM")),
+    _903("ad1", _903_DOB, _c903("DATE_INT", EVENT_DATE), _c903("DATE_MATCH", EVENT_DATE),
+         _c903("FOSTER_CARE", YESNO), _c903("NB_ADOPTR", TEXT), _c903("SEX_ADOPTR"), _c903("LS_ADOPTR")),
+    # DATE_PLACED is the date of the decision that the child should be placed for adoption.
+    _903("placed_for_adoption", _903_DOB, _c903("DATE_PLACED", EVENT_DATE),
+         _c903("DATE_PLACED_CEASED", END_DATE), _c903("REASON_PLACED_CEASED"),
+         Column("family_id", TEXT), Column("date_match", EVENT_DATE),
+         key="date_placed", period=("date_placed", "date_placed_ceased")),
+    # DATE_PERM may be partial (zz/MM/YYYY): text, not a date.
+    _903("previous_permanence", _903_DOB, _c903("PREV_PERM"), _c903("LA_PERM", TEXT), _c903("DATE_PERM", TEXT)),
+    _903("sw_episodes", _903_DOB, _c903("SW_ID", TEXT), _c903("SW_DECOM", EVENT_DATE), _c903("SW_DEC", END_DATE),
+         _c903("SW_REASON"), key="sw_decom", period=("sw_decom", "sw_dec")),
+)
+TABLES.update((t.name, t) for t in _903_TABLES)
 
 EVENT_TABLES = ("contacts", "referrals", "assessments", "s47", "cin_plans", "cp_plans", "early_help")
 

@@ -294,7 +294,9 @@ def _read_bytes(path: Path) -> bytes:
 # Readers that know a CSV file or a sheet by its first rows: rows -> (table, format) | None.
 HEADING_FORMATS: list[Callable[[list[list[object]]], tuple[str, str] | None]] = []
 
-from . import cin_census, cms, xmlsafe  # noqa: E402  (they use the records above)
+from . import cin_census, cms, ssda903, xmlsafe  # noqa: E402  (they use the records above)
+
+HEADING_FORMATS.append(ssda903.claim)
 from .cms import NA_TEXT, _where, encrypted, map_headings, recognise  # noqa: E402,F401  (re-exported)
 
 # (root element, DfE collection) -> the reader of that XML format.

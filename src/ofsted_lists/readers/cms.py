@@ -44,7 +44,9 @@ _LAST_NUMBER = re.compile(r"^(.*[A-Za-z].*?)(?:[\s_.-]+\d+|\s*\(\d+\))\s*$")
 _RULE_LINE = re.compile(r"[-=_]+")
 _STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str`
 
-_NAME_TO_TABLE = {norm(alias): t.name for t in TABLES.values() for alias in (t.name, *t.aliases)}
+# A national return's tables are recognised by their headings only (`HEADING_FORMATS`).
+_NAME_TO_TABLE = {norm(alias): t.name for t in TABLES.values() if not t.national
+                  for alias in (t.name, *t.aliases)}
 
 
 def recognise(name: str, config: Config, *, sheet: bool) -> str | None:
@@ -65,6 +67,12 @@ def recognise(name: str, config: Config, *, sheet: bool) -> str | None:
             return None
         stem = m.group(1)
     return hit
+
+
+
+
+
+
 
 
 def _candidates(table: Table, tc: TableConfig) -> list[list[tuple[str, str]]]:

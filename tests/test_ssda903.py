@@ -1,0 +1,268 @@
+"""The SSDA903 return read as it is (SPEC §3.5): its CSV files recognised by their columns
+under any name, several years' episodes merged into one history with the findings of
+annex-a-full.md §3.4, and the disabled-children lists untouched by them."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SAMPLE_AS_OF, SAMPLE_DATA, run_lists, write_csv
+from ofsted_lists import care_history, quality
+from ofsted_lists.readers import ssda903
+from ofsted_lists.cli import app
+
+PEER = Path(__file__).parent / "data" / "ssda903"  # csc-validator-be-903's files, named as their tables
+PEER_FILES = sorted(PEER.glob("*.csv"))
+runner = CliRunner()
+
+
+def invoke(*args: str):
+    return runner.invoke(app, list(args), env={"COLUMNS": "250"}, catch_exceptions=False)
+
+
+def flat(text: str) -> str:
+    return " ".join(text.replace("│", " ").split())
+
+
+def data_rows(path: Path) -> int:
+    """Records under the header row, blank lines left out: counted by the csv module."""
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        return sum(1 for r in list(csv.reader(fh))[1:] if any(c.strip() for c in r))
+
+
+def cells(frame: pd.DataFrame) -> list[list[str]]:
+    """Each row as text: a date as YYYY-MM-DD, a blank as ""."""
+    def text(v) -> str:
+        return "" if pd.isna(v) else v.strftime("%Y-%m-%d") if isinstance(v, pd.Timestamp) else str(v)
+    return [[text(v) for v in row] for row in frame.itertuples(index=False)]
+
+
+def renamed(folder: Path) -> dict[str, str]:
+    """The peer 903 files copied under names that say nothing: new name -> the table it is."""
+    folder.mkdir(parents=True, exist_ok=True)
+    names = {}
+    for i, path in enumerate(PEER_FILES):
+        name = f"export_{chr(97 + i)}.csv"
+        shutil.copy(path, folder / name)
+        names[name] = path.stem
+    return names
+
+
+def test_the_peer_903_files_under_any_names_are_read_as_their_tables_through_the_cli(tmp_path):
+    assert len(PEER_FILES) == 11
+    names = renamed(tmp_path / "903")
+    res = invoke("inspect", "--input", str(tmp_path / "903"), "--verbose")
+    assert res.exit_code == 0, res.output
+    text = flat(res.stdout)
+    for name, table in names.items():
+        assert f"{name}: table {table}, header row 1" in text
+    # With a disability source beside them: validate reads all, and the Summary counts each file's rows.
+    both = tmp_path / "both"
+    renamed(both)
+    children(both)
+    res = invoke("validate", "--input", str(both), "--as-of", "2020-03-31", "--allow-missing")
+    assert res.exit_code == 0, res.output
+    assert "period of care started before the earliest file" in flat(res.stdout)
+    out = tmp_path / "lists.xlsx"
+    res = invoke("build", "--input", str(both), "--as-of", "2020-03-31", "--allow-missing", "--out", str(out))
+    assert res.exit_code == 0, res.output
+    rows = list(openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True))
+    head = rows.index(next(r for r in rows if r[:3] == ("File", "Rows", "Tables")))
+    files = {r[0]: (r[1], r[2]) for r in rows[head + 1:] if r[0] in names}
+    assert files == {name: (data_rows(both / name), table) for name, table in names.items()}
+
+
+def test_the_disabled_children_lists_are_the_same_with_the_903_files_beside_them(tmp_path):
+    cms = tmp_path / "cms"
+    shutil.copytree(SAMPLE_DATA, cms)
+    with_903 = tmp_path / "with"
+    shutil.copytree(SAMPLE_DATA, with_903)
+    renamed(with_903)
+    without, with_ = run_lists(cms, SAMPLE_AS_OF), run_lists(with_903, SAMPLE_AS_OF)
+    assert "episodes" in with_.dataset.tables and "episodes" not in without.dataset.tables
+    for a, b in zip(without.lists, with_.lists, strict=True):
+        pd.testing.assert_frame_equal(a.frame, b.frame)
+        assert a.unknown_children == b.unknown_children
+
+
+EPISODE_HEADINGS = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                    "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]
+
+
+def test_table_for_takes_a_903_column_set_in_any_case_with_extras_and_nothing_less():
+    assert ssda903.table_for([h.lower() for h in EPISODE_HEADINGS]) == "episodes"
+    assert ssda903.table_for(["Urn", *EPISODE_HEADINGS[:-1], "TEST_COLUMN", None, "placement_la"]) == "episodes"
+    assert ssda903.table_for(EPISODE_HEADINGS[:-1]) is None
+    assert ssda903.table_for(["CHILD", "DOB", "REVIEW", "REVIEW_CODE"]) == "reviews"
+    assert ssda903.table_for(["child", "sex", "dob", "duc", "ethnic", "upn", "mother", "mc_dob"]) == "header"
+    assert ssda903.table_for([]) is None
+    assert ssda903.required("missing") == ["child_id", "dob", "missing", "mis_start", "mis_end"]
+    assert ssda903.optional("episodes") == ["placement_la", "team", "worker"]
+
+
+def children(folder: Path) -> None:
+    write_csv(folder / "children.csv", [{"child_id": "A", "dob": "2010-01-01", "disability": "LD"}])
+
+
+def episode(child: str, decom: str, rne: str, dec: str = "", rec: str = "", **extra: str) -> dict:
+    row = dict.fromkeys(EPISODE_HEADINGS, "")
+    row.update(CHILD=child, DECOM=decom, RNE=rne, LS="C2", CIN="N1", PLACE="U1", PLACE_PROVIDER="PR1", DEC=dec,
+               REC=rec, **extra)
+    return row
+
+
+def test_extra_local_columns_are_read_and_a_file_one_903_column_short_falls_back_to_its_name(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    children(folder)
+    write_csv(folder / "la_extract.csv", [episode("A", "01/04/2020", "S", placement_la="E09000033",
+                                                  team="CLA 1", TEST_COLUMN="x")])
+    short = {k: v for k, v in episode("A", "01/05/2020", "S").items() if k != "URN"}
+    write_csv(folder / "cla_episodes.csv", [short])
+    run = run_lists(folder, "2021-03-31")
+    ep = run.dataset.tables["episodes"]
+    assert ep[["child_id", "placement_la", "team"]].values.tolist() == [["A", "E09000033", "CLA 1"]]
+    assert [f.tables for f in run.read.files] == [["children"], [], ["episodes"]]
+    table = run.findings.table()
+    assert {(r.File, r.Kind) for r in table.itertuples() if r.Kind in (quality.UNRECOGNISED, quality.UNUSED_COLUMN)} \
+        == {("cla_episodes.csv", quality.UNRECOGNISED), ("la_extract.csv", quality.UNUSED_COLUMN)}
+
+
+def test_a_903_header_set_wins_over_the_file_name_and_one_column_short_the_name_decides(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    header = {"child_id": "A", "SEX": "1", "DOB": "01/01/2010", "ETHNIC": "WBRI", "UPN": "UN1", "MOTHER": "0",
+              "disability": "LD"}
+    write_csv(folder / "children.csv", [{**header, "MC_DOB": ""}])
+    res = invoke("inspect", "--input", str(folder))
+    assert res.exit_code == 0 and "children.csv: table header, header row 1" in flat(res.stdout)
+    write_csv(folder / "children.csv", [header])
+    res = invoke("inspect", "--input", str(folder))
+    assert res.exit_code == 0 and "children.csv: table children, header row 1" in flat(res.stdout)
+
+
+def test_a_903_sheet_of_a_workbook_is_recognised_by_its_headings(tmp_path):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    children(folder)
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Sheet1"
+    ws.append(EPISODE_HEADINGS)
+    ws.append(list(episode("A", "01/04/2020", "s").values()))
+    wb.save(folder / "returns.xlsx")
+    ep = run_lists(folder, "2021-03-31").dataset.tables["episodes"]
+    assert ep[["_sheet", "_row", "child_id", "rne"]].values.tolist() == [["Sheet1", 2, "A", "S"]]
+
+
+# Two years' files, the older one named to sort after the newer: the year is read from the dates.
+OLD_YEAR = [  # 2019-20
+    episode("A", "01/04/2019", "S"),                             # open at 31 March: in both years
+    episode("A2", "01/06/2019", "S"),                            # open at both ends: identical rows
+    episode("B", "01/05/2019", "s", "01/06/2019", "x1"),         # X1, continued the same day (lower case)
+    episode("B", "01/06/2019", "P"),
+]
+NEW_YEAR = [  # 2020-21
+    episode("A", "01/04/2019", "S", "10/06/2020", "X1"),         # row 2: the closed copy wins
+    episode("A", "10/06/2020", "P"),
+    episode("A2", "01/06/2019", "S"),                            # row 4
+    episode("B", "01/06/2019", "P"),
+    episode("C", "01/05/2020", "S", "01/06/2020", "X1"),         # row 6: continued a day later -> 388
+    episode("C", "02/06/2020", "P"),
+    episode("D", "01/05/2020", "S", "10/06/2020", "X1"),
+    episode("D", "09/06/2020", "P"),                             # row 9: starts before D's last ended -> 501
+    episode("E", "01/05/2020", "S"),                             # row 10: never ended, and another starts -> 142
+    episode("E", "01/07/2020", "S"),
+    episode("F", "01/05/2020", "S", "01/06/2020", "E11"),
+    episode("F", "01/07/2020", "L"),                             # row 13: after E11, not S -> 432
+    episode("F2", "01/05/2020", "S", "01/06/2020", "E11"),
+    episode("F2", "01/07/2020", "S"),                            # after E11, S: no finding
+    episode("G", "01/05/2020", "L", "01/08/2020", "X1"),         # row 16: first episode not S
+    episode("G", "01/08/2020", "P", "01/09/2020", "E11"),
+    episode("H", "01/05/2020", "S", "30/04/2020", "E11"),        # row 18: DEC before DECOM -> left out
+    episode("H2", "01/05/2020", "S", "01/05/2020", "E11"),       # DEC = DECOM: no finding
+    episode("X", "01/05/2020", "S", "01/06/2020", "X1"),         # row 20: X1 and nothing after -> 388
+    episode("X", "01/05/2020", "S", "01/06/2020", "X1"),         # row 21: a copy within one file
+]
+CARE_KINDS = {quality.EPISODE_NOT_ENDED, quality.OVERLAPPING_EPISODES, quality.X1_NOT_CONTINUED,
+              quality.PERIOD_NOT_STARTED_S, quality.PERIOD_BEFORE_FILES, quality.END_BEFORE_START,
+              quality.DUPLICATE}
+
+
+@pytest.fixture
+def two_years(tmp_path) -> Path:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    children(folder)
+    write_csv(folder / "z_2019.csv", OLD_YEAR)
+    write_csv(folder / "a_2020.csv", NEW_YEAR)
+    return folder
+
+
+def test_two_years_merge_into_one_history_with_each_chaining_finding_where_it_is(two_years):
+    run = run_lists(two_years, "2021-03-31")
+    ep = run.dataset.tables["episodes"]
+    a = ep[ep["child_id"].isin(["A", "A2"])]
+    assert cells(a[["_file", "_row", "child_id", "decom", "dec"]]) == [
+        ["a_2020.csv", "2", "A", "2019-04-01", "2020-06-10"],
+        ["a_2020.csv", "3", "A", "2020-06-10", ""],
+        ["a_2020.csv", "4", "A2", "2019-06-01", ""],
+    ]
+    assert (ep["child_id"] == "B").sum() == 2 and "H" not in set(ep["child_id"])
+    t = run.findings.table()
+    found = {(r.File, r.Row, r.Column, r.Kind, r._7) for r in t.itertuples() if r.Kind in CARE_KINDS}
+    new = "a_2020.csv"
+    assert found == {
+        (new, 6, "rec", quality.X1_NOT_CONTINUED, "C"),
+        (new, 9, "decom", quality.OVERLAPPING_EPISODES, "D"),
+        (new, 10, "dec", quality.EPISODE_NOT_ENDED, "E"),
+        (new, 13, "rne", quality.PERIOD_NOT_STARTED_S, "F"),
+        (new, 16, "rne", quality.PERIOD_BEFORE_FILES, "G"),
+        (new, 18, "dec", quality.END_BEFORE_START, "H"),
+        (new, 20, "rec", quality.X1_NOT_CONTINUED, "X"),
+        (new, 21, "", quality.DUPLICATE, "X"),  # A2's copies in two years' files are no duplicate
+    }
+    problems = dict(zip(t["Child Unique ID"] + t["Kind"], t["Problem"]))
+    assert problems["C" + quality.X1_NOT_CONTINUED] == (
+        "episode ended X1 (a new episode the same day) on 01/06/2020, but the next episode starts 02/06/2020 "
+        "(903 rule 388)")
+    assert problems["X" + quality.X1_NOT_CONTINUED].endswith(
+        "on 01/06/2020, but no later episode follows (903 rule 388)")
+    assert problems["D" + quality.OVERLAPPING_EPISODES] == ("episode starts 09/06/2020, before the previous episode "
+                                                            "ended (10/06/2020) (903 rule 501)")
+    assert problems["F" + quality.PERIOD_NOT_STARTED_S] == (
+        "the previous episode ended E11 on 01/06/2020, so this one starts a new period of care, but its RNE is "
+        "'L', not S (903 rule 432)")
+    assert quality.PERIOD_BEFORE_FILES in quality.INFORMATIONAL  # recent files only: not a recording error
+
+
+def test_periods_chain_s_through_same_day_x1_and_leave_an_unknown_start_blank(two_years):
+    ep = run_lists(two_years, "2021-03-31").dataset.tables["episodes"]
+    p = care_history.periods(ep)
+    shown = {}
+    for row in cells(p[["child_id", "start", "end", "rec", "episodes"]]):
+        shown.setdefault(row[0], []).append(row[1:])
+    assert shown["A"] == [["2019-04-01", "", "", "2"]]                      # across the two years' files
+    assert shown["B"] == [["2019-05-01", "", "", "2"]]
+    assert shown["G"] == [["", "2020-09-01", "E11", "2"]]                   # began before the files: no start
+    assert p.loc[p["child_id"] == "G", care_history.START_UNKNOWN].tolist() == [True]
+    assert shown["C"] == [["2020-05-01", "2020-06-01", "X1", "1"], ["2020-06-02", "", "", "1"]]
+    assert [r[0] for r in shown["F"]] == ["2020-05-01", "2020-07-01"]
+    assert not p.loc[p["child_id"] != "G", care_history.START_UNKNOWN].any()
+
+
+def test_validate_reports_the_care_history_findings_and_strict_fails_on_them(two_years):
+    res = invoke("validate", "--input", str(two_years), "--as-of", "2021-03-31", "--allow-missing")
+    assert res.exit_code == 0, res.output
+    text = flat(res.stdout)
+    assert f"{quality.X1_NOT_CONTINUED} 2" in text and f"{quality.OVERLAPPING_EPISODES} 1" in text
+    assert "A2" not in text and "01/05/2020" not in text  # counts only: no child, no date
+    res = invoke("validate", "--input", str(two_years), "--as-of", "2021-03-31", "--allow-missing", "--strict")
+    assert res.exit_code == 4
