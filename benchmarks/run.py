@@ -341,7 +341,7 @@ def naive_worker(folder: Path, out: Path) -> None:
     from ofsted_lists.readers import InputFile, ReadResult
     from ofsted_lists.schema import TABLES
 
-    def read_folder(folder, config, findings, progress=None):
+    def read_folder(folder, config, findings, progress=None, **_):  # as_of: no census to read here
         parts: dict[str, list[pd.DataFrame]] = {}
         files = []
         for path in sorted(Path(folder).glob("*.xlsx")):

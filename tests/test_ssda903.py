@@ -74,9 +74,9 @@ def test_the_peer_903_files_under_any_names_are_read_as_their_tables_through_the
     res = invoke("build", "--input", str(both), "--as-of", "2020-03-31", "--allow-missing", "--out", str(out))
     assert res.exit_code == 0, res.output
     rows = list(openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True))
-    head = rows.index(next(r for r in rows if r[:3] == ("File", "Rows", "Tables")))
-    files = {r[0]: (r[1], r[2]) for r in rows[head + 1:] if r[0] in names}
-    assert files == {name: (data_rows(both / name), table) for name, table in names.items()}
+    head = rows.index(next(r for r in rows if r[:4] == ("File", "Format", "Rows", "Tables")))
+    files = {r[0]: r[1:4] for r in rows[head + 1:] if r[0] in names}
+    assert files == {name: ("SSDA903", data_rows(both / name), table) for name, table in names.items()}
 
 
 def test_the_disabled_children_lists_are_the_same_with_the_903_files_beside_them(tmp_path):

@@ -192,8 +192,8 @@ def test_stale_export_warns_per_table_and_shows_the_latest_record_date(tmp_path)
     assert [r[0] for r in summary_warnings(out)].count("stale") == 2
     # The Summary's Input files block: the latest record date per event table's file, nothing else.
     rows = list(openpyxl.load_workbook(out)["Summary"].iter_rows(values_only=True))
-    head = rows.index(next(r for r in rows if r[:4] == ("File", "Rows", "Tables", "Latest record date")))
-    latest = {r[0]: r[3] for r in rows[head + 1:head + 5]}
+    head = rows.index(next(r for r in rows if r[:5] == ("File", "Format", "Rows", "Tables", "Latest record date")))
+    latest = {r[0]: r[4] for r in rows[head + 1:head + 5]}
     assert latest == {"children.csv": None, "contacts.csv": dt.datetime(2026, 2, 20),
                       "cp_plans.csv": dt.datetime(2026, 2, 26), "disabilities.csv": None}
     assert validate(folder, "--allow-missing", "--quiet", "--fail-on", "stale", as_of="2030-01-01").exit_code == 4

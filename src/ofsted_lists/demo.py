@@ -491,9 +491,9 @@ def _cp_plans(ev: _Events) -> None:
         "initial_category": _labels(_CATEGORIES, initial),
         "latest_category": _labels(_CATEGORIES, latest),
         "last_review_date": review,
-        # Most CMS exports carry neither; the CIN census's NumberOfPreviousCPP is demo_cin's.
-        "ola": pa.nulls(n, pa.string()),
-        "previous_cp_plans": pa.nulls(n, pa.string()),
+        "ola": _labels(("Y", "N"), np.ones(n, np.int32)),  # every demo plan is the LA's own
+        # The LA's own count of earlier plans, as the CIN census gives it: the demo's earlier plans.
+        "previous_cp_plans": pa.array(_earlier(child, start).astype(str)),
         "team": _labels(_CP_TEAMS, np.where(ev.r_cwd[ref], 2, rng.integers(0, 2, n))),
         "worker": _labels(ev.workers.names, ev.r_worker[ref]),
     }
@@ -666,6 +666,17 @@ def _ids(prefix: str, numbers: np.ndarray, width: int) -> pa.Array:
     """`prefix` + zero-padded number, built in Arrow (no Python string per row)."""
     digits = pc.utf8_lpad(pc.cast(pa.array(numbers), pa.string()), width, padding="0")
     return pc.binary_join_element_wise(prefix, digits, "")
+
+
+def _earlier(group: np.ndarray, start: np.ndarray) -> np.ndarray:
+    """How many rows of the same group start earlier (a tie counted by row order)."""
+    order = np.lexsort((start, group))  # by group, then start
+    g = group[order]
+    first = np.r_[0, np.flatnonzero(g[1:] != g[:-1]) + 1] if g.size else np.zeros(0, np.int64)
+    rank = np.arange(g.size) - np.repeat(first, np.diff(np.r_[first, g.size]))
+    out = np.empty(g.size, np.int64)
+    out[order] = rank
+    return out
 
 
 def _labels(values, index: np.ndarray, blank: np.ndarray | None = None) -> pa.DictionaryArray:

@@ -48,9 +48,6 @@ def write(frames: dict[str, demo.Frame], out_dir: Path, until: dt.date) -> dict[
     tables = {name: _text(frames[name]) for name in ("children", "disabilities", "referrals", "assessments",
                                                      "cin_plans", "cp_plans")}
     tables["s47"] = s47[s47["s47_start_date"] != ""]
-    plans = tables["cp_plans"]  # the census counts the child's earlier plans (here: in the generated years)
-    plans["previous_cp_plans"] = (plans.sort_values("cpp_start_date", kind="stable").groupby("child_id").cumcount()
-                                  .reindex(plans.index).astype(str))
     with open(out_dir / XML_NAME, "w", encoding="utf-8", newline="\n") as out:
         for chunk in _message(tables, until):
             out.write(chunk)

@@ -15,7 +15,9 @@ name: each function in `HEADING_FORMATS` takes a file's or sheet's first rows an
 returns (table, format) or None; the first that claims the rows wins (a national
 return's CSV files, "recognised by their columns, any file names", plug in here). A
 format that must merge several files of its own (census years) registers a
-`MERGERS[format]` function, run once every file is read. A reader adds its tables to
+`MERGERS[format]` function, run once every file is read; `SAME_RECORD[format]` says
+how its records are matched with a CMS export's, so that a record both give is kept
+once (the CMS export's values first). A reader adds its tables to
 the file's `_FileRead` through `Source.take`; the stages after reading never learn
 which format a table came from.
 
@@ -331,9 +333,9 @@ def _reader_for(name: str, raw: bytes) -> Callable[[Source], None]:
         return reader
     if excel_name:
         return cms.read  # which says what an XML file under an Excel name is
-    known = ", ".join(f"<{r}> with collection {c}" for r, c in XML_FORMATS)
+    known = ", ".join(f"<{r}> of collection {c}" for r, c in XML_FORMATS)
     what = f"the DfE return XML of collection {collection}" if collection else f"an XML file with root <{root}>"
-    raise InputError(f"{name} is {what}, not a format this tool reads (it reads the CIN census XML: {known})")
+    raise InputError(f"{name} is {what}, not a format this tool reads (its XML readers read: {known})")
 
 
 def _read_file(path: Path, config: Config, lenient: bool = False, as_of: dt.date | None = None) -> _FileRead:
@@ -388,7 +390,7 @@ def _read_files(paths: list[Path], config: Config, progress: Callable[[str, int,
 
     def start(path: Path) -> _FileRead:
         report(lambda: reading.append(path.name))
-        if not lenient:
+        if not lenient:  # as_of only when given: the reading tests stand in for _read_file(path, config)
             return _read_file(path, config) if as_of is None else _read_file(path, config, as_of=as_of)
         try:
             return _read_file(path, config, lenient=True, as_of=as_of)
