@@ -21,12 +21,13 @@ def _module():
 
 def test_benchmark_runs_at_a_tiny_size_and_prints_every_ratio(tmp_path, capsys):
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--contacts", "2000", "--reps", "1", "--data-dir", str(tmp_path)],
+        [sys.executable, str(SCRIPT), "--contacts", "2000", "--reps", "1", "--data-dir", str(tmp_path), "--cin-xml"],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
-    for line in ("xlsx build / parse floor", "naive / xlsx build", "xlsx build peak RSS (GB)", "csv build / parse floor"):
+    for line in ("xlsx build / parse floor", "naive / xlsx build", "xlsx build peak RSS (GB)", "csv build / parse floor",
+                 "cin-xml read / iterparse floor"):
         assert re.search(rf"^{re.escape(line)}\s+\d+\.\d\d", out, re.MULTILINE), line
     # Away from 1,000,000 contacts the targets are shown but not judged.
     assert "PASS" not in out and "FAIL" not in out
