@@ -247,25 +247,32 @@ def _importable(module: str) -> bool:
 # --------------------------------------------------------------------------- data
 
 
+def _generate(base: Path, fmt: str, contacts: int, seed: int, regenerate: bool) -> Path:
+    """`base/fmt`, the synthetic LA written by `demo.generate` in `fmt`, unless already cached."""
+    folder, marker = base / fmt, base / f"{fmt}.complete.json"
+    if regenerate or not marker.exists():
+        print(f"generating {contacts:,} contacts as {fmt} into {folder} …", flush=True)
+        t0 = time.perf_counter()
+        cmd = [sys.executable, "-c", (
+            "import datetime as dt, json, sys; from pathlib import Path; from ofsted_lists import demo; "
+            f"c = demo.generate(Path(sys.argv[1]), seed={seed}, contacts={contacts}, "
+            f"until=dt.date.fromisoformat('{UNTIL}'), fmt='{fmt}'); print(json.dumps(c))"
+        ), str(folder)]
+        marker.unlink(missing_ok=True)
+        out = subprocess.run(cmd, env=_env(), check=True, capture_output=True, text=True).stdout
+        marker.write_text(out)
+        print(f"  done in {time.perf_counter() - t0:.0f} s", flush=True)
+    return folder
+
+
+def _base(root: Path, contacts: int, seed: int) -> Path:
+    return root / f"contacts-{contacts}_seed-{seed}_until-{UNTIL}"
+
+
 def dataset(root: Path, contacts: int, seed: int, regenerate: bool) -> dict[str, Path]:
     """The cached synthetic input folders, {"xlsx": dir, "csv": dir}; generated when missing."""
-    base = root / f"contacts-{contacts}_seed-{seed}_until-{UNTIL}"
-    folders = {}
-    for fmt in ("xlsx", "csv"):
-        folder, marker = base / fmt, base / f"{fmt}.complete.json"
-        if regenerate or not marker.exists():
-            print(f"generating {contacts:,} contacts as {fmt} into {folder} …", flush=True)
-            t0 = time.perf_counter()
-            cmd = [sys.executable, "-c", (
-                "import datetime as dt, json, sys; from pathlib import Path; from ofsted_lists import demo; "
-                f"c = demo.generate(Path(sys.argv[1]), seed={seed}, contacts={contacts}, "
-                f"until=dt.date.fromisoformat('{UNTIL}'), fmt='{fmt}'); print(json.dumps(c))"
-            ), str(folder)]
-            marker.unlink(missing_ok=True)
-            out = subprocess.run(cmd, env=_env(), check=True, capture_output=True, text=True).stdout
-            marker.write_text(out)
-            print(f"  done in {time.perf_counter() - t0:.0f} s", flush=True)
-        folders[fmt] = folder
+    base = _base(root, contacts, seed)
+    folders = {fmt: _generate(base, fmt, contacts, seed, regenerate) for fmt in ("xlsx", "csv")}
     counts = json.loads((base / "csv.complete.json").read_text())
     print("rows: " + ", ".join(f"{k} {v:,}" for k, v in counts.items()))
     for fmt, folder in folders.items():
@@ -276,23 +283,12 @@ def dataset(root: Path, contacts: int, seed: int, regenerate: bool) -> dict[str,
 
 def cin_dataset(root: Path, contacts: int, seed: int, regenerate: bool) -> Path:
     """A folder holding only the synthetic LA's CIN census XML (`demo-data --format cin-xml`)."""
-    base = root / f"contacts-{contacts}_seed-{seed}_until-{UNTIL}"
-    folder, marker, only = base / "cin-xml", base / "cin-xml.complete.json", base / "cin-xml-only"
-    if regenerate or not marker.exists():
-        print(f"generating {contacts:,} contacts as CIN census XML into {folder} …", flush=True)
-        t0 = time.perf_counter()
-        cmd = [sys.executable, "-c", (
-            "import datetime as dt, json, sys; from pathlib import Path; from ofsted_lists import demo; "
-            f"c = demo.generate(Path(sys.argv[1]), seed={seed}, contacts={contacts}, "
-            f"until=dt.date.fromisoformat('{UNTIL}'), fmt='cin-xml'); print(json.dumps(c))"
-        ), str(folder)]
-        marker.unlink(missing_ok=True)
-        out = subprocess.run(cmd, env=_env(), check=True, capture_output=True, text=True).stdout
-        only.mkdir(exist_ok=True)
+    folder = _generate(_base(root, contacts, seed), "cin-xml", contacts, seed, regenerate)
+    only = folder.parent / "cin-xml-only"
+    only.mkdir(exist_ok=True)
+    if not (only / "cin_census.xml").exists() or not (only / "cin_census.xml").samefile(folder / "cin_census.xml"):
         (only / "cin_census.xml").unlink(missing_ok=True)
         os.link(folder / "cin_census.xml", only / "cin_census.xml")
-        marker.write_text(out)
-        print(f"  done in {time.perf_counter() - t0:.0f} s", flush=True)
     print(f"cin-xml: {(only / 'cin_census.xml').stat().st_size / 1e6:,.0f} MB")
     return only
 
