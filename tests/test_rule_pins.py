@@ -353,6 +353,22 @@ def test_assessments_without_an_authorisation_column_show_outcome_and_support(tm
     assert got["Continuous Assessment Date of Authorisation"].isna().all()
 
 
+def test_children_left_off_for_unknown_disability_are_kept_once_each_with_their_latest_key_date(tmp_path):
+    # C2 and C3 have no disability record: each is kept for the Unknown disability sheet with
+    # its own latest date; on sheet 2 a row with no strategy date is dated by its enquiry start.
+    contacts = [{"child_id": c, "contact_date": d} for c, d in
+                [("C1", "2026-01-05"), ("C2", "2026-02-03"), ("C2", "2026-01-07"), ("C3", "2026-01-20")]]
+    rows = [s47("C2", s47_start_date="2026-02-10"), s47("C3", strategy_date="2026-01-21", s47_start_date="2026-01-22")]
+    folder = exports(tmp_path, children=[kid(), kid("C2", disability=""), kid("C3", disability="")],
+                     contacts=contacts, s47=rows)
+    run = run_lists(folder, AS_OF)
+    unknown = result(run, "1a").unknown
+    assert unknown.index.tolist() == ["C2", "C3"] and result(run, "1a").unknown_children == 2
+    assert unknown.to_dict() == {"C2": D("2026-02-03"), "C3": D("2026-01-20")}
+    assert result(run, "2").unknown.to_dict() == {"C2": D("2026-02-10"), "C3": D("2026-01-21")}
+    assert sheet(run, "1a")["Child Unique ID"].tolist() == ["C1"]
+
+
 # --- other -----------------------------------------------------------------------------------
 
 def test_configured_core_assessment_types_are_left_out(tmp_path):
