@@ -212,3 +212,10 @@ def test_window_is_frozen():
     w = make_window("12m", AS_OF)
     with pytest.raises(AttributeError):
         w.start = D(2020, 1, 1)  # type: ignore[misc]
+
+
+def test_a_window_may_start_on_the_first_supported_date_but_not_the_day_before():
+    assert parse_since("12m", D(1678, 9, 22)) == D(1677, 9, 22)
+    assert parse_since("1677-09-22", D(1678, 1, 1)) == D(1677, 9, 22)
+    with pytest.raises(UsageError, match="before 1677-09-22"):
+        parse_since("365d", D(1678, 9, 21))
