@@ -308,6 +308,7 @@ def test_no_cp_plans_export_leaves_sheet_5_out_and_icpc_result_no(tmp_path):
     rows = [s47(s47_start_date="2024-01-02"), s47(s47_start_date="2026-01-02", icpc_date="2026-01-20")]
     run = run_lists(exports(tmp_path, children=[kid()], s47=rows), AS_OF)
     assert not result(run, "5").produced and sheet(run, "5").empty
+    assert result(run, "5").unknown_children == 0  # the Summary's count for a list not produced
     assert result(run, "2").produced
     assert sheet(run, "2")[ICPC_RESULT].tolist() == ["b) No"]
 
@@ -367,6 +368,17 @@ def test_children_left_off_for_unknown_disability_are_kept_once_each_with_their_
     assert unknown.to_dict() == {"C2": D("2026-02-03"), "C3": D("2026-01-20")}
     assert result(run, "2").unknown.to_dict() == {"C2": D("2026-02-10"), "C3": D("2026-01-21")}
     assert sheet(run, "1a")["Child Unique ID"].tolist() == ["C1"]
+
+
+def test_rows_of_one_child_on_one_day_are_ordered_by_their_other_columns_whatever_the_input_order(tmp_path):
+    # Same child, same date: the order comes from the rows' own values, so a re-export in
+    # another order gives the same workbook.
+    contacts = [{"child_id": "C1", "contact_date": "2026-01-05", "contact_source": src} for src in ("6", "1A", "2A")]
+    orders = []
+    for i, rows in enumerate((contacts, contacts[::-1])):
+        got = sheet(run_lists(exports(tmp_path / str(i), children=[kid()], contacts=rows), AS_OF), "1a")
+        orders.append(got["Contact Source"].tolist())
+    assert orders[0] == orders[1] == sorted(orders[0])
 
 
 # --- other -----------------------------------------------------------------------------------

@@ -503,40 +503,40 @@ def _once_from_two_sources(reads: list[_FileRead], findings: Findings, as_of: dt
     from ..values import parse_dates, parse_ids  # reading needs them only here
 
     def keys(frame: pd.DataFrame, date: str | None) -> pd.Series:
-        """Per row: the child, and the date, as the lists would read them (None: no key)."""
-        out: list[str | None] = [None] * len(frame)
-        if "child_id" in frame and (not date or date in frame):
-            out = [None if pd.isna(c) else str(c) for c in parse_ids(frame["child_id"]).values]
-            if date:
-                when = parse_dates(frame[date], as_of).values
-                out = [None if k is None or pd.isna(w) else f"{k}\x00{w:%Y-%m-%d}" for k, w in zip(out, when)]
-        return pd.Series(out, index=frame.index, dtype="object")
+        """Per row: the child, and the date, as the lists would read them (NA: no key)."""
+        if "child_id" not in frame or (date and date not in frame):
+            return pd.Series(None, index=frame.index, dtype="object")
+        key = parse_ids(frame["child_id"]).values.astype("str")
+        if date:  # NA where either part is
+            key = key + "\x00" + parse_dates(frame[date], as_of).values.dt.strftime("%Y-%m-%d")
+        return key
 
     for fmt, tables in SAME_RECORD.items():
+        others = [got for got in reads if got.info.format == fmt]
         for table, date in tables.items():
+            other_parts = [(got, j) for got in others for j, (t, _) in enumerate(got.found) if t == table]
             cms_parts = [(got, i) for got in reads if got.info.format == cms.FORMAT
                          for i, (t, _) in enumerate(got.found) if t == table]
-            if not cms_parts:
+            if not cms_parts or not other_parts:  # nothing to match: a million CMS rows are not keyed
                 continue
-            first: dict[str, tuple[_FileRead, int, object]] = {}  # key -> the CMS frame and row that hold it
-            for got, i in cms_parts:
-                for row, key in keys(got.found[i][1], date).items():
-                    if isinstance(key, str):
-                        first.setdefault(key, (got, i, row))
-            for other in (got for got in reads if got.info.format == fmt):
-                for j, (t, frame) in enumerate(other.found):
-                    if t != table:
-                        continue
-                    found = keys(frame, date)
-                    twice = found.map(lambda k: isinstance(k, str) and k in first).to_numpy(dtype=bool)
-                    if not twice.any():
-                        continue
-                    for row in frame.index[twice]:
-                        got, i, at = first[found[row]]
-                        _fill(got, i, at, frame.loc[row])
-                    other.found[j] = (t, frame[~twice].reset_index(drop=True))
-                    findings.add_one(quality.TWO_SOURCES, f"{int(twice.sum())} {table} records also in a CMS "
-                                     "export: listed once, the CMS export's value first", file=other.info.name)
+            # key -> the first CMS frame (its place in cms_parts) and row that hold it
+            first = pd.concat([pd.DataFrame({"key": keys(got.found[i][1], date).to_numpy(dtype=object), "part": n,
+                                             "row": got.found[i][1].index})
+                               for n, (got, i) in enumerate(cms_parts)], ignore_index=True)
+            first = first.dropna(subset=["key"]).drop_duplicates("key").set_index("key")
+            for other, j in other_parts:
+                t, frame = other.found[j]
+                found = keys(frame, date)
+                twice = found.isin(first.index).to_numpy(dtype=bool)
+                if not twice.any():
+                    continue
+                hits = first.loc[found[twice].to_numpy(dtype=object)]
+                for row, part, at in zip(frame.index[twice], hits["part"], hits["row"]):
+                    got, i = cms_parts[part]
+                    _fill(got, i, at, frame.loc[row])
+                other.found[j] = (t, frame[~twice].reset_index(drop=True))
+                findings.add_one(quality.TWO_SOURCES, f"{int(twice.sum())} {table} records also in a CMS "
+                                 "export: listed once, the CMS export's value first", file=other.info.name)
 
 
 def _fill(got: _FileRead, i: int, row: object, values: pd.Series) -> None:
