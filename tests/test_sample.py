@@ -368,3 +368,14 @@ def test_property_order_invariant_distinct_first_and_complete(rows, seed, want, 
     if repeats.any():
         assert set(cases["Child Unique ID"]) == set(pool["Child Unique ID"])
         assert not repeats.iloc[: pool["Child Unique ID"].nunique()].any()
+
+
+def test_an_s47_case_with_no_strategy_date_is_dated_by_its_enquiry_start(tmp_path):
+    """Sheet 2's key date is the strategy discussion, else the enquiry start (its `_key`):
+    the sample's Key date follows it, never a blank."""
+    kid = {"child_id": "C1", "dob": "2015-06-01", "gender": "1", "ethnicity": "WBRI", "disability": "LD"}
+    rows = [{"child_id": "C1", "strategy_date": "", "s47_start_date": "2026-02-10", "icpc_date": ""}]
+    run = run_lists(exports(tmp_path, children=[kid], s47=rows), "2026-03-01")
+    drawn = sample.draw(run, 7)
+    case = drawn.cases[drawn.cases["List"] == "2 Strategy and S47"]
+    assert case["Key date"].tolist() == [pd.Timestamp("2026-02-10")]
