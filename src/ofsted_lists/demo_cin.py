@@ -74,13 +74,6 @@ def _yes_no(value: str) -> str:
     return {"Y": "1", "N": "0"}.get(value.upper(), "")
 
 
-def _by_child(frame: pd.DataFrame) -> dict[str, list[tuple]]:
-    groups: dict[str, list[tuple]] = defaultdict(list)
-    for row in frame.itertuples(index=False):
-        groups[row.child_id].append(row)
-    return groups
-
-
 def _episode(referrals: pd.DataFrame, events: pd.DataFrame, date: str) -> np.ndarray:
     """Per event, the position in `referrals` of the child's episode of need it belongs to:
     the latest referral on or before the event's date, else the child's first."""

@@ -39,6 +39,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from .. import excel_worker, quality, threads
@@ -531,24 +532,28 @@ def _once_from_two_sources(reads: list[_FileRead], findings: Findings, as_of: dt
                 if not twice.any():
                     continue
                 hits = first.loc[found[twice].to_numpy(dtype=object)]
-                for row, part, at in zip(frame.index[twice], hits["part"], hits["row"]):
+                pairs = pd.DataFrame({"part": hits["part"].to_numpy(), "at": hits["row"].to_numpy(),
+                                      "row": frame.index[twice]}).drop_duplicates(["part", "at"])
+                for part, pair in pairs.groupby("part", sort=False):
                     got, i = cms_parts[part]
-                    _fill(got, i, at, frame.loc[row])
+                    _fill(got, i, pair["at"].to_numpy(), frame.loc[pair["row"].to_numpy()])
                 other.found[j] = (t, frame[~twice].reset_index(drop=True))
                 findings.add_one(quality.TWO_SOURCES, f"{int(twice.sum())} {table} records also in a CMS "
                                  "export: listed once, the CMS export's value first", file=other.info.name)
 
 
-def _fill(got: _FileRead, i: int, row: object, values: pd.Series) -> None:
-    """The CMS record's blank cells take the other source's values."""
+def _fill(got: _FileRead, i: int, at: np.ndarray, values: pd.DataFrame) -> None:
+    """The CMS records at rows `at` take the other source's values (`values`, row for row)
+    in their blank cells."""
     table, frame = got.found[i]
-    for column, value in values.items():
-        if column.startswith("_") or pd.isna(value):
+    for column in values.columns:
+        if column.startswith("_"):
             continue
+        given = values[column].to_numpy(dtype=object)
         if column not in frame:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype=frame["child_id"].dtype)
-        if pd.isna(frame.at[row, column]):
-            frame.at[row, column] = value
+        current = frame.loc[at, column]
+        frame.loc[at, column] = current.where(current.notna(), given)
     got.found[i] = (table, frame)
 
 
