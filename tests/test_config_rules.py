@@ -273,7 +273,7 @@ def test_a_columns_key_must_be_a_canonical_column(tmp_path):
         config.load(toml(tmp_path, "[columns]\nchild_id = 'A'\nchild = 'B'\ndob = 3\n"), explicit=True)
     assert str(exc.value) == (
         "config ofsted-lists.toml: 2 problems: (1) line 3: 'columns.child': unknown key; not a canonical column of "
-        "any table (the README lists them); did you mean 'child_id' or 'child_seen'?; (2) line 4: 'columns.dob': "
+        "any table (the README lists them); did you mean 'child_id' or 'child_seen' or 'children_placed'?; (2) line 4: 'columns.dob': "
         "must be a non-empty string")
 
 

@@ -178,7 +178,7 @@ def _exported_twice(df: pd.DataFrame, table: Table, cols: list, findings: Findin
     # A national return's files of two years repeat rows (a child's header, an episode open
     # at 31 March): only a copy within one file is exported twice.
     within = ["_file"] if table.national else []
-    maybe = df.duplicated(subset=[*within, "child_id", *table.key_dates[:1]], keep=False).to_numpy()
+    maybe = df.duplicated(subset=[*within, table.who, *table.key_dates[:1]], keep=False).to_numpy()
     dup = pd.Series(False, index=df.index)
     if maybe.any():
         dup[maybe] = df[maybe].duplicated(subset=[*within, *(c.name for c in cols)], keep="first").to_numpy()

@@ -51,6 +51,11 @@ class Table:
     national: str = ""
 
     @property
+    def who(self) -> str:
+        """The column that says whose record a row is: `child_id`, or an adopter's id."""
+        return "child_id" if "child_id" in self.column_names else self.columns[0].name
+
+    @property
     def column_names(self) -> list[str]:
         return [c.name for c in self.columns]
 
@@ -355,6 +360,116 @@ TABLES: dict[str, Table] = {
         ),
     )
 }
+
+
+# The tables of the full Annex A profile (SPEC §3, §9): read and checked now; the lists
+# that use them (Lists 6-11) are built on them.
+TABLES.update((t.name, t) for t in (
+    Table(
+        "visits",
+        ("visit", "cin_visits", "cp_visits", "cla_visits", "statutory_visits"),
+        (
+            _CHILD_ID,
+            Column("visit_date", EVENT_DATE, required=True, aliases=("Visit Date", "Date of Visit")),
+            # cin, cp, cla, iro or another (local labels mapped in the config); blank = any
+            Column("visit_type", TEXT, aliases=("Visit Type", "Type of Visit")),
+            Column("child_seen", YESNO, aliases=("Child Seen", "Seen", "Was the Child Seen?")),
+            Column("seen_alone", YESNO, aliases=("Seen Alone", "Child Seen Alone", "Was the Child Seen Alone?")),
+            # blank = yes for cp and cla visits (SPEC §3)
+            Column("statutory", YESNO, aliases=("Statutory", "Statutory Visit")),
+            _WORKER,
+        ),
+        key_dates=("visit_date",),
+    ),
+    Table(
+        "orders",
+        ("legal_orders", "protection_orders", "epo"),
+        (
+            _CHILD_ID,
+            # EPO, police protection or any other order (labels mapped in the config)
+            Column("order_type", TEXT, required=True, aliases=("Order Type", "Order", "Legal Order")),
+            Column("start_date", EVENT_DATE, required=True, aliases=("Order Start Date", "Start Date")),
+            Column("end_date", END_DATE, aliases=("Order End Date", "End Date")),
+        ),
+        key_dates=("start_date",),
+        period=("start_date", "end_date"),
+    ),
+    Table(
+        "care_leavers",
+        ("leaving_care", "care_leaver"),
+        (
+            _CHILD_ID,
+            Column("start_date", EVENT_DATE, aliases=("Start Date", "Leaving Care Start Date")),
+            Column("end_date", END_DATE, aliases=("End Date", "Leaving Care End Date")),
+            Column("eligibility", TEXT, aliases=("Eligibility", "Care Leaver Eligibility",
+                                                 "Eligibility Category")),
+            Column("in_touch", TEXT, aliases=("In Touch", "LA In Touch")),
+            Column("latest_contact_date", EVENT_DATE, aliases=("Latest Date of Contact", "Latest Contact Date")),
+            Column("accommodation", TEXT, aliases=("Accommodation", "Type of Accommodation")),
+            Column("accommodation_suitable", TEXT, aliases=("Accommodation Suitable", "Suitability of Accommodation")),
+            Column("activity", TEXT, aliases=("Activity", "Activity Status", "Main Activity")),
+            Column("personal_advisor", TEXT, aliases=("Personal Advisor", "Allocated Personal Advisor")),
+            Column("pathway_plan_review_date", EVENT_DATE, aliases=("Latest Pathway Plan Review Date",
+                                                                    "Pathway Plan Review Date")),
+            _TEAM,
+            _WORKER,
+        ),
+        key_dates=("start_date",),
+        key_required=False,
+        period=("start_date", "end_date"),
+    ),
+    Table(
+        "health_checks",
+        ("cla_health",),
+        (
+            _CHILD_ID,
+            Column("check_date", EVENT_DATE, required=True, aliases=("Check Date", "Health Check Date")),
+            Column("check_type", TEXT, required=True, aliases=("Check Type", "Health Check Type")),  # health / dental
+            Column("status", TEXT, aliases=("Status", "Health Check Status")),  # only completed or blank counts
+        ),
+        key_dates=("check_date",),
+    ),
+    Table(
+        "permanence_plans",
+        ("care_plans",),
+        (
+            _CHILD_ID,
+            Column("plan", TEXT, required=True, aliases=("Permanence Plan", "Care Plan")),  # List 8 codes or labels
+            Column("start_date", EVENT_DATE, aliases=("Start Date", "Plan Start Date")),
+            Column("end_date", END_DATE, aliases=("End Date", "Plan End Date")),
+        ),
+        key_dates=("start_date",),
+        key_required=False,
+        period=("start_date", "end_date"),
+    ),
+    # Adopters are adults: no child, and no child details; a record is one adopter.
+    Table(
+        "adopters",
+        (),
+        (
+            Column("adopter_id", ID, required=True, aliases=("Adopter ID", "Individual Adopter Identifier")),
+            Column("family_id", TEXT, aliases=("Family ID", "Adoptive Family Identifier")),
+            Column("gender", TEXT, aliases=("Gender", "Sex")),
+            Column("ethnicity", TEXT, aliases=("Ethnicity",)),
+            Column("disability", TEXT, aliases=("Disability",)),
+            Column("fostering_for_adoption", YESNO, aliases=("Fostering for Adoption",)),
+            Column("enquiry_date", EVENT_DATE, aliases=("Date enquiry received", "Enquiry Date")),
+            Column("stage1_start", EVENT_DATE, aliases=("Date Stage 1 started", "Stage 1 Start")),
+            Column("stage1_end", EVENT_DATE, aliases=("Date Stage 1 ended", "Stage 1 End")),
+            Column("stage2_start", EVENT_DATE, aliases=("Date Stage 2 started", "Stage 2 Start")),
+            Column("stage2_end", EVENT_DATE, aliases=("Date Stage 2 ended", "Stage 2 End")),
+            Column("application_date", EVENT_DATE, aliases=("Date application submitted", "Application Date")),
+            Column("approval_date", EVENT_DATE, aliases=("Date application approved", "Approval Date")),
+            Column("matched_date", EVENT_DATE, aliases=("Date adopter matched with child(ren)", "Matched Date")),
+            Column("placed_date", EVENT_DATE, aliases=("Date child/children placed with adopter(s)", "Placed Date")),
+            Column("children_placed", TEXT, aliases=("No. of children placed", "Children Placed")),
+            Column("adoption_order_date", EVENT_DATE, aliases=("Date of Adoption Order",)),
+            Column("left_date", EVENT_DATE, aliases=("Date of leaving adoption process", "Left Date")),
+            Column("left_reason", TEXT, aliases=("Reason for leaving adoption process", "Left Reason")),
+        ),
+        child_details=False,
+    ),
+))
 
 
 # The SSDA903 return's CSV files (SPEC §3.5, annex-a-full.md §3.1): their 903 columns
