@@ -23,13 +23,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 
 from .. import quality
 from ..errors import InputError
 from ..quality import Findings
 from . import Header, Source, _FileRead, xmlsafe
-from .cms import _text_dtype
 
 FORMAT = "CIN census XML"
 COLLECTION = "CIN"
@@ -133,13 +131,7 @@ def _body(table: str, rows: list[list]) -> tuple[pa.Table, np.ndarray, np.ndarra
     columns = COLUMNS[table]
     width = len(columns)
     slots = list(zip(*rows)) if rows else [()] * (width + 2)
-    arrays = {}
-    for column, values in zip(columns, slots):
-        text = pa.array(values, type=pa.string())
-        if len(text) and (pc.max(pc.utf8_length(text)).as_py() or 0) > xmlsafe.TEXT_CAP:
-            raise xmlsafe.too_long()
-        text = pc.utf8_trim_whitespace(text)
-        arrays[column] = pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+    arrays = {column: xmlsafe.text_column(values) for column, values in zip(columns, slots)}
     lines = np.array(slots[width], dtype=np.int64)
     episodes = np.array(slots[width + 1], dtype=np.int64) if table not in ("children", "disabilities", "referrals") \
         else None
@@ -164,14 +156,9 @@ def _keys(bodies: dict) -> dict[str, pd.Series]:
 def _frame(src: Source, table: str, body: pa.Table, lines: np.ndarray, _episodes: object) -> pd.DataFrame:
     columns = COLUMNS[table]
     elements = _ELEMENTS[table]
-    header = Header("", table, 0, [elements[c] for c in columns], dict(enumerate(columns)), file=src.name,
-                    mapped=False)
-    src.got.info.headers.append(header)
-    frame = body.to_pandas(types_mapper=_text_dtype)
-    frame["_row"] = lines
-    frame.insert(0, "_sheet", "")
-    frame.insert(0, "_file", src.name)
-    return frame
+    src.got.info.headers.append(Header("", table, 0, [elements[c] for c in columns], dict(enumerate(columns)),
+                                       file=src.name, mapped=False))
+    return xmlsafe.frame(body, lines, src.name)
 
 
 def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, list[list]], str, list]:
@@ -185,7 +172,7 @@ def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, list
     reference = [""]
     old_sex: list[tuple[int, str]] = []
     names = _LocalNames()
-    referrals, cp_plans = rows["referrals"], rows["cp_plans"]
+    referrals = rows["referrals"]
     review_slot = _SLOT["cp_plans"]["last_review_date"]
     icpc_slot, start_slot = _SLOT["s47"]["icpc_date"], _SLOT["s47"]["s47_start_date"]
     strategy_slot = _SLOT["s47"]["strategy_date"]

@@ -17,6 +17,8 @@ import io
 from collections.abc import Callable
 from xml.parsers import expat
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from lxml import etree
 
 from ..errors import InputError
@@ -193,3 +195,25 @@ def text(element: etree._Element) -> str | None:
     if len(value) > TEXT_CAP:
         raise too_long()
     return value.strip() or None
+
+
+def text_column(values) -> pa.Array:
+    """Values as an XML reader's table holds them: text, stripped, a blank as null. A
+    value longer than `TEXT_CAP`: Refused (one check per column, not per value)."""
+    text = pa.array(values, type=pa.string())
+    if len(text) and (pc.max(pc.utf8_length(text)).as_py() or 0) > TEXT_CAP:
+        raise too_long()
+    text = pc.utf8_trim_whitespace(text)
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+def frame(body: pa.Table, lines, file: str):
+    """An XML reader's table as the read stage returns every table: text columns, with
+    `_file`, `_sheet` (none) and `_row` (the line of each record's element)."""
+    from .cms import _text_dtype
+
+    out = body.to_pandas(types_mapper=_text_dtype)
+    out["_row"] = lines
+    out.insert(0, "_sheet", "")
+    out.insert(0, "_file", file)
+    return out
