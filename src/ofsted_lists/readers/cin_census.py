@@ -106,13 +106,14 @@ _BLOCK_SLOT = {kind: (table, {tag: _SLOT[table][c] for tag, c in columns.items()
 def read(src: Source) -> None:
     """Read one CIN census XML into `src`'s tables."""
     raw = src.box.pop()
-    rows, reference, old_sex = _parse(src.name, raw, src.as_of)
-    del raw
+    with xmlsafe.no_gc():
+        rows, reference, old_sex = _parse(src.name, raw, src.as_of)
+        del raw
+        try:
+            bodies = {table: _body(table, rows.pop(table)) for table in COLUMNS}
+        except xmlsafe.Refused as why:
+            raise InputError(f"{src.name} is not read: {why}") from None
     census = Census(reference)
-    try:
-        bodies = {table: _body(table, rows.pop(table)) for table in COLUMNS}
-    except xmlsafe.Refused as why:
-        raise InputError(f"{src.name} is not read: {why}") from None
     census.keys = _keys(bodies)
     # Every table, even with no record: the census gives it (no CP plan is a fact, not a missing export).
     for table in COLUMNS:
@@ -177,27 +178,39 @@ def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, list
     icpc_slot, start_slot = _SLOT["s47"]["icpc_date"], _SLOT["s47"]["s47_start_date"]
     strategy_slot = _SLOT["s47"]["strategy_date"]
 
+    gender = _SLOT["children"]["gender"]
+    child_slots = {tag: slot for tag, slot in _CHILD_SLOT.items() if tag != "Sex"}  # Sex: its line is kept
+    episode_items = ("DateOfInitialCPC", *(k for k in _BLOCK_SLOT if k != "CINdetails"))
+
+    def fill(into: list, element, slots: dict, wanted: tuple[str, ...]) -> list:
+        """Each item of `element` named in `slots` put in its slot; (tag, item) of those in `wanted`."""
+        found = []
+        for item in element:
+            tag = names[item.tag]
+            slot = slots.get(tag)
+            if slot is not None:
+                into[slot] = item.text or ""
+            elif tag in wanted:
+                found.append((tag, item))
+        return found
+
     def record(element) -> None:
         if names[element.tag] == "ReferenceDate":
             parent = element.getparent()
             if parent is not None and names[parent.tag] == "CollectionDetails":
                 reference[0] = xmlsafe.text(element) or ""
             return
-        child = [None] * width["children"] + [element.sourceline]
+        child = [""] * width["children"] + [element.sourceline]
         first = {t: len(r) for t, r in rows.items()}  # this child's records start here
         sex_line = 0
         for part in element:
             kind = names[part.tag]
             if kind == "ChildIdentifiers" or kind == "ChildCharacteristics":
-                for item in part:
-                    tag = names[item.tag]
-                    slot = _CHILD_SLOT.get(tag)
-                    if slot is not None:
-                        child[slot] = item.text
-                        if tag == "Sex":
-                            sex_line = item.sourceline
-                    elif tag == "Disabilities":
-                        rows["disabilities"].extend([None, d.text, d.sourceline]
+                for tag, item in fill(child, part, child_slots, ("Sex", "Disabilities")):
+                    if tag == "Sex":
+                        child[gender], sex_line = item.text or "", item.sourceline
+                    else:
+                        rows["disabilities"].extend(["", d.text or "", d.sourceline]
                                                     for d in item if names[d.tag] == "Disability")
             elif kind == "CINdetails":
                 episode(part)
@@ -206,39 +219,28 @@ def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, list
         for table, records in rows.items():
             for at in range(first[table], len(records)):
                 records[at][0] = child_id
-        if sex_line and child_id is not None and (child[_SLOT["children"]["gender"]] or "").strip() in _OLD_SEX:
+        if sex_line and child[gender].strip() in _OLD_SEX:
             old_sex.append((sex_line, child_id.strip()))
 
     def episode(details) -> None:
-        referral = [None] * width["referrals"] + [details.sourceline]
+        referral = [""] * width["referrals"] + [details.sourceline]
         place = len(referrals)
         referrals.append(referral)
-        own = _BLOCK_SLOT["CINdetails"][1]
         icpc, enquiries = None, []
-        for part in details:
-            kind = names[part.tag]
-            slot = own.get(kind)
-            if slot is not None:
-                referral[slot] = part.text
-            elif kind == "DateOfInitialCPC":
+        for kind, part in fill(referral, details, _BLOCK_SLOT["CINdetails"][1], episode_items):
+            if kind == "DateOfInitialCPC":
                 icpc = part.text
-            elif kind in _BLOCK_SLOT:
-                table, slots = _BLOCK_SLOT[kind]
-                found = [None] * width[table] + [part.sourceline, place]
-                reviews = []
-                for item in part:
-                    tag = names[item.tag]
-                    slot = slots.get(tag)
-                    if slot is not None:
-                        found[slot] = item.text
-                    elif tag == "Reviews":
-                        reviews.extend(r.text for r in item if names[r.tag] == "CPPreviewDate")
-                if kind == "Section47":
-                    found[strategy_slot] = found[start_slot]
-                    enquiries.append(found)
-                elif kind == "ChildProtectionPlans":
-                    found[review_slot] = _latest(reviews, as_of)
-                rows[table].append(found)
+                continue
+            table, slots = _BLOCK_SLOT[kind]
+            found = [""] * width[table] + [part.sourceline, place]
+            reviews = [r.text for _, item in fill(found, part, slots, ("Reviews",))
+                       for r in item if names[r.tag] == "CPPreviewDate"]
+            if kind == "Section47":
+                found[strategy_slot] = found[start_slot]
+                enquiries.append(found)
+            elif kind == "ChildProtectionPlans":
+                found[review_slot] = _latest(reviews, as_of) or ""
+            rows[table].append(found)
         if icpc and icpc.strip():
             _close_episode(icpc, enquiries, icpc_slot, start_slot)
 
