@@ -5,7 +5,9 @@ One module per source format, each turning its files into canonical tables:
 
 - `cms`: CMS exports, CSV and Excel tables shaped like the contract (recognised by
   file or sheet name);
-- `cin_census`: the DfE CIN census XML (`Message` root, collection `CIN`).
+- `cin_census`: the DfE CIN census XML (`Message` root, collection `CIN`);
+- `ssda903`: the SSDA903 return's CSV files (recognised by their columns);
+- `ssd`: Data to Insight's Standard Safeguarding Dataset extracts (`ssd_*` tables).
 
 How a file's format is decided (`_reader_for`), never by a setting or the file name
 alone: workbook bytes (zip or OLE) are read by `cms`; an XML document by the entry of
@@ -47,7 +49,7 @@ from ..config import Config, Problem, problems_error
 from ..errors import InputError, UserError
 from ..output import path_problem
 from ..quality import Findings
-from ..schema import closest, norm
+from ..schema import Table, closest, norm
 from ..terminal import kind_of
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -296,25 +298,33 @@ def _read_bytes(path: Path) -> bytes:
 
 # Readers that know a CSV file or a sheet by its first rows: rows -> (table, format) | None.
 HEADING_FORMATS: list[Callable[[list[list[object]]], tuple[str, str] | None]] = []
+# A format's own tables, read by `cms` before its MERGERS entry turns them into canonical
+# ones: name -> (the Table its headings are mapped by, the format). Never reach normalise.
+OWN_TABLES: dict[str, tuple[Table, str]] = {}
 
-from . import cin_census, cms, ssda903, xmlsafe  # noqa: E402  (they use the records above)
+from . import cin_census, cms, ssd, ssda903, xmlsafe  # noqa: E402  (they use the records above)
 
 HEADING_FORMATS.append(ssda903.claim)
+HEADING_FORMATS.append(ssd.claim)
+OWN_TABLES.update(ssd.OWN_TABLES)
 from .cms import NA_TEXT, _where, encrypted, map_headings, recognise  # noqa: E402,F401  (re-exported)
 
 # (root element, DfE collection) -> the reader of that XML format.
 XML_FORMATS: dict[tuple[str, str], Callable[[Source], None]] = {
     ("Message", cin_census.COLLECTION): cin_census.read,
 }
-# format -> merge(that format's file reads in folder order, findings), run once all are read.
-MERGERS: dict[str, Callable[[list[_FileRead], Findings], None]] = {
+# format -> merge(that format's file reads in folder order, findings, the as-of date or
+# None), run once all are read.
+MERGERS: dict[str, Callable[[list[_FileRead], Findings, dt.date | None], None]] = {
     cin_census.FORMAT: cin_census.merge,
+    ssd.FORMAT: ssd.merge,
 }
 # format -> {table: the date that, with the child, says two sources hold the same record
 # (None: the child alone)}. A record of such a format that a CMS export also holds is
 # listed once: the CMS export's value wins where it has one (SPEC §3.5).
 SAME_RECORD: dict[str, dict[str, str | None]] = {
     cin_census.FORMAT: cin_census.SAME_RECORD,
+    ssd.FORMAT: ssd.SAME_RECORD,
 }
 
 
@@ -478,7 +488,7 @@ def read_folder(
         raise header_error
     for fmt, merge in MERGERS.items():
         if same := [got for got in reads if got.info.format == fmt and got.found]:
-            merge(same, findings)
+            merge(same, findings, as_of)
     _once_from_two_sources(reads, findings, as_of or dt.date.today())
     for got in reads:
         findings.extend(got.findings)
