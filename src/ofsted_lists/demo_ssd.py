@@ -82,7 +82,8 @@ def write(frames: dict[str, demo.Frame], out_dir: Path, until: dt.date) -> dict[
                "": _json(_CONTACT_KEYS)}
     save("ssd_contacts", pd.DataFrame({
         "cont_contact_id": c["contact_id"], "cont_person_id": c["child_id"], "cont_contact_date": c["contact_date"],
-        "cont_contact_source_code": c["contact_source"], "cont_contact_outcome_json": c["led_to_referral"].map(outcome)}))
+        "cont_contact_source_code": c["contact_source"],
+        "cont_contact_outcome_json": c["led_to_referral"].map(outcome)}))
     r = t["referrals"]
     outcome = {"Y": _json(_REFERRAL_KEYS, "NFA_FLAG"), "N": _json(_REFERRAL_KEYS, "SINGLE_ASSESSMENT_FLAG"),
                "": _json(_REFERRAL_KEYS)}
@@ -125,7 +126,8 @@ def write(frames: dict[str, demo.Frame], out_dir: Path, until: dt.date) -> dict[
     plan_ids = pd.Series([f"PP{i:07d}" for i in range(1, len(p) + 1)], index=p.index)
     save("ssd_cp_plans", pd.DataFrame({
         "cppl_cp_plan_id": plan_ids, "cppl_person_id": p["child_id"], "cppl_cp_plan_start_date": p["cpp_start_date"],
-        "cppl_cp_plan_end_date": p["cpp_end_date"], "cppl_cp_plan_initial_category": p["initial_category"].map(_CATEGORY),
+        "cppl_cp_plan_end_date": p["cpp_end_date"],
+        "cppl_cp_plan_initial_category": p["initial_category"].map(_CATEGORY),
         "cppl_cp_plan_ola": p["ola"], "cppl_cp_plan_latest_category": p["latest_category"].map(_CATEGORY)}))
     save("ssd_cp_reviews", _reviews(p, plan_ids))
     h = t["early_help"]

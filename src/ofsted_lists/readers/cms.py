@@ -145,18 +145,20 @@ def _check_header(mapping: dict[int, str], table: Table, file: str, sheet: str, 
     """A header row must name the table's required columns; otherwise stop with what to fix."""
     found = set(mapping.values())
     mapped = config.table(table.name).columns
+    # A format's own table is read by its own field names only: there is nothing to map.
+    how = (f"map the local headings in ofsted-lists.toml under [tables.{table.name}.columns]" if table.name in TABLES
+           else f"export the table with its {_format_of(table.name)} field names")
     problem = None
     if not found:
         expected = ", ".join(f"'{c.name}'" for c in table.columns if c.required) or "'child_id'"
         problem = (f": found no header row in the first {HEADER_SCAN_ROWS} rows for table '{table.name}' (no "
-                   f"heading names any of its columns, such as {expected}); add the header row, or map the "
-                   f"local headings in ofsted-lists.toml under [tables.{table.name}.columns]")
+                   f"heading names any of its columns, such as {expected}); add the header row, or {how}")
     elif missing := [c for c in table.columns if c.required and c.name not in found]:
         col = missing[0]
         names = ", ".join(f"'{a}'" for a in (*((mapped[col.name],) if col.name in mapped else ()), col.name,
                                              *col.aliases))
         problem = (f": table '{table.name}' has no column for '{col.name}' (looked for {names}); add the column "
-                   f"or map its heading in ofsted-lists.toml under [tables.{table.name}.columns]")
+                   f"or {how.replace('map the local headings', 'map its heading')}")
     elif len(table.key_dates) > 1 and not found & set(table.key_dates):
         problem = f": table '{table.name}' needs at least one of the columns {', '.join(table.key_dates)}"
     if problem:

@@ -9,19 +9,30 @@ whatever the file is called), or when its name is the table's (`ssd_contacts.csv
 fields (`OWN_TABLES`); `merge` then turns the SSD tables into canonical ones, once every
 file is read, so that no `ssd_*` name reaches normalise:
 
-| SSD table | feeds |
-|---|---|
-| `ssd_person` | `children` (`pers_person_id` is the child id, never `pers_legacy_id`; `pers_gender`'s 00/01/02/09 codes, else `pers_sex`) |
-| `ssd_disability` | `disabilities`, undated (the SSD keeps no dates: every code reads as current) |
-| `ssd_contacts` | `contacts`; `cont_contact_outcome_json`'s NEW_REFERRAL_FLAG gives `led_to_referral` |
-| `ssd_early_help_episodes` | `early_help` |
-| `ssd_cin_episodes` | `referrals` (the episode of need); the outcome JSON's NFA_FLAG where `cine_referral_nfa` is blank |
-| `ssd_cin_assessments` | `assessments`; `assessment_outcome` from the outcome JSON's flags, else `cina_assessment_outcome_nfa` |
-| `ssd_s47_enquiry` + `ssd_initial_cp_conference` | `s47` (the enquiry's start is also the strategy date; the ICPC joined on enquiry id and person; the outcome JSON's CP_CONFERENCE_FLAG gives `icpc_not_required`) |
-| `ssd_cin_plans` | `cin_plans` |
-| `ssd_cp_plans` + `ssd_cp_reviews` | `cp_plans` (the latest review on or before the as-of date, joined on plan id and person) |
-| `ssd_cin_visits`, `ssd_cp_visits`, `ssd_cla_visits` | `visits` (visit_type cin, cp, cla) |
-| `ssd_professionals`, `ssd_department`, `ssd_involvements` | team and worker: a `*_worker_id` is a professional's id (-> `prof_professional_name`), a team that is a `dept_team_id` -> `dept_team_name`; CP plans and early help, which name no team (CP plans no worker either), take them from the child's involvement overlapping the record (the latest-starting) |
+- `ssd_person` -> `children`: `pers_person_id` is the child id (never `pers_legacy_id`,
+  which D2I's CIN script uses: annex-a-full.md §5.1); gender from `pers_gender`'s
+  00/01/02/09 codes, else `pers_sex`.
+- `ssd_disability` -> `disabilities`, undated: the SSD keeps no dates, so every code is
+  current; `NONE` rows are read as codes (normalise drops a NONE beside a real code).
+- `ssd_contacts` -> `contacts`; `led_to_referral` from `cont_contact_outcome_json`
+  (NEW_REFERRAL_FLAG Y: yes; another flag answered: no; none: blank, derived later).
+- `ssd_early_help_episodes` -> `early_help`.
+- `ssd_cin_episodes` -> `referrals` (the episode of need); the outcome JSON's NFA_FLAG
+  where `cine_referral_nfa` is blank.
+- `ssd_cin_assessments` -> `assessments`; `assessment_outcome` from the outcome JSON's
+  first flag set (`_ASSESSMENT_FLAGS`), else `cina_assessment_outcome_nfa`.
+- `ssd_s47_enquiry` + `ssd_initial_cp_conference` -> `s47`: the enquiry's start is also
+  the strategy date; the ICPC (the earliest) joined on enquiry id and child; the outcome
+  JSON's CP_CONFERENCE_FLAG gives `icpc_not_required`.
+- `ssd_cin_plans` -> `cin_plans`.
+- `ssd_cp_plans` + `ssd_cp_reviews` -> `cp_plans`: the latest review on or before the
+  as-of date, joined on plan id and child; `cppl_cp_plan_ola` -> `ola`.
+- `ssd_cin_visits`, `ssd_cp_visits`, `ssd_cla_visits` -> `visits` (visit_type cin, cp, cla).
+- `ssd_professionals`, `ssd_department`, `ssd_involvements` -> team and worker: a
+  `*_worker_id` is a `prof_professional_id` (-> `prof_professional_name`), a team that is
+  a `dept_team_id` -> `dept_team_name` (else it is kept as written); CP plans and early
+  help, which name no team (CP plans no worker either), take them from the child's
+  latest-starting involvement that overlaps the record.
 
 What the SSD cannot carry: a contact's team and worker, the assessment's type, the s47
 outcome as the CMS words it, strategy discussions that started no enquiry and their own
@@ -37,7 +48,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -145,7 +155,8 @@ SPECS: dict[str, Spec] = {s.name: s for s in (
          key=("invo_person_id", "invo_involvement_start_date")),
     Spec("ssd_professionals", "", {"prof_professional_id": "id", "prof_professional_name": "name"},
          key=("prof_professional_id", "prof_professional_name")),
-    Spec("ssd_department", "", {"dept_team_id": "id", "dept_team_name": "name"}, key=("dept_team_id", "dept_team_name")),
+    Spec("ssd_department", "", {"dept_team_id": "id", "dept_team_name": "name"},
+         key=("dept_team_id", "dept_team_name")),
 )}
 # The SSD tables as `cms` reads them (readers.OWN_TABLES): every field read is a column.
 OWN_TABLES: dict[str, tuple[Table, str]] = {
@@ -222,11 +233,11 @@ def merge(reads: list[_FileRead], findings: Findings, as_of: dt.date | None = No
     side = _side(parts, findings, as_of)
     main = [p for p in parts if p.spec.feeds]
     if side.icpc is not None:
-        _unmatched(side.icpc, [p.frame for p in main if p.spec.feeds == "s47"], "s47_id", "enquiry", findings,
+        _unmatched(side.icpc, [p.frame for p in main if p.spec.feeds == "s47"], "s47_id", findings,
                    "icpc_s47_enquiry_id", "ICPC's enquiry (with its child) is in no ssd_s47_enquiry file read; "
                    "the ICPC is not read")
     if side.reviews is not None:
-        _unmatched(side.reviews, [p.frame for p in main if p.spec.feeds == "cp_plans"], "cppl_cp_plan_id", "plan",
+        _unmatched(side.reviews, [p.frame for p in main if p.spec.feeds == "cp_plans"], "cppl_cp_plan_id",
                    findings, "cppr_cp_plan_id", "review's CP plan (with its child) is in no ssd_cp_plans file read; "
                    "the review is not read")
     for p in main:
@@ -287,8 +298,9 @@ def _key(frame: pd.DataFrame, id_column: str) -> pd.Series:
     return (parse_ids(frame[id_column]).values + "\x00" + parse_ids(frame["child_id"]).values).astype(_STR)
 
 
-def _unmatched(side_rows: pd.DataFrame, mains: list[pd.DataFrame], id_column: str, side_id: str,
-               findings: Findings, column: str, problem: str) -> None:
+def _unmatched(side_rows: pd.DataFrame, mains: list[pd.DataFrame], id_column: str, findings: Findings,
+               column: str, problem: str) -> None:
+    """A side table's rows whose key (`_key`) no main table's row has: one finding each."""
     known = pd.concat([_key(f, id_column) for f in mains]) if mains else pd.Series(dtype=_STR)
     findings.add(side_rows, ~side_rows["_key"].isin(set(known.dropna())), column, quality.UNJOINED,
                  problem)
@@ -301,18 +313,19 @@ def _canonical(p: _Part, side: _Side, findings: Findings, as_of: dt.date) -> tup
     headings: dict[str, str] = {}
     cols = [c for c in dict.fromkeys(spec.fields.values()) if c in f]
     out = f[["_file", "_sheet", *cols, "_row"]].copy()
-    if spec.feeds == "children":
+    if spec.feeds == "children" and ("pers_gender" in f or "pers_sex" in f):
         gender = _per_value(f.get("pers_gender"), f.index, _nhs_gender)
         out["gender"] = gender.fillna(_text(f.get("pers_sex"), f.index))
         headings.update({g: "gender" for g in ("pers_gender", "pers_sex") if g in f})
-    for desc, source in (("cont_contact_source_desc", "contact_source"), ("cine_referral_source_desc", "referral_source")):
+    for desc, source in (("cont_contact_source_desc", "contact_source"),
+                         ("cine_referral_source_desc", "referral_source")):
         if desc in f:  # the description where the code is blank
             out[source] = _text(f.get(source), f.index).fillna(f[desc])
             headings[desc] = source
-    if spec.outcome:
+    if spec.outcome in f or "cina_assessment_outcome_nfa" in f:
         column, values = _from_outcome(spec, f, findings)
         out[column] = values
-        headings[spec.outcome] = column
+        headings |= {h: column for h in (spec.outcome, "cina_assessment_outcome_nfa") if h in f}
     if spec.visit_type:
         out["visit_type"] = pd.Series(spec.visit_type, index=f.index, dtype=_STR)
     if spec.feeds == "s47":  # the SSD holds enquiries only: the strategy discussion that started one
@@ -322,8 +335,8 @@ def _canonical(p: _Part, side: _Side, findings: Findings, as_of: dt.date) -> tup
             headings |= {"ssd_initial_cp_conference.icpc_icpc_date": "icpc_date",
                          "ssd_initial_cp_conference.icpc_icpc_outcome_cp_flag": "icpc_led_to_cpp"}
         if "icpc_date" in out:  # an ICPC held was needed
-            out["icpc_not_required"] = out["icpc_not_required"].mask(
-                out["icpc_not_required"].isna() & out["icpc_date"].notna(), "N")
+            given = _text(out.get("icpc_not_required"), out.index)
+            out["icpc_not_required"] = given.mask(given.isna() & out["icpc_date"].notna(), "N")
     if spec.feeds == "cp_plans" and side.reviews is not None:
         out["last_review_date"] = _latest_review(f, side.reviews, as_of)
         headings["ssd_cp_reviews.cppr_cp_review_date"] = "last_review_date"
@@ -360,7 +373,8 @@ def _from_outcome(spec: Spec, f: pd.DataFrame, findings: Findings) -> tuple[str,
     if spec.feeds == "assessments":
         outcome = _outcome(f, spec.outcome, findings,
                            lambda fl: next((o for k, o in _ASSESSMENT_FLAGS if fl.get(k) == "Y"), None))
-        nfa = _per_value(f.get("cina_assessment_outcome_nfa"), f.index, lambda v: "nfa" if _yes_no(v) == "Y" else None)
+        nfa = _per_value(f.get("cina_assessment_outcome_nfa"), f.index,
+                         lambda v: "nfa" if _yes_no(v) == "Y" else None)
         return "assessment_outcome", outcome.fillna(nfa)
     if spec.feeds == "s47":  # a conference asked for: one was needed; another outcome: not
         return "icpc_not_required", _outcome(f, spec.outcome, findings, lambda fl: "N" if fl.get(
@@ -483,8 +497,7 @@ def _latest_review(f: pd.DataFrame, reviews: pd.DataFrame, as_of: dt.date) -> pd
     dated = reviews[reviews["_date"].notna() & (reviews["_date"] <= pd.Timestamp(as_of))]
     latest = dated.sort_values("_date", kind="stable").drop_duplicates("_key", keep="last").set_index("_key")
     unreadable = reviews[reviews["_date"].isna() & reviews["review"].notna()].drop_duplicates("_key").set_index("_key")
-    found = key.map(latest["review"]).fillna(key.map(unreadable["review"]))
-    return _as_text(found)
+    return _as_text(key.map(latest["review"])).fillna(_as_text(key.map(unreadable["review"])))
 
 
 def _involved(out: pd.DataFrame, spec: Spec, inv: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
@@ -519,7 +532,7 @@ def _relabel(header: Header, spec: Spec, headings: dict[str, str]) -> None:
     from a side table as headings of their own ("ssd_cp_reviews.cppr_cp_review_date")."""
     mapping = {}
     for i, field_ in header.mapping.items():
-        mapping[i] = spec.fields.get(field_) or headings.get(field_) or _ROLES.get(field_, "(read, fills nothing)")
+        mapping[i] = spec.fields.get(field_) or headings.get(field_) or _ROLES.get(field_, "(read)")
     for heading, column in headings.items():
         if heading.startswith("ssd_"):
             header.headings.append(heading)
@@ -534,8 +547,3 @@ _ROLES = {"cppl_cp_plan_id": "(joins ssd_cp_reviews)",
           "s47e_s47_completed_by_worker_id": "(worker id; no ssd_professionals)",
           "cinp_cin_plan_worker_id": "(worker id; no ssd_professionals)",
           "earl_episode_worker_id": "(worker id; no ssd_professionals)"}
-
-
-def tables_read() -> Iterable[str]:
-    """The SSD tables the reader reads, in its order."""
-    return SPECS.keys()
