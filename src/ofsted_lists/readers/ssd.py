@@ -330,6 +330,7 @@ def _canonical(p: _Part, side: _Side, findings: Findings, as_of: dt.date) -> tup
         out["visit_type"] = pd.Series(spec.visit_type, index=f.index, dtype=_STR)
     if spec.feeds == "s47":  # the SSD holds enquiries only: the strategy discussion that started one
         out["strategy_date"] = out["s47_start_date"]
+        headings["s47e_s47_start_date (the strategy discussion's date)"] = "strategy_date"
         if side.icpc is not None:
             _join_icpc(out, f, side.icpc)
             headings |= {"ssd_initial_cp_conference.icpc_icpc_date": "icpc_date",
@@ -529,12 +530,14 @@ def _involved(out: pd.DataFrame, spec: Spec, inv: pd.DataFrame, as_of: dt.date) 
 def _relabel(header: Header, spec: Spec, headings: dict[str, str]) -> None:
     """The header row as the canonical table's (`inspect`, the warnings, the Data quality
     sheet): each field -> the column it fills, or what it is read for; the columns filled
-    from a side table as headings of their own ("ssd_cp_reviews.cppr_cp_review_date")."""
+    from a side table, or a second time from a field, as headings of their own
+    ("ssd_cp_reviews.cppr_cp_review_date")."""
     mapping = {}
     for i, field_ in header.mapping.items():
         mapping[i] = spec.fields.get(field_) or headings.get(field_) or _ROLES.get(field_, "(read)")
+    fields = set(header.mapping.values())
     for heading, column in headings.items():
-        if heading.startswith("ssd_"):
+        if heading not in fields and heading not in spec.read:
             header.headings.append(heading)
             mapping[len(header.headings) - 1] = column
     header.table, header.mapping = spec.feeds, mapping
