@@ -16,8 +16,12 @@ alone: workbook bytes (zip or OLE) are read by `cms`; an XML document by the ent
 name: each function in `HEADING_FORMATS` takes a file's or sheet's first rows and
 returns (table, format) or None; the first that claims the rows wins (a national
 return's CSV files, "recognised by their columns, any file names", plug in here). A
-format that must merge several files of its own (census years) registers a
-`MERGERS[format]` function, run once every file is read; `SAME_RECORD[format]` says
+format whose files are tables of its own (the SSD's `ssd_contacts`, no canonical table)
+declares them in `OWN_TABLES` (name -> (Table, format)): `cms` reads such a file by that
+Table's columns, and knows it by that name too. A format that must merge several files
+of its own (census years), or turn its own tables into canonical ones (the SSD's joins),
+registers a `MERGERS[format]` function, run once every file is read, with the as-of
+date; it leaves no own table among the tables read. `SAME_RECORD[format]` says
 how its records are matched with a CMS export's, so that a record both give is kept
 once (the CMS export's values first). A reader adds its tables to
 the file's `_FileRead` through `Source.take`; the stages after reading never learn
