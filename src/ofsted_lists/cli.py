@@ -628,8 +628,9 @@ def demo_data(
         "contacts ÷ 6; fewer leaves --children as it is, with fewer contacts each."))] = None,
     until: Annotated[str | None, typer.Option("--until", help="Last date of activity, YYYY-MM-DD or DD/MM/YYYY (default today).")] = None,
     format: Annotated[str, typer.Option("--format", help=(
-        "csv (default), xlsx, or cin-xml: the CIN census XML, with CSVs of what the census does not hold "
-        "(contacts, early help, strategy discussions that started no enquiry)."))] = "csv",
+        "csv (default), xlsx, cin-xml: the CIN census XML, with CSVs of what the census does not hold "
+        "(contacts, early help, strategy discussions that started no enquiry), or ssd: Data to Insight's SSD "
+        "extracts (ssd_*.csv), with a CSV of the strategy discussions that started no enquiry."))] = "csv",
     quiet: QuietOpt = False,
 ) -> None:
     """Write a realistic synthetic export set for a fictional local authority.

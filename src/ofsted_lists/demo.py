@@ -27,7 +27,7 @@ from .codes import DISABILITY_CODES
 from .errors import UsageError
 from .schema import TABLES
 
-FORMATS = ("csv", "xlsx", "cin-xml")
+FORMATS = ("csv", "xlsx", "cin-xml", "ssd")
 TABLE_ORDER = (
     "children", "disabilities", "contacts", "referrals", "assessments", "s47",
     "cin_plans", "cp_plans", "early_help",
@@ -153,6 +153,11 @@ def generate(
 
         say(f"writing {demo_cin.XML_NAME} and the CSVs of what the census lacks")
         return demo_cin.write(frames, out_dir, until)
+    if fmt == "ssd":
+        from . import demo_ssd
+
+        say("writing the SSD extracts (ssd_*.csv) and the CSV of what the SSD lacks")
+        return demo_ssd.write(frames, out_dir, until)
     counts: dict[str, int] = {}
     for name in TABLE_ORDER:
         frame = frames.pop(name)  # free each table once written
@@ -756,7 +761,10 @@ def _remove_previous(out_dir: Path) -> None:
         for path in [out_dir / f"{name}.csv", out_dir / f"{name}.xlsx", *parts]:
             if path.is_file():
                 path.unlink()
-    for name in ("cin_census.xml", "strategy_discussions.csv"):  # demo_cin's own files
+    from .demo_ssd import FILES
+
+    # demo_cin's and demo_ssd's own files
+    for name in ("cin_census.xml", "strategy_discussions.csv", *(f"{f}.csv" for f in FILES)):
         if (out_dir / name).is_file():
             (out_dir / name).unlink()
 

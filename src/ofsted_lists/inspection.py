@@ -283,7 +283,7 @@ def _header_report(entry: Entry, header: Header, s: Survey, verbose: bool) -> li
         why = _error_text(header.error, s, verbose) if header.error else "no heading names one of its columns"
         return [f"{title}: could not be read: {why}"]
     if not header.mapped:  # a national format: its elements are fixed, there is nothing to map
-        rows = [(heading, header.mapping[i]) for i, heading in enumerate(header.headings)]
+        rows = [(heading, header.mapping.get(i, "not used")) for i, heading in enumerate(header.headings) if heading]
         return [TableView(f"{title}, {header.rows} records", ["Element", "Column"], rows)]
     rows = []
     for i, heading in enumerate(header.headings):

@@ -7,7 +7,8 @@ One module per source format, each turning its files into canonical tables:
   file or sheet name);
 - `cin_census`: the DfE CIN census XML (`Message` root, collection `CIN`);
 - `ssda903`: the SSDA903 return, its CSV files (recognised by their headings) and its
-  XML (`EXPSSDA903` root).
+  XML (`EXPSSDA903` root);
+- `ssd`: Data to Insight's Standard Safeguarding Dataset extracts (`ssd_*` tables).
 
 How a file's format is decided (`_reader_for`), never by a setting or the file name
 alone: workbook bytes (zip or OLE) are read by `cms`; an XML document by the entry of
@@ -16,8 +17,12 @@ alone: workbook bytes (zip or OLE) are read by `cms`; an XML document by the ent
 name: each function in `HEADING_FORMATS` takes a file's or sheet's first rows and
 returns (table, format) or None; the first that claims the rows wins (a national
 return's CSV files, "recognised by their columns, any file names", plug in here). A
-format that must merge several files of its own (census years) registers a
-`MERGERS[format]` function, run once every file is read; `SAME_RECORD[format]` says
+format whose files are tables of its own (the SSD's `ssd_contacts`, no canonical table)
+declares them in `OWN_TABLES` (name -> (Table, format)): `cms` reads such a file by that
+Table's columns, and knows it by that name too. A format that must merge several files
+of its own (census years), or turn its own tables into canonical ones (the SSD's joins),
+registers a `MERGERS[format]` function, run once every file is read, with the as-of
+date; it leaves no own table among the tables read. `SAME_RECORD[format]` says
 how its records are matched with a CMS export's, so that a record both give is kept
 once (the CMS export's values first). A reader adds its tables to
 the file's `_FileRead` through `Source.take`; the stages after reading never learn
@@ -49,7 +54,7 @@ from ..config import Config, Problem, problems_error
 from ..errors import InputError, UserError
 from ..output import path_problem
 from ..quality import Findings
-from ..schema import closest, norm
+from ..schema import Table, closest, norm
 from ..terminal import kind_of
 
 CSV_SUFFIXES = {".csv", ".tsv", ".txt"}
@@ -298,10 +303,15 @@ def _read_bytes(path: Path) -> bytes:
 
 # Readers that know a CSV file or a sheet by its first rows: rows -> (table, format) | None.
 HEADING_FORMATS: list[Callable[[list[list[object]]], tuple[str, str] | None]] = []
+# A format's own tables, read by `cms` before its MERGERS entry turns them into canonical
+# ones: name -> (the Table its headings are mapped by, the format). Never reach normalise.
+OWN_TABLES: dict[str, tuple[Table, str]] = {}
 
-from . import cin_census, cms, ssda903, xmlsafe  # noqa: E402  (they use the records above)
+from . import cin_census, cms, ssd, ssda903, xmlsafe  # noqa: E402  (they use the records above)
 
 HEADING_FORMATS.append(ssda903.claim)
+HEADING_FORMATS.append(ssd.claim)
+OWN_TABLES.update(ssd.OWN_TABLES)
 from .cms import NA_TEXT, _where, encrypted, map_headings, recognise  # noqa: E402,F401  (re-exported)
 
 # (root element, DfE collection) -> the reader of that XML format.
@@ -309,15 +319,18 @@ XML_FORMATS: dict[tuple[str, str], Callable[[Source], None]] = {
     ("Message", cin_census.COLLECTION): cin_census.read,
     (ssda903.XML_ROOT, ""): ssda903.read_xml,
 }
-# format -> merge(that format's file reads in folder order, findings), run once all are read.
-MERGERS: dict[str, Callable[[list[_FileRead], Findings], None]] = {
+# format -> merge(that format's file reads in folder order, findings, the as-of date or
+# None), run once all are read.
+MERGERS: dict[str, Callable[[list[_FileRead], Findings, dt.date | None], None]] = {
     cin_census.FORMAT: cin_census.merge,
+    ssd.FORMAT: ssd.merge,
 }
 # format -> {table: the date that, with the child, says two sources hold the same record
 # (None: the child alone)}. A record of such a format that a CMS export also holds is
 # listed once: the CMS export's value wins where it has one (SPEC §3.5).
 SAME_RECORD: dict[str, dict[str, str | None]] = {
     cin_census.FORMAT: cin_census.SAME_RECORD,
+    ssd.FORMAT: ssd.SAME_RECORD,
 }
 
 
@@ -481,7 +494,7 @@ def read_folder(
         raise header_error
     for fmt, merge in MERGERS.items():
         if same := [got for got in reads if got.info.format == fmt and got.found]:
-            merge(same, findings)
+            merge(same, findings, as_of)
     _once_from_two_sources(reads, findings, as_of or dt.date.today())
     for got in reads:
         findings.extend(got.findings)

@@ -272,7 +272,7 @@ def _latest(reviews: list[str | None], as_of: dt.date | None) -> str | None:
     return max(usable)[1] if usable else None
 
 
-def merge(reads: list[_FileRead], findings: Findings) -> None:
+def merge(reads: list[_FileRead], findings: Findings, as_of: dt.date | None = None) -> None:
     """Keep each record from the census file with the latest ReferenceDate that has it
     (the later file in folder order on a tie): the same episode in two years' files, or in
     a census and an in-year extract, is one episode."""

@@ -27,7 +27,7 @@ from ..config import Config, TableConfig
 from ..errors import InputError
 from ..quality import Findings
 from ..schema import TABLES, Table, all_columns, norm
-from . import EXCEL_SUFFIXES, HEADING_FORMATS, Header, Source, _gb, _HeaderError, _too_large
+from . import EXCEL_SUFFIXES, HEADING_FORMATS, OWN_TABLES, Header, Source, _gb, _HeaderError, _too_large
 
 FORMAT = "CMS export"
 
@@ -61,12 +61,23 @@ def recognise(name: str, config: Config, *, sheet: bool) -> str | None:
         globs = tc.sheets if sheet else tc.files
         if any(fnmatch.fnmatchcase(n.casefold(), g.casefold()) for g in globs for n in {name, stem}):
             return table
-    while (hit := _NAME_TO_TABLE.get(norm(stem))) is None:
+    own = {norm(name): name for name in OWN_TABLES}  # a national format's own table names (`ssd_contacts`)
+    while (hit := _NAME_TO_TABLE.get(norm(stem)) or own.get(norm(stem))) is None:
         m = _LAST_NUMBER.match(stem)
         if m is None:
             return None
         stem = m.group(1)
     return hit
+
+
+def _table(name: str) -> Table:
+    """The Table a file of `name` is read by: a canonical one, or a format's own."""
+    return TABLES[name] if name in TABLES else OWN_TABLES[name][0]
+
+
+def _format_of(table: str) -> str | None:
+    """The format whose own table `table` is (None: a canonical table)."""
+    return OWN_TABLES[table][1] if table in OWN_TABLES else None
 
 
 
@@ -134,18 +145,20 @@ def _check_header(mapping: dict[int, str], table: Table, file: str, sheet: str, 
     """A header row must name the table's required columns; otherwise stop with what to fix."""
     found = set(mapping.values())
     mapped = config.table(table.name).columns
+    # A format's own table is read by its own field names only: there is nothing to map.
+    how = (f"map the local headings in ofsted-lists.toml under [tables.{table.name}.columns]" if table.name in TABLES
+           else f"export the table with its {_format_of(table.name)} field names")
     problem = None
     if not found:
         expected = ", ".join(f"'{c.name}'" for c in table.columns if c.required) or "'child_id'"
         problem = (f": found no header row in the first {HEADER_SCAN_ROWS} rows for table '{table.name}' (no "
-                   f"heading names any of its columns, such as {expected}); add the header row, or map the "
-                   f"local headings in ofsted-lists.toml under [tables.{table.name}.columns]")
+                   f"heading names any of its columns, such as {expected}); add the header row, or {how}")
     elif missing := [c for c in table.columns if c.required and c.name not in found]:
         col = missing[0]
         names = ", ".join(f"'{a}'" for a in (*((mapped[col.name],) if col.name in mapped else ()), col.name,
                                              *col.aliases))
         problem = (f": table '{table.name}' has no column for '{col.name}' (looked for {names}); add the column "
-                   f"or map its heading in ofsted-lists.toml under [tables.{table.name}.columns]")
+                   f"or {how.replace('map the local headings', 'map its heading')}")
     elif len(table.key_dates) > 1 and not found & set(table.key_dates):
         problem = f": table '{table.name}' needs at least one of the columns {', '.join(table.key_dates)}"
     if problem:
@@ -259,7 +272,7 @@ def _heading(h: object) -> str:
 
 def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: Findings,
               headers: list[Header]) -> pd.DataFrame:
-    table, tc = TABLES[table_name], config.table(table_name)
+    table, tc = _table(table_name), config.table(table_name)
     enc = _encoding(raw, name)
     best: tuple[int, str, int, list[str]] = (-1, ",", 0, [])
     for sep in (",", ";", "\t", "|"):
@@ -271,7 +284,8 @@ def _read_csv(name: str, raw: bytes, config: Config, table_name: str, findings: 
             best = (score, sep, idx, fields)
     _, sep, header_idx, header_fields = best
     mapping = map_headings(header_fields, table, tc)
-    headers.append(Header("", table_name, header_idx + 1, [_heading(h) for h in header_fields], mapping, file=name))
+    headers.append(Header("", table_name, header_idx + 1, [_heading(h) for h in header_fields], mapping, file=name,
+                          mapped=table_name in TABLES))
     _check_header(mapping, table, name, "", config)
     _report_unused(header_fields, mapping, name, "", header_idx + 1, findings)
     body = _csv_body(raw, enc, sep, header_idx, header_fields, sorted(mapping), name)
@@ -433,14 +447,15 @@ def _first_rows(body: pa.Table) -> list[list[object]]:
 
 def _read_sheet(body: pa.Table, name: str, sheet: str, table_name: str, config: Config,
                 findings: Findings, headers: list[Header]) -> pd.DataFrame:
-    table, tc = TABLES[table_name], config.table(table_name)
+    table, tc = _table(table_name), config.table(table_name)
     if _empty(body):
         raise _sheet_error(name, sheet, config, " is empty: export it again or remove it from the workbook")
     rows = _first_rows(body)
     header_idx = _header_row(rows, table, tc)
     headings = rows[header_idx]
     mapping = map_headings(headings, table, tc)
-    headers.append(Header(sheet, table_name, header_idx + 1, [_heading(h) for h in headings], mapping, file=name))
+    headers.append(Header(sheet, table_name, header_idx + 1, [_heading(h) for h in headings], mapping, file=name,
+                          mapped=table_name in TABLES))
     _check_header(mapping, table, name, sheet, config)
     _report_unused(headings, mapping, name, sheet, header_idx + 1, findings)
     return _frame_for(body.slice(header_idx + 1), mapping, header_idx + 2, name, sheet)
@@ -467,6 +482,8 @@ def _workbook_tables(sheets: list[tuple[str, pa.Table]], name: str, config: Conf
         by_name[others[0]] = recognise(name, config, sheet=False)
     out = []
     for sheet, table in by_name.items():
+        if table is not None and sheet not in formats and (own := _format_of(table)):
+            formats[sheet] = own
         if table is not None:
             out.append((table, sheet, bodies[sheet]))
         elif not _empty(bodies[sheet]):
@@ -506,8 +523,8 @@ def read(src: Source) -> None:
             got.unrecognised.append(name)
             got.findings.add_one(quality.UNRECOGNISED, "file name matches no table; not read", file=name)
             return
-        if claimed:
-            got.info.format = claimed[1]
+        if fmt := claimed[1] if claimed else _format_of(table):
+            got.info.format = fmt
         try:
             src.take(table, "", lambda: _read_csv(name, raw, config, table, got.findings, headers))
         except MemoryError:
