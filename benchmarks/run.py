@@ -398,6 +398,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--skip-naive", action="store_true", help="leave out the (slow) pandas+openpyxl baseline")
     ap.add_argument("--data-dir", type=Path, default=DEFAULT_DATA, help="cache of generated inputs")
     ap.add_argument("--regenerate", action="store_true", help="generate the inputs even when cached")
+    ap.add_argument("--ssd", action="store_true",
+                    help="also build the LA written as SSD extracts (demo-data --format ssd), against the CSV floor")
     ap.add_argument("--cin-xml", action="store_true",
                     help="also time reading the LA as one CIN census XML against an iterparse loop")
     ap.add_argument("--naive-worker", nargs=2, metavar=("INPUT", "OUT"), help=argparse.SUPPRESS)
@@ -409,6 +411,9 @@ def main(argv: list[str] | None = None) -> int:
     print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, "
           f"{platform.platform(terse=True)}")
     folders = dataset(args.data_dir, args.contacts, args.seed, args.regenerate)
+    if args.ssd:  # the SSD extracts are CSV files: the CSV readers are their floor
+        folders["ssd"] = _generate(_base(args.data_dir, args.contacts, args.seed), "ssd", args.contacts, args.seed,
+                                   args.regenerate)
     xml = cin_dataset(args.data_dir, args.contacts, args.seed, args.regenerate) if args.cin_xml else None
     _warm({**folders, **({"cin-xml": xml} if xml else {})})
     xml_floor, xml_read = Series("iterparse, nothing else"), Series("ofsted-lists read (CIN census XML)")
@@ -416,6 +421,8 @@ def main(argv: list[str] | None = None) -> int:
         "xlsx": {k: v for k, (mod, v) in _XLSX_READERS.items() if _importable(mod)},
         "csv": {k: v for k, (mod, v) in _CSV_READERS.items() if _importable(mod)},
     }
+    if "ssd" in folders:
+        readers["ssd"] = readers["csv"]
     floors = {fmt: {name: Series(name) for name in progs} for fmt, progs in readers.items()}
     builds = {fmt: Series(f"ofsted-lists build ({fmt})") for fmt in folders}
     naive = Series("naive pandas+openpyxl (xlsx)")
@@ -439,6 +446,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(f"rep {rep} cin-xml {series.label:<32} {sample.secs:8.2f} s  {sample.rss_mb:,.0f} MB",
                           flush=True)
         same = _sheet_rows(outs["xlsx"]) == _sheet_rows(outs["csv"])
+        ssd_same = _sheet_rows(outs["ssd"]) == _sheet_rows(outs["csv"]) if "ssd" in outs else None
         if not args.skip_naive:
             print("naive baseline (runs once: it takes minutes at 1,000,000 contacts) …", flush=True)
             naive_out = Path(tmp) / "naive.xlsx"
@@ -463,6 +471,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"xlsx naive {'pandas+openpyxl, n=1':<27} {naive.describe()}")
         ratios["naive / xlsx build"] = naive.median / builds["xlsx"].median
     print(f"build output has the same rows per sheet for xlsx and csv inputs: {'yes' if same else 'NO'}")
+    if ssd_same is not None:
+        print(f"build output has the same rows per sheet for ssd and csv inputs: {'yes' if ssd_same else 'no'} "
+              "(the SSD cannot carry every column a list filters on: README, Reading the national returns)")
     if naive.samples:
         print(f"naive output has the same rows per sheet as the build: {'yes' if naive_same else 'NO'}")
     print()
@@ -474,6 +485,9 @@ def main(argv: list[str] | None = None) -> int:
     print(_check("xlsx build peak RSS (GB)", builds["xlsx"].peak_rss_mb / 1000, at_target))
     print(_check("csv build / parse floor", ratios["csv build / parse floor"], at_target))
     print(f"csv build peak RSS (GB)      {builds['csv'].peak_rss_mb / 1000:8.2f}")
+    if "ssd" in builds:
+        print(f"ssd build / parse floor      {ratios['ssd build / parse floor']:8.2f}  (no target yet)")
+        print(f"ssd build peak RSS (GB)      {builds['ssd'].peak_rss_mb / 1000:8.2f}")
     if xml:
         print(f"cin-xml read  {xml_floor.label:<32} {xml_floor.describe()}")
         print(f"cin-xml read  {xml_read.label:<32} {xml_read.describe()}")
