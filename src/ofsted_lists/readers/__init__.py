@@ -5,7 +5,9 @@ One module per source format, each turning its files into canonical tables:
 
 - `cms`: CMS exports, CSV and Excel tables shaped like the contract (recognised by
   file or sheet name);
-- `cin_census`: the DfE CIN census XML (`Message` root, collection `CIN`).
+- `cin_census`: the DfE CIN census XML (`Message` root, collection `CIN`);
+- `ssda903`: the 903 return's CSV files (a `HEADING_FORMATS` claim);
+- `annex_a`: an Ofsted Annex A workbook (a `WORKBOOK_FORMATS` claim).
 
 How a file's format is decided (`_reader_for`), never by a setting or the file name
 alone: workbook bytes (zip or OLE) are read by `cms`; an XML document by the entry of
@@ -14,6 +16,10 @@ alone: workbook bytes (zip or OLE) are read by `cms`; an XML document by the ent
 name: each function in `HEADING_FORMATS` takes a file's or sheet's first rows and
 returns (table, format) or None; the first that claims the rows wins (a national
 return's CSV files, "recognised by their columns, any file names", plug in here). A
+workbook whose one sheet may give several tables (an Annex A list: referrals, visits,
+disability records) is claimed first, whole, by a function in `WORKBOOK_FORMATS`: it
+takes the workbook's sheets, reads those it knows through `Source.take` (setting the
+file's format) and hands back the sheets it left, which `cms` reads as usual. A
 format that must merge several files of its own (census years) registers a
 `MERGERS[format]` function, run once every file is read; `SAME_RECORD[format]` says
 how its records are matched with a CMS export's, so that a record both give is kept
@@ -122,7 +128,11 @@ class ReadResult:
 
     def la_headings(self) -> dict[tuple[str, str], dict[str, str]]:
         """(file, sheet) -> canonical column -> the LA's heading for it."""
-        return {(f.name, h.sheet): h.own for f in self.files for h in f.parts}
+        out: dict[tuple[str, str], dict[str, str]] = {}
+        for f in self.files:
+            for h in f.parts:  # an Annex A list gives several tables from one sheet
+                out.setdefault((f.name, h.sheet), {}).update(h.own)
+        return out
 
 
 class _HeaderError(InputError):
@@ -296,10 +306,14 @@ def _read_bytes(path: Path) -> bytes:
 
 # Readers that know a CSV file or a sheet by its first rows: rows -> (table, format) | None.
 HEADING_FORMATS: list[Callable[[list[list[object]]], tuple[str, str] | None]] = []
+# Readers that know a workbook's sheets by their names and headings: (source, [(sheet,
+# its cells as text)]) -> the sheets they did not read, for `cms`.
+WORKBOOK_FORMATS: list[Callable[[Source, list], list]] = []
 
-from . import cin_census, cms, ssda903, xmlsafe  # noqa: E402  (they use the records above)
+from . import annex_a, cin_census, cms, ssda903, xmlsafe  # noqa: E402  (they use the records above)
 
 HEADING_FORMATS.append(ssda903.claim)
+WORKBOOK_FORMATS.append(annex_a.read)
 from .cms import NA_TEXT, _where, encrypted, map_headings, recognise  # noqa: E402,F401  (re-exported)
 
 # (root element, DfE collection) -> the reader of that XML format.
