@@ -535,6 +535,15 @@ _903_TABLES = (
 )
 TABLES.update((t.name, t) for t in _903_TABLES)
 
+# Values an Annex A workbook gives as they stand (SPEC §3.5), which the tool otherwise derives
+# or does not need: any export may carry them; the demo LA's exports never do.
+AS_GIVEN: dict[str, tuple[str, ...]] = {
+    "referrals": ("referrals_12m", "case_status"),
+    "s47": ("s47_12m", "icpc_12m"),
+    "cp_plans": ("epo_6_months",),
+    "episodes": ("period_start", "second_period", "placements_12m"),
+}
+
 EVENT_TABLES = ("contacts", "referrals", "assessments", "s47", "cin_plans", "cp_plans", "early_help")
 
 

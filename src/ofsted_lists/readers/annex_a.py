@@ -139,18 +139,24 @@ def _read_list(src: Source, sheet: str, body: pa.Table, annex: AnnexList, header
     _check(cells, annex, where, headings, found, src, findings)
 
     def header(tbl: str, mapping: dict[int, str]) -> Header:
-        return Header(sheet, tbl, header_idx + 1, headings, mapping, file=src.name, mapped=False)
+        return Header(sheet, tbl, header_idx + 1, list(headings), mapping, file=src.name, mapped=False)
 
     own = {i: h.column for i, h in found.items() if h.column in table.column_names or h.column in _CHILD}
     own.update(extra)
     main = _frame(cells, {c: f"h{i}" for i, c in own.items()})
-    if annex.number == 5:  # the strategy discussion that started the enquiry
+    main_header = header(annex.table, own)
+    if annex.number == 5 and "s47_start_date" in main:  # the strategy discussion that started the enquiry
         main["strategy_date"] = main["s47_start_date"]
+        start = next(i for i, c in own.items() if c == "s47_start_date")
+        main_header.headings.append(headings[start])  # one heading, two columns (as the CIN census reader does)
+        main_header.mapping[len(headings)] = "strategy_date"
     if annex.number == 8:
         for code in ("cin", "ls", "place", "place_provider", "rec"):
             if code in main:
                 main[code] = main[code].map(_code_903, na_action="ignore").astype("str")
-    out = [(annex.table, sheet, header(annex.table, own), main)]
+        if {"decom", "period_start"} <= set(main.columns):  # a placement from the period's first day starts it
+            main["rne"] = pd.Series("S", index=main.index, dtype="str").where(main["decom"] == main["period_start"])
+    out = [(annex.table, sheet, main_header, main)]
     pos = {h: i for i, h in found.items()}
     by_column = {h.column: h for h in found.values()}
     child_pos = pos[annex.headings[0]]
@@ -254,7 +260,8 @@ def _check(cells: pd.DataFrame, annex: AnnexList, where: dict[Heading, str], hea
                 findings.add(cells, bad, column, quality.BAD_COUNT,
                              "'" + text[bad].astype(str) + "' is not a whole number of 0 or more")
             continue
-        bad = text.notna() & ~text.map(lambda v: is_code(v, h.check), na_action="ignore").fillna(True).astype(bool)
+        listed = pd.Series([is_code(v, h.check) if isinstance(v, str) else True for v in text], index=text.index)
+        bad = text.notna() & ~listed
         findings.add(cells, bad, column, quality.NOT_A_CODE,
                      "'" + text[bad].astype(str) + f"' is not one of Ofsted's codes for '{headings[i]}'")
         if h.column == "case_status":  # history-dependent: a bad one is derived, never used
