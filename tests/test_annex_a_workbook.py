@@ -190,7 +190,8 @@ def test_list_6_puts_only_an_open_child_in_need_plan_episode_on_the_cin_plans_li
                  "in need", "e) Closed episode"),
                 ("CP", None, None, "b) Child Protection plan"),
                 ("CLA", None, None, "a) Looked after child"),
-                ("CIN", None, None, "c) Child in need plan"))]
+                ("CIN", None, None, "c) Child in need plan"),
+                ("CIN_ENDED", D(2026, 1, 15), "RC7 - Services ceased for any other reason", "c) Child in need plan"))]
     run = run_lists(workbook(tmp_path / "in", List_6=[LIST_6, *rows]), AS_OF)
     assert sheet(run, "4")["Child Unique ID"].tolist() == ["CIN"]
     assert sheet(run, "4")["CIN Start Date"].tolist() == [pd.Timestamp("2025-10-01")]
@@ -198,7 +199,7 @@ def test_list_6_puts_only_an_open_child_in_need_plan_episode_on_the_cin_plans_li
     assert episodes.loc["CLOSED", "closure_date"] == pd.Timestamp("2026-02-01")
     assert episodes["case_status"].to_dict()["CLA"] == "a) Looked after child"
     visits = run.dataset.tables["visits"]
-    assert len(visits) == 4 and visits["child_seen"].all()
+    assert len(visits) == 5 and visits["child_seen"].all()
 
 
 def test_given_counts_are_kept_as_they_stand(tmp_path):
@@ -279,3 +280,15 @@ def test_title_rows_any_sheet_name_and_heading_variants(tmp_path):
     assert found.loc[found["Kind"] == quality.NOT_A_CODE, ["Sheet", "Row", "Column"]].values.tolist() == [
         ["Contacts data", 2, "contact_source"]]
     assert sheet(run, "1a")["Child Unique ID"].tolist() == ["C1"]
+
+
+def test_a_record_in_the_annex_a_and_a_cms_export_is_listed_once(tmp_path):
+    folder = workbook(tmp_path / "in", List_1=[LIST_1, [*child("C1"), D(2026, 3, 1), "q) 6: Police"],
+                                               [*child("C1"), D(2026, 3, 9), "q) 6: Police"]],
+                      List_4=[LIST_4, assessment("C1")])
+    (folder / "contacts.csv").write_text("child_id,contact_date,team\nC1,01/03/2026,MASH\n", encoding="utf-8")
+    run = run_lists(folder, AS_OF)
+    contacts = sheet(run, "1a")
+    assert contacts["Date of Contact"].tolist() == [pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-09")]
+    assert run.dataset.tables["contacts"]["team"].tolist().count("MASH") == 1
+    assert quality.TWO_SOURCES in run.findings.table()["Kind"].tolist()

@@ -329,6 +329,7 @@ MERGERS: dict[str, Callable[[list[_FileRead], Findings], None]] = {
 # listed once: the CMS export's value wins where it has one (SPEC §3.5).
 SAME_RECORD: dict[str, dict[str, str | None]] = {
     cin_census.FORMAT: cin_census.SAME_RECORD,
+    annex_a.FORMAT: annex_a.SAME_RECORD,
 }
 
 

@@ -10,9 +10,9 @@ rows. What each list fills (annex_a_lists.py declares every heading):
   the strategy discussion and the enquiry's start, as the CIN census gives them);
 - List 6 -> the episode of need, a `referrals` row (CIN Start Date = its referral date,
   closure date and reason, case status); a List 6 row with the date of a List 3 referral of
-  the same child is that referral, completed; an open episode whose case status is
-  `c) Child in need plan` -> a `cin_plans` row dated from the episode's start (the
-  workbook gives no plan start); `Date Child Was Last Seen` -> a `visits` row;
+  the same child is that referral, completed; an episode whose case status is
+  `c) Child in need plan` -> a `cin_plans` row from the episode's start to its closure
+  (the workbook gives no plan dates); `Date Child Was Last Seen` -> a `visits` row;
 - List 7 -> cp_plans (with end date and the EPO flag), the last statutory visit -> a CP
   `visits` row with its seen-alone answer;
 - List 8 -> the current placement as a 903-style `episodes` row, the period's start and
@@ -46,6 +46,11 @@ from .annex_a_lists import (
 )
 
 FORMAT = "Annex A workbook"
+# An LA's Annex A is made from its case records: a record a CMS export also holds (the same
+# child and key date) is listed once, the CMS export's values first (readers.SAME_RECORD).
+SAME_RECORD = {"contacts": "contact_date", "referrals": "referral_date", "assessments": "assessment_start_date",
+               "s47": "s47_start_date", "cin_plans": "cin_plan_start_date", "cp_plans": "cpp_start_date",
+               "early_help": "eh_start_date"}
 HEADER_SCAN_ROWS = 30
 CIN_PLAN = "c) Child in need plan"
 # Excel's error values: a formula that failed, never a recorded value.
@@ -202,13 +207,17 @@ def _list6(sheet, cells, where, by_column, header, child_pos, pos):
         out.append(("visits", sheet, header(
             "visits", {child_pos: "child_id", pos[by_column[SEEN]]: "visit_date"}), v.reset_index(drop=True)))
     if "case_status" in by_column and "referral_date" in by_column:
+        # The plan lasts as long as its episode: open at the as-of date when the episode is.
         columns = {"child_id": child, "cin_plan_start_date": where[by_column["referral_date"]]}
         columns.update({c: where[by_column[c]] for c in ("team", "worker") if c in by_column})
+        if "closure_date" in by_column:
+            columns["cin_plan_end_date"] = where[by_column["closure_date"]]
         p = _frame(cells, columns)
         status = cells[where[by_column["case_status"]]].map(norm, na_action="ignore")
-        open_ = cells[where[by_column["closure_date"]]].isna() if "closure_date" in by_column else True
-        p = p[((status == norm(CIN_PLAN)) & open_).to_numpy(dtype=bool)]
+        p = p[(status == norm(CIN_PLAN)).to_numpy(dtype=bool)]
         mapping = {child_pos: "child_id", pos[by_column["referral_date"]]: "cin_plan_start_date"}
+        if "closure_date" in by_column:
+            mapping[pos[by_column["closure_date"]]] = "cin_plan_end_date"
         out.append(("cin_plans", sheet, header("cin_plans", mapping), p.reset_index(drop=True)))
     return out
 
