@@ -292,3 +292,32 @@ def test_a_record_in_the_annex_a_and_a_cms_export_is_listed_once(tmp_path):
     assert contacts["Date of Contact"].tolist() == [pd.Timestamp("2026-03-01"), pd.Timestamp("2026-03-09")]
     assert run.dataset.tables["contacts"]["team"].tolist().count("MASH") == 1
     assert quality.TWO_SOURCES in run.findings.table()["Kind"].tolist()
+
+
+def test_a_list_6_episode_is_the_list_3_referral_of_the_same_child_and_date(tmp_path):
+    folder = workbook(
+        tmp_path / "in",
+        List_3=[LIST_3, [*child("C1"), D(2026, 1, 10), "q) 6: Police", "b) No", 0, "Duty", "Worker A"]],
+        List_6=[LIST_6, [*child("C1"), "a) Yes", D(2026, 1, 10), "N2 - Child's disability", None, None, None,
+                         "c) Child in need plan", "CIN Team", "Worker B"],
+                [*child("C1"), "a) Yes", D(2025, 3, 1), "N1 - Abuse or neglect", None, D(2025, 6, 1),
+                 "RC7 - Services ceased for any other reason", "e) Closed episode", "CIN Team", "Worker B"]],
+    )
+    run = run_lists(folder, AS_OF, since="2025-01-01")
+    refs = run.dataset.tables["referrals"].sort_values("referral_date")
+    assert refs["referral_date"].tolist() == [pd.Timestamp("2025-03-01"), pd.Timestamp("2026-01-10")]
+    latest = refs.iloc[-1]
+    assert (latest["_sheet"], latest["team"], latest["primary_need"], latest["case_status"]) == (
+        "List 3", "Duty", "N2 - Child's disability", "c) Child in need plan")  # List 3's values first
+    assert sheet(run, "1b")["Date of referral"].tolist() == [pd.Timestamp("2025-03-01"), pd.Timestamp("2026-01-10")]
+    assert sheet(run, "4")["Primary Need Code"].tolist() == ["N2 - Child's disability"]
+
+
+def test_explain_reads_an_annex_a_with_adopters_and_names_its_list_sheets(tmp_path):
+    list_11 = ["Individual adopter identifier", "Family identifier", "Gender", "Ethnicity", "Disability",
+               "Is the (prospective) adopter fostering for adoption?", "Date enquiry received", "Date Stage 1 started"]
+    folder = workbook(tmp_path / "in", List_4=[LIST_4, assessment("C1")],
+                      List_11=[list_11, ["A1", "F1", "a) Male", "a) WBRI", "b) No", "No", D(2026, 1, 5), D(2026, 2, 1)]])
+    res = invoke("explain", "C1", "--input", str(folder), "--as-of", AS_OF, "--allow-missing")
+    assert res.exit_code == 0, res.output
+    assert "assessments:" in res.output and "sheet 'List 4', row 2" in res.output and "A1" not in res.output

@@ -38,7 +38,7 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import quality, values
-from ..schema import TABLES, norm
+from ..schema import TABLES, all_columns, norm
 from . import Header, Source
 from .annex_a_lists import (
     COUNT, DATE, FLAG, ID, SEEN, SEEN_ALONE, TEMPLATE_SHEETS, TEXT, VISIT, AnnexList, Heading, LISTS, is_code,
@@ -111,7 +111,7 @@ def read(src: Source, sheets: list[tuple[str, pa.Table]]) -> list[tuple[str, pa.
     parts: list[tuple[str, str, Header, pd.DataFrame]] = []
     for name, body, (annex, header_idx, found) in lists:
         parts.extend(_read_list(src, name, body, annex, header_idx, found))
-    _one_referral(parts, src.as_of or dt.date.today())
+    _one_referral(parts, {name: annex.number for name, _, (annex, _, _) in lists}, src.as_of or dt.date.today())
     parts = _without_empty_records(parts)
     headers = src.got.info.headers
     for table, sheet, header, frame in parts:
@@ -138,15 +138,16 @@ def _read_list(src: Source, sheet: str, body: pa.Table, annex: AnnexList, header
     cells = _frame_for(body.slice(header_idx + 1), keys, header_idx + 2, src.name, sheet)
     cells = cells.rename(columns={f"_{i}": f"h{i}" for i in keys})
     where = {h: f"h{i}" for i, h in found.items()}
-    who = "adopter_id" if annex.table == "adopters" else "child_id"
-    cells["child_id"] = cells[where[annex.headings[0]]] if who == "child_id" else pd.NA
+    # The record's child, for the findings (an adopter is no child).
+    cells["child_id"] = cells[where[annex.headings[0]]] if annex.table != "adopters" else pd.NA
     _report_unused(headings, {**{i: "" for i in found}, **extra}, src.name, sheet, header_idx + 1, findings)
     _check(cells, annex, where, headings, found, src, findings)
 
     def header(tbl: str, mapping: dict[int, str]) -> Header:
         return Header(sheet, tbl, header_idx + 1, list(headings), mapping, file=src.name, mapped=False)
 
-    own = {i: h.column for i, h in found.items() if h.column in table.column_names or h.column in _CHILD}
+    columns = {c.name for c in all_columns(table)}  # with the child details where the table takes them
+    own = {i: h.column for i, h in found.items() if h.column in columns}
     own.update(extra)
     main = _frame(cells, {c: f"h{i}" for i, c in own.items()})
     main_header = header(annex.table, own)
@@ -184,9 +185,6 @@ def _read_list(src: Source, sheet: str, body: pa.Table, annex: AnnexList, header
     return out
 
 
-_CHILD = {"gender", "ethnicity", "dob"}
-
-
 def _frame(cells: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
     """A table's frame: canonical column -> the sheet's column, with the row's provenance."""
     out = cells[["_file", "_sheet"]].copy()
@@ -197,7 +195,7 @@ def _frame(cells: pd.DataFrame, columns: dict[str, str]) -> pd.DataFrame:
 
 
 def _list6(sheet, cells, where, by_column, header, child_pos, pos):
-    """List 6's other records: the child's last visit seen, and the CIN plan of an open episode
+    """List 6's other records: the child's last visit seen, and the CIN plan of an episode
     whose case status is `c) Child in need plan`."""
     out = []
     child = where[by_column["child_id"]]
@@ -282,11 +280,16 @@ def _column(h: Heading, heading: str) -> str:
     return h.column if h.column and h.column not in (FLAG, SEEN, VISIT, SEEN_ALONE) else heading
 
 
-def _one_referral(parts: list[tuple[str, str, Header, pd.DataFrame]], as_of: dt.date) -> None:
+def _one_referral(parts: list[tuple[str, str, Header, pd.DataFrame]], numbers: dict[str, int],
+                  as_of: dt.date) -> None:
     """A List 6 episode whose referral List 3 also lists (the same child and date) is that
-    referral: List 3's row takes List 6's values where it has none, and List 6's is dropped."""
-    three = [i for i, p in enumerate(parts) if p[0] == "referrals" and "referrals_12m" in p[3]]
-    six = [i for i, p in enumerate(parts) if p[0] == "referrals" and "case_status" in p[3]]
+    referral: List 3's row takes List 6's values where it has none, and List 6's is dropped.
+    `numbers`: sheet -> the list it is."""
+    def of(n: int) -> list[int]:
+        return [i for i, (t, sheet, _, frame) in enumerate(parts)
+                if t == "referrals" and numbers[sheet] == n and "referral_date" in frame]
+
+    three, six = of(3), of(6)
     if not three or not six:
         return
 
