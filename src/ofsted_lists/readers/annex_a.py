@@ -267,8 +267,8 @@ def _check(cells: pd.DataFrame, annex: AnnexList, where: dict[Heading, str], hea
                 findings.add(cells, bad, column, quality.BAD_COUNT,
                              "'" + text[bad].astype(str) + "' is not a whole number of 0 or more")
             continue
-        listed = pd.Series([is_code(v, h.check) if isinstance(v, str) else True for v in text], index=text.index)
-        bad = text.notna() & ~listed
+        verdict = {v: is_code(v, h.check) for v in text.dropna().unique()}  # once per distinct value
+        bad = text.notna() & ~text.map(verdict, na_action="ignore").astype("boolean").fillna(True).astype(bool)
         findings.add(cells, bad, column, quality.NOT_A_CODE,
                      "'" + text[bad].astype(str) + f"' is not one of Ofsted's codes for '{headings[i]}'")
         if h.column == "case_status":  # history-dependent: a bad one is derived, never used
