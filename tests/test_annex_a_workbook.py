@@ -245,20 +245,28 @@ def test_a_bad_given_count_is_reported_where_it_stands_and_derived(bad, tmp_path
 
 def test_a_yes_on_list_8_alone_makes_the_child_disabled_on_lists_1_to_5(tmp_path):
     list_8 = [*CHILD, "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)", FLAG,
-              "Date Started to be Looked After", "Start Date of Most Recent Placement", "Placement Type"]
+              "Date Started to be Looked After", "Start Date of Most Recent Placement", "Placement Type",
+              "Date of Last Health Assessment"]
     folder = workbook(
         tmp_path / "in",
         List_1=[LIST_1, [*child("C1"), D(2026, 3, 1), "q) 6: Police"], [*child("C2"), D(2026, 3, 1), "q) 6: Police"]],
         List_3=[LIST_3, [*child("C1"), D(2026, 3, 2), "q) 6: Police", "b) No", 0, "Team A", "Worker A"]],
         List_5=[LIST_5, [*child("C1"), "c) Unknown", D(2026, 3, 3), "b) No", None, None, 0, 0, "Team A", "Worker A"],
                 [*child("C2"), "b) No", D(2026, 3, 3), "b) No", None, None, 0, 0, "Team A", "Worker A"]],
-        List_8=[list_8, [*child("C1"), "b) No", "a) Yes", D(2025, 1, 1), D(2025, 1, 1), "f) U6: Foster placement - not FFA"]],
+        List_8=[list_8, [*child("C1"), "b) No", "a) Yes", D(2025, 1, 1), D(2025, 1, 1), "f) U6: Foster placement - not FFA",
+                         "last spring"], ["C3", "a) Male", "a) WBRI", "31/02/2015", 11, "b) No", "b) No", D(2025, 1, 1),
+                                          D(2025, 2, 1), "f) U6: Foster placement - not FFA", D(2025, 6, 1)]],
     )
     run = run_lists(folder, AS_OF)
     for key in ("1a", "1b", "2"):
         assert sheet(run, key)["Child Unique ID"].tolist() == ["C1"], key
     assert result(run, "1a").unknown_children == 0  # C2's b) No is a record: not disabled, not unknown
-    assert run.dataset.tables["episodes"]["place"].tolist() == ["U6"]
+    episodes = run.dataset.tables["episodes"]
+    assert episodes["place"].tolist() == ["U6", "U6"] and episodes["rne"].fillna("").tolist() == ["S", ""]
+    # Dates no table types are checked where they stand: the List 8 child's birth, the health check.
+    found = run.findings.table()
+    bad = found.loc[(found["Kind"] == quality.UNPARSEABLE_DATE) & (found["Sheet"] == "List 8"), ["Row", "Column"]]
+    assert sorted(bad.values.tolist()) == [[2, "Date of Last Health Assessment"], [3, "Date of Birth"]]
 
 
 def test_title_rows_any_sheet_name_and_heading_variants(tmp_path):

@@ -141,12 +141,14 @@ def _read_list(src: Source, sheet: str, body: pa.Table, annex: AnnexList, header
     # The record's child, for the findings (an adopter is no child).
     cells["child_id"] = cells[where[annex.headings[0]]] if annex.table != "adopters" else pd.NA
     _report_unused(headings, {**{i: "" for i in found}, **extra}, src.name, sheet, header_idx + 1, findings)
-    _check(cells, annex, where, headings, found, src, findings)
+    columns = {c.name for c in all_columns(table)}  # with the child details where the table takes them
+    # The cells `normalise` types (and so checks) in a table: the list's own, and its visits.
+    typed = {h for h in found.values() if h.column in columns or h.column in (SEEN, VISIT)}
+    _check(cells, where, headings, found, typed, src, findings)
 
     def header(tbl: str, mapping: dict[int, str]) -> Header:
         return Header(sheet, tbl, header_idx + 1, list(headings), mapping, file=src.name, mapped=False)
 
-    columns = {c.name for c in all_columns(table)}  # with the child details where the table takes them
     own = {i: h.column for i, h in found.items() if h.column in columns}
     own.update(extra)
     main = _frame(cells, {c: f"h{i}" for i, c in own.items()})
@@ -239,30 +241,30 @@ def _code_903(label: str) -> str:
     return m.group(1).upper() if m else label
 
 
-def _check(cells: pd.DataFrame, annex: AnnexList, where: dict[Heading, str], headings: list[str],
-           found: dict[int, Heading], src: Source, findings: quality.Findings) -> None:
+def _check(cells: pd.DataFrame, where: dict[Heading, str], headings: list[str],
+           found: dict[int, Heading], typed: set[Heading], src: Source, findings: quality.Findings) -> None:
     """What Annex A asks of each cell: a listed code, no blank where it allows none, and,
-    under a heading no table takes, a date or a whole number. Excel error values read blank;
-    a bad case status reads blank (its list derives it)."""
+    under a heading no table types (not `typed`), a date or a whole number. Excel error
+    values read blank; a bad case status reads blank (its list derives it)."""
     as_of = src.as_of or dt.date.today()
     for i, h in found.items():
         col = where[h]
         text = cells[col]
         error = text.str.fullmatch(_EXCEL_ERROR).fillna(False).astype(bool)
         if error.any():
-            findings.add(cells, error, _column(h, headings[i]), quality.ANNEX_A_BLANK,
+            findings.add(cells, error, _column(h, headings[i], typed), quality.ANNEX_A_BLANK,
                          "Excel error value '" + text[error].astype(str) + "' where a value should be; read as blank")
             cells[col] = text = text.mask(error)
-        column = _column(h, headings[i])
+        column = _column(h, headings[i], typed)
         if h.required:
             findings.add(cells, text.isna(), column, quality.ANNEX_A_BLANK,
                          f"blank under '{headings[i]}', where Annex A needs a value")
         if h.check in (DATE, COUNT, TEXT, ID):
-            if h.column is None and h.check == DATE:
+            if h not in typed and h.check == DATE:
                 bad = values.parse_dates(text, as_of).bad
                 findings.add(cells, bad, column, quality.UNPARSEABLE_DATE,
                              "unparseable date '" + text[bad].astype(str) + "'")
-            elif h.column is None and h.check == COUNT:
+            elif h not in typed and h.check == COUNT:
                 bad = values.parse_counts(text).bad
                 findings.add(cells, bad, column, quality.BAD_COUNT,
                              "'" + text[bad].astype(str) + "' is not a whole number of 0 or more")
@@ -275,9 +277,10 @@ def _check(cells: pd.DataFrame, annex: AnnexList, where: dict[Heading, str], hea
             cells[col] = text.mask(bad)
 
 
-def _column(h: Heading, heading: str) -> str:
-    """A finding's column: the canonical one where the heading fills one, else the heading."""
-    return h.column if h.column and h.column not in (FLAG, SEEN, VISIT, SEEN_ALONE) else heading
+def _column(h: Heading, heading: str, typed: set[Heading]) -> str:
+    """A finding's column: the canonical one where the heading fills a table's column (the
+    Data quality sheet shows the LA's heading beside it), else the heading itself."""
+    return h.column if h in typed and h.column not in (SEEN, VISIT) else heading
 
 
 def _one_referral(parts: list[tuple[str, str, Header, pd.DataFrame]], numbers: dict[str, int],
