@@ -44,6 +44,7 @@ from .annex_a_lists import (
     COUNT, DATE, FLAG, ID, SEEN, SEEN_ALONE, TEMPLATE_SHEETS, TEXT, VISIT, AnnexList, Heading, LISTS, is_code,
     numbered,
 )
+from .cms import HEADER_SCAN_ROWS, _frame_for, _heading, _report_unused, map_headings
 
 FORMAT = "Annex A workbook"
 # An LA's Annex A is made from its case records: a record a CMS export also holds (the same
@@ -51,7 +52,6 @@ FORMAT = "Annex A workbook"
 SAME_RECORD = {"contacts": "contact_date", "referrals": "referral_date", "assessments": "assessment_start_date",
                "s47": "s47_start_date", "cin_plans": "cin_plan_start_date", "cp_plans": "cpp_start_date",
                "early_help": "eh_start_date"}
-HEADER_SCAN_ROWS = 30
 CIN_PLAN = "c) Child in need plan"
 # Excel's error values: a formula that failed, never a recorded value.
 _EXCEL_ERROR = re.compile(r"#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NULL!|NUM!|SPILL!|CALC!)")
@@ -112,7 +112,7 @@ def read(src: Source, sheets: list[tuple[str, pa.Table]]) -> list[tuple[str, pa.
     for name, body, (annex, header_idx, found) in lists:
         parts.extend(_read_list(src, name, body, annex, header_idx, found))
     _one_referral(parts, {name: annex.number for name, _, (annex, _, _) in lists}, src.as_of or dt.date.today())
-    parts = _without_empty_records(parts)
+    parts = _flags_once(parts)
     headers = src.got.info.headers
     for table, sheet, header, frame in parts:
         def read_part(header=header, frame=frame) -> pd.DataFrame:
@@ -125,8 +125,6 @@ def read(src: Source, sheets: list[tuple[str, pa.Table]]) -> list[tuple[str, pa.
 def _read_list(src: Source, sheet: str, body: pa.Table, annex: AnnexList, header_idx: int,
                found: dict[int, Heading]) -> list[tuple[str, str, Header, pd.DataFrame]]:
     """The tables one list sheet gives: (table, sheet, header, frame) each."""
-    from .cms import _frame_for, _heading, _report_unused, map_headings  # cms imports this package first
-
     findings = src.got.findings
     headings = [_heading(h) for h in _rows(body)[header_idx]]
     table = TABLES[annex.table]
@@ -222,7 +220,7 @@ def _list6(sheet, cells, where, by_column, header, child_pos, pos):
     return out
 
 
-def _without_empty_records(parts: list[tuple[str, str, Header, pd.DataFrame]]) -> list:
+def _flags_once(parts: list[tuple[str, str, Header, pd.DataFrame]]) -> list:
     """The disability flags of all the lists as one `disabilities` frame, each child's answer
     once per value (a child on four lists is not four duplicate records), kept even when
     empty (the workbook has a disability column); a list's visits only where it has some."""
