@@ -222,6 +222,14 @@ HOSTILE = {
 }
 
 
+# Refused by libxml2 itself, whatever TEXT_CAP is: an entity no DTD declares, and a text
+# node over libxml2's 10 MB limit in an element the reader never reads.
+HOSTILE["undeclared entity"] = (census(child("C1&x;")), "not a well-formed XML file")
+HOSTILE["11 MB node in an unread element"] = (
+    census(child("C1").replace("<PersonBirthDate>", "<UPN>" + "9" * (11 << 20) + "</UPN><PersonBirthDate>")),
+    "text node longer than")
+
+
 @pytest.mark.parametrize("case", HOSTILE, ids=str)
 def test_hostile_xml_is_refused_with_one_message_and_nothing_written(case, tmp_path, monkeypatch):
     text, needle = HOSTILE[case]
@@ -285,3 +293,22 @@ def test_a_record_in_the_census_and_a_cms_export_is_listed_once_cms_first(tmp_pa
                                         "first" for t in ("children", "referrals")]
     assert set(found["File"]) == {"census.xml"}
     assert quality.TWO_SOURCES in quality.INFORMATIONAL
+
+
+def test_a_census_in_a_default_namespace_reads_as_one_without(tmp_path):
+    ep = EPISODE.format(more="<DateOfInitialCPC>2026-01-20</DateOfInitialCPC>", nfa="0")
+    plain = census(child("C1", ep))
+    spaced = plain.replace("<Message>", '<Message xmlns="http://www.example.org/cin">', 1)
+    a = readers.read_folder(write(tmp_path / "a", census=plain), Config(), Findings()).tables
+    b = readers.read_folder(write(tmp_path / "b", census=spaced), Config(), Findings()).tables
+    assert set(a) == set(b) and len(b["referrals"]) == 1
+    for table in a:
+        pd.testing.assert_frame_equal(a[table].drop(columns="_file"), b[table].drop(columns="_file"))
+
+
+def test_each_record_keeps_the_line_of_its_element(tmp_path):
+    ep = EPISODE.format(more="", nfa="0").replace("<CINdetails>", "\n<CINdetails>")
+    text = census("\n" + child("C1") + "\n\n" + child("C2", ep))
+    read = readers.read_folder(write(tmp_path / "in", census=text), Config(), Findings())
+    assert read.tables["children"]["_row"].tolist() == [2, 4]
+    assert read.tables["referrals"]["_row"].tolist() == [5]

@@ -267,3 +267,106 @@ def test_validate_reports_the_care_history_findings_and_strict_fails_on_them(two
     assert "A2" not in text and "01/05/2020" not in text  # counts only: no child, no date
     res = invoke("validate", "--input", str(two_years), "--as-of", "2021-03-31", "--allow-missing", "--strict")
     assert res.exit_code == 4
+
+
+# ---------------------------------------------------------------- the XML form (EXPSSDA903)
+
+XML_PARTS = {"reviews": "AREVIEW", "missing": "AMISSING", "oc2": "OC2", "placed_for_adoption": "AD_PLACED",
+             "previous_permanence": "PERMANENCE"}
+
+
+def _peer(kind: str) -> pd.DataFrame:
+    return pd.read_csv(PEER / f"{kind}.csv", dtype=str, keep_default_na=False)
+
+
+def _peer_as_xml(children: list[str]) -> str:
+    """The peer CSV files, for `children`, written by hand as the return's XML: each CHILD
+    a HEADER (its items, UASC and DUC, OC3 and AD1 items, and the reviews, missing, OC2,
+    adoption and permanence records inside) and its EPISODEs, `CHILDID` and `PL` renamed."""
+    def items(row: dict, skip=("CHILD",)) -> str:
+        return "".join(f"<{'PL' if k == 'PLACE' else k}>{v}</{'PL' if k == 'PLACE' else k}>"
+                       for k, v in row.items() if k not in skip)
+
+    tables = {k: _peer(k) for k in ("header", "uasc", "oc3", "ad1", "episodes", *XML_PARTS)}
+    out = ['<?xml version="1.0" encoding="utf-8"?>\n<EXPSSDA903>']
+    for child in children:
+        def rows(kind: str) -> list[dict]:
+            t = tables[kind]
+            return t[t["CHILD"] == child].to_dict("records")
+
+        head = rows("header")[0]
+        body = f"<CHILDID>{child}</CHILDID>" + items(head)
+        for u in rows("uasc")[:1]:
+            body += f"<UASC>1</UASC><DUC>{u['DUC']}</DUC>"
+        for kind in ("oc3", "ad1"):
+            for r in rows(kind)[:1]:
+                body += items(r, skip=("CHILD", "DOB"))
+        for kind, tag in XML_PARTS.items():
+            body += "".join(f"\n<{tag}>{items(r, skip=('CHILD', 'DOB'))}</{tag}>" for r in rows(kind))
+        episodes = "".join(f"\n<EPISODE>{items(r)}</EPISODE>" for r in rows("episodes"))
+        out.append(f"\n<CHILD><HEADER>{body}</HEADER>{episodes}</CHILD>")
+    out.append("\n</EXPSSDA903>\n")
+    return "".join(out)
+
+
+def test_the_903_xml_gives_the_tables_its_csv_files_give(tmp_path):
+    header = _peer("header")
+    children = list(dict.fromkeys(header["CHILD"]))
+    folder = tmp_path / "xml"
+    folder.mkdir()
+    (folder / "return.xml").write_text(_peer_as_xml(children), encoding="utf-8")
+    (folder / "children.csv").write_text("child_id,disability\n")  # the 903 holds no disability
+    res = invoke("validate", "--input", str(folder), "--as-of", "2021-03-31", "--allow-missing")
+    assert res.exit_code in (0, 1) and "Traceback" not in res.output, res.output
+    from ofsted_lists import readers
+    from ofsted_lists.config import Config
+    from ofsted_lists.quality import Findings
+    read = readers.read_folder(folder, Config(), Findings())
+    assert [f.format for f in read.files if f.name == "return.xml"] == [ssda903.FORMAT]
+    dob = header.drop_duplicates("CHILD").set_index("CHILD")["DOB"]
+    sex = header.drop_duplicates("CHILD").set_index("CHILD")["SEX"]
+    for kind in ("header", "uasc", "oc3", "ad1", "episodes", *XML_PARTS):
+        want = _peer(kind)
+        want = want[want["CHILD"].isin(children)].copy()
+        if kind == "header":
+            want = want.drop_duplicates("CHILD")
+        if kind in ("uasc", "oc3", "ad1"):  # one record per child in the XML (a HEADER item)
+            want = want.drop_duplicates("CHILD")
+        if "DOB" in want and kind != "header":  # the XML holds a child's date of birth (and sex) once
+            want["DOB"] = want["CHILD"].map(dob)
+            if "SEX" in want:
+                want["SEX"] = want["CHILD"].map(sex)
+        want = want.rename(columns=str.lower).rename(columns={"child": "child_id"})
+        got = read.tables[kind][list(want.columns)].fillna("")
+        assert len(want) > 0 or kind not in ("header", "episodes", "reviews", "oc2"), kind
+        assert sorted(map(tuple, got.astype(str).values.tolist())) == \
+            sorted(map(tuple, want.astype(str).values.tolist())), kind
+
+
+def test_a_903_xml_line_numbers_point_at_each_record(tmp_path):
+    xml = ('<EXPSSDA903>\n<CHILD><HEADER><CHILDID>A1</CHILDID><SEX>1</SEX><DOB>01/01/2010</DOB>\n'
+           '<AREVIEW><REVIEW>01/02/2020</REVIEW><REVIEW_CODE>PN1</REVIEW_CODE></AREVIEW></HEADER>\n'
+           '<EPISODE><DECOM>01/01/2020</DECOM><RNE>S</RNE><PL>U1</PL></EPISODE></CHILD>\n</EXPSSDA903>')
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "cla.xml").write_text(xml)
+    (folder / "children.csv").write_text("child_id,disability\n")
+    run = run_lists(folder, "2021-03-31")
+    assert run.dataset.tables["episodes"]["place"].tolist() == ["U1"]
+    assert run.dataset.tables["episodes"]["_row"].tolist() == [4]
+    assert run.dataset.tables["reviews"]["_row"].tolist() == [3]
+    assert run.dataset.tables["header"]["_row"].tolist() == [2]
+
+
+@pytest.mark.parametrize("text, needle", [
+    ("<EXPSSDA903><CHILD><HEADER><CHILDID>A1</CHILDID></HEADER>", "not a well-formed XML file"),
+    ('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><EXPSSDA903>&a;</EXPSSDA903>', "declares a document type"),
+])
+def test_a_damaged_or_hostile_903_xml_is_refused_with_one_line(tmp_path, text, needle):
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "cla.xml").write_text(text)
+    out = tmp_path / "out.xlsx"
+    res = invoke("build", "--input", str(folder), "--as-of", "2021-03-31", "--allow-missing", "--out", str(out))
+    assert res.exit_code == 3 and needle in res.output and len(res.output.strip().splitlines()) == 1, res.output
+    assert "A1" not in res.output and not out.exists()

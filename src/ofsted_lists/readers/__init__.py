@@ -6,7 +6,8 @@ One module per source format, each turning its files into canonical tables:
 - `cms`: CMS exports, CSV and Excel tables shaped like the contract (recognised by
   file or sheet name);
 - `cin_census`: the DfE CIN census XML (`Message` root, collection `CIN`);
-- `ssda903`: the 903 return's CSV files (a `HEADING_FORMATS` claim);
+- `ssda903`: the SSDA903 return, its CSV files (recognised by their headings, a
+  `HEADING_FORMATS` claim) and its XML (`EXPSSDA903` root);
 - `annex_a`: an Ofsted Annex A workbook (a `WORKBOOK_FORMATS` claim).
 
 How a file's format is decided (`_reader_for`), never by a setting or the file name
@@ -319,6 +320,7 @@ from .cms import NA_TEXT, _where, encrypted, map_headings, recognise  # noqa: E4
 # (root element, DfE collection) -> the reader of that XML format.
 XML_FORMATS: dict[tuple[str, str], Callable[[Source], None]] = {
     ("Message", cin_census.COLLECTION): cin_census.read,
+    (ssda903.XML_ROOT, ""): ssda903.read_xml,
 }
 # format -> merge(that format's file reads in folder order, findings), run once all are read.
 MERGERS: dict[str, Callable[[list[_FileRead], Findings], None]] = {
@@ -349,7 +351,7 @@ def _reader_for(name: str, raw: bytes) -> Callable[[Source], None]:
         return reader
     if excel_name:
         return cms.read  # which says what an XML file under an Excel name is
-    known = ", ".join(f"<{r}> of collection {c}" for r, c in XML_FORMATS)
+    known = ", ".join(f"<{r}> of collection {c}" if c else f"<{r}>" for r, c in XML_FORMATS)
     what = f"the DfE return XML of collection {collection}" if collection else f"an XML file with root <{root}>"
     raise InputError(f"{name} is {what}, not a format this tool reads (its XML readers read: {known})")
 

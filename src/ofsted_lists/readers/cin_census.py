@@ -25,9 +25,9 @@ import pandas as pd
 import pyarrow as pa
 
 from .. import quality
+from ..errors import InputError
 from ..quality import Findings
 from . import Header, Source, _FileRead, xmlsafe
-from .cms import _text_dtype
 
 FORMAT = "CIN census XML"
 COLLECTION = "CIN"
@@ -83,19 +83,41 @@ class Census:
     """What `merge` needs of one file: its ReferenceDate and each row's merge key."""
 
     reference: str
-    keys: dict[str, list[str]] = field(default_factory=dict)
+    keys: dict[str, pd.Series] = field(default_factory=dict)
+
+
+class _LocalNames(dict):
+    """Element tag -> its local name, each tag worked out once (a census repeats a few
+    dozen tags millions of times)."""
+
+    def __missing__(self, tag: str) -> str:
+        self[tag] = name = xmlsafe.local(tag)
+        return name
+
+
+# Each record is a list: the table's COLUMNS, then its line, then (blocks of an episode)
+# the episode's place in `referrals`. The slot of each element's value:
+_SLOT = {table: {c: i for i, c in enumerate(columns)} for table, columns in COLUMNS.items()}
+_CHILD_SLOT = {tag: _SLOT["children"][column] for tag, column in _CHILD.items()}
+_BLOCK_SLOT = {kind: (table, {tag: _SLOT[table][c] for tag, c in columns.items()})
+               for kind, (table, columns) in _BLOCKS.items()}
 
 
 def read(src: Source) -> None:
     """Read one CIN census XML into `src`'s tables."""
     raw = src.box.pop()
-    rows, reference, old_sex = _parse(src.name, raw, src.as_of)
-    del raw
+    with xmlsafe.no_gc():
+        rows, reference, old_sex = _parse(src.name, raw, src.as_of)
+        del raw
+        try:
+            bodies = {table: _body(table, rows.pop(table)) for table in COLUMNS}
+        except xmlsafe.Refused as why:
+            raise InputError(f"{src.name} is not read: {why}") from None
     census = Census(reference)
+    census.keys = _keys(bodies)
     # Every table, even with no record: the census gives it (no CP plan is a fact, not a missing export).
-    for table, columns in COLUMNS.items():
-        census.keys[table] = [r.pop("_key") for r in rows[table]]
-        src.take(table, "", lambda: _frame(src, table, columns, rows[table]))
+    for table in COLUMNS:
+        src.take(table, "", lambda: _frame(src, table, *bodies[table]))
     src.got.info.format = FORMAT
     src.got.merge = census
     for line, child in old_sex:
@@ -104,121 +126,140 @@ def read(src: Source) -> None:
             file=src.name, row=line, column="Sex", child_id=child)
 
 
-def _frame(src: Source, table: str, columns: tuple[str, ...], rows: list[dict]) -> pd.DataFrame:
+def _body(table: str, rows: list[list]) -> tuple[pa.Table, np.ndarray, np.ndarray | None]:
+    """(the table's text, stripped, blanks as nulls; each row's line; each row's episode
+    in `referrals`, for the blocks of an episode). A value longer than TEXT_CAP: Refused."""
+    columns = COLUMNS[table]
+    width = len(columns)
+    slots = list(zip(*rows)) if rows else [()] * (width + 2)
+    arrays = {column: xmlsafe.text_column(values) for column, values in zip(columns, slots)}
+    lines = np.array(slots[width], dtype=np.int64)
+    episodes = np.array(slots[width + 1], dtype=np.int64) if table not in ("children", "disabilities", "referrals") \
+        else None
+    return pa.table(arrays), lines, episodes
+
+
+def _keys(bodies: dict) -> dict[str, pd.Series]:
+    """Each row's merge key: the child (children, disabilities), else the child and the
+    episode's referral date; NA where either is blank (merged with nothing)."""
+    def text(table: str, column: str) -> pd.Series:
+        return bodies[table][0].column(column).to_pandas().astype(object)
+
+    child = {table: text(table, "child_id") for table in COLUMNS}
+    episode = child["referrals"] + "\x00" + text("referrals", "referral_date")
+    keys = {"children": child["children"], "disabilities": child["disabilities"], "referrals": episode}
+    for table in COLUMNS:
+        if table not in keys:
+            keys[table] = pd.Series(episode.to_numpy()[bodies[table][2]] if len(episode) else [], dtype=object)
+    return keys
+
+
+def _frame(src: Source, table: str, body: pa.Table, lines: np.ndarray, _episodes: object) -> pd.DataFrame:
+    columns = COLUMNS[table]
     elements = _ELEMENTS[table]
-    header = Header("", table, 0, [elements[c] for c in columns], dict(enumerate(columns)), file=src.name,
-                    mapped=False)
-    src.got.info.headers.append(header)
-    body = pa.table({c: pa.array([r.get(c) for r in rows], type=pa.string()) for c in columns})
-    frame = body.to_pandas(types_mapper=_text_dtype)
-    frame["_row"] = np.array([r["_row"] for r in rows], dtype=np.int64)
-    frame.insert(0, "_sheet", "")
-    frame.insert(0, "_file", src.name)
-    return frame
+    src.got.info.headers.append(Header("", table, 0, [elements[c] for c in columns], dict(enumerate(columns)),
+                                       file=src.name, mapped=False))
+    return xmlsafe.frame(body, lines, src.name)
 
 
-def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, list[dict]], str, list]:
-    """(rows per table, the ReferenceDate, (line, child) of each old code under `Sex`)."""
-    rows: dict[str, list[dict]] = {t: [] for t in COLUMNS}
-    path: list[str] = []
-    line = [0]
+def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, list[list]], str, list]:
+    """(records per table, the ReferenceDate, (line, child) of each old code under `Sex`).
+
+    Each `Child` is read as a whole, by the census's structure: its identifiers and
+    characteristics, then each `CINdetails` with the blocks inside it. Values are as the
+    file has them; `_body` strips them."""
+    rows: dict[str, list[list]] = {t: [] for t in COLUMNS}
+    width = {t: len(c) for t, c in COLUMNS.items()}
     reference = [""]
     old_sex: list[tuple[int, str]] = []
-    child: dict = {}           # the child's own fields, while in a Child
-    pending: list[tuple[str, dict]] = []  # the child's other records, given its id at the end
-    episode: dict = {}         # the CINdetails being read
-    block: list[dict] = []     # the record of the block being read (Assessments, Section47, ...)
-    reviews: list[str] = []
-    sex_line = [0]
+    names = _LocalNames()
+    referrals = rows["referrals"]
+    review_slot = _SLOT["cp_plans"]["last_review_date"]
+    icpc_slot, start_slot = _SLOT["s47"]["icpc_date"], _SLOT["s47"]["s47_start_date"]
+    strategy_slot = _SLOT["s47"]["strategy_date"]
 
-    def start(tag: str) -> None:
-        path.append(tag)
-        if tag == "Child":
-            child.clear()
-            child["_row"] = line[0]
-            pending.clear()
-        elif tag in _BLOCKS and "Child" in path:
-            record = {"_row": line[0]}
-            if tag == "CINdetails":
-                episode.clear()
-                episode.update(record=record, s47=[], icpc=None)
-                pending.append(("referrals", record))
-            else:
-                block.append(record)
-                reviews.clear()
+    gender = _SLOT["children"]["gender"]
+    child_slots = {tag: slot for tag, slot in _CHILD_SLOT.items() if tag != "Sex"}  # Sex: its line is kept
+    episode_items = ("DateOfInitialCPC", *(k for k in _BLOCK_SLOT if k != "CINdetails"))
 
-    def end(tag: str, text: str) -> None:
-        path.pop()
-        value = text or None
-        parent = path[-1] if path else ""
-        if tag == "ReferenceDate" and parent == "CollectionDetails":
-            reference[0] = text
-        elif tag in _CHILD and parent in ("ChildIdentifiers", "ChildCharacteristics"):
-            child[_CHILD[tag]] = value
-            if tag == "Sex":
-                sex_line[0] = line[0]
-        elif tag == "Disability" and parent == "Disabilities":
-            pending.append(("disabilities", {"_row": line[0], "disability_code": value}))
-        elif tag == "CPPreviewDate" and parent == "Reviews":
-            if value:
-                reviews.append(value)
-        elif tag == "DateOfInitialCPC" and parent == "CINdetails":
-            episode["icpc"] = value
-        elif tag in _BLOCKS and "Child" in path:
-            table = _BLOCKS[tag][0]
-            if tag == "CINdetails":
-                _close_episode(episode)
-            else:
-                record = block.pop()
-                if tag == "Section47":
-                    record["strategy_date"] = record.get("s47_start_date")
-                    episode.setdefault("s47", []).append(record)
-                elif tag == "ChildProtectionPlans":
-                    record["last_review_date"] = _latest(reviews, as_of)
-                record["_episode"] = episode.get("record")
-                pending.append((table, record))
-        elif tag == "Child":
-            _close_child()
-        elif block and parent in _BLOCKS and tag in _BLOCKS[parent][1]:
-            block[-1][_BLOCKS[parent][1][tag]] = value
-        elif parent == "CINdetails" and tag in _BLOCKS["CINdetails"][1] and episode:
-            episode["record"][_BLOCKS["CINdetails"][1][tag]] = value
+    def fill(into: list, element, slots: dict, wanted: tuple[str, ...]) -> list:
+        """Each item of `element` named in `slots` put in its slot; (tag, item) of those in `wanted`."""
+        found = []
+        for item in element:
+            tag = names[item.tag]
+            slot = slots.get(tag)
+            if slot is not None:
+                into[slot] = item.text or ""
+            elif tag in wanted:
+                found.append((tag, item))
+        return found
 
-    def _close_child() -> None:
-        child_id = child.get("child_id")
-        gender = child.get("gender")
-        if gender in _OLD_SEX and sex_line[0]:
-            old_sex.append((sex_line[0], child_id or ""))
-        sex_line[0] = 0
-        rows["children"].append({**child, "_key": child_id})
-        for table, record in pending:
-            record["child_id"] = child_id
-            if table == "disabilities":
-                key = child_id
-            else:
-                date = (record if table == "referrals" else record.pop("_episode") or {}).get("referral_date")
-                key = f"{child_id}\x00{date}" if child_id and date else None  # None: merged with nothing
-            record["_key"] = key
-            rows[table].append(record)
-        pending.clear()
+    def record(element) -> None:
+        if names[element.tag] == "ReferenceDate":
+            parent = element.getparent()
+            if parent is not None and names[parent.tag] == "CollectionDetails":
+                reference[0] = xmlsafe.text(element) or ""
+            return
+        child = [""] * width["children"] + [element.sourceline]
+        first = {t: len(r) for t, r in rows.items()}  # this child's records start here
+        sex_line = 0
+        for part in element:
+            kind = names[part.tag]
+            if kind == "ChildIdentifiers" or kind == "ChildCharacteristics":
+                for tag, item in fill(child, part, child_slots, ("Sex", "Disabilities")):
+                    if tag == "Sex":
+                        child[gender], sex_line = item.text or "", item.sourceline
+                    else:
+                        rows["disabilities"].extend(["", d.text or "", d.sourceline]
+                                                    for d in item if names[d.tag] == "Disability")
+            elif kind == "CINdetails":
+                episode(part)
+        child_id = child[0]
+        rows["children"].append(child)
+        for table, records in rows.items():
+            for at in range(first[table], len(records)):
+                records[at][0] = child_id
+        if sex_line and child[gender].strip() in _OLD_SEX:
+            old_sex.append((sex_line, child_id.strip()))
 
-    xmlsafe.parse(name, raw, start, end, line=line)
+    def episode(details) -> None:
+        referral = [""] * width["referrals"] + [details.sourceline]
+        place = len(referrals)
+        referrals.append(referral)
+        icpc, enquiries = None, []
+        for kind, part in fill(referral, details, _BLOCK_SLOT["CINdetails"][1], episode_items):
+            if kind == "DateOfInitialCPC":
+                icpc = part.text
+                continue
+            table, slots = _BLOCK_SLOT[kind]
+            found = [""] * width[table] + [part.sourceline, place]
+            reviews = [r.text for _, item in fill(found, part, slots, ("Reviews",))
+                       for r in item if names[r.tag] == "CPPreviewDate"]
+            if kind == "Section47":
+                found[strategy_slot] = found[start_slot]
+                enquiries.append(found)
+            elif kind == "ChildProtectionPlans":
+                found[review_slot] = _latest(reviews, as_of) or ""
+            rows[table].append(found)
+        if icpc and icpc.strip():
+            _close_episode(icpc, enquiries, icpc_slot, start_slot)
+
+    xmlsafe.records(name, raw, ("ReferenceDate", "Child"), record)
     return rows, reference[0], old_sex
 
 
-def _close_episode(episode: dict) -> None:
+def _close_episode(icpc: str, enquiries: list[list], icpc_slot: int, start_slot: int) -> None:
     """An ICPC date recorded at the episode level goes to its latest enquiry that has none
     (a census records it at one level only)."""
-    icpc = episode.get("icpc")
-    if icpc:
-        without = [s for s in episode.get("s47", []) if not s.get("icpc_date")]
-        if without:
-            max(without, key=lambda s: s.get("s47_start_date") or "")["icpc_date"] = icpc
+    without = [s for s in enquiries if not (s[icpc_slot] or "").strip()]
+    if without:
+        max(without, key=lambda s: (s[start_slot] or "").strip())[icpc_slot] = icpc
 
 
-def _latest(reviews: list[str], as_of: dt.date | None) -> str | None:
+def _latest(reviews: list[str | None], as_of: dt.date | None) -> str | None:
     """The latest review date on or before `as_of` (any, without one). A date that is not
     `YYYY-MM-DD` is kept only when no review is, so normalise reports it."""
+    reviews = [r.strip() for r in reviews if r and r.strip()]
     dated = []
     for r in reviews:
         try:
@@ -235,17 +276,16 @@ def merge(reads: list[_FileRead], findings: Findings) -> None:
     """Keep each record from the census file with the latest ReferenceDate that has it
     (the later file in folder order on a tie): the same episode in two years' files, or in
     a census and an in-year extract, is one episode."""
-    rank = {id(got): (got.merge.reference, i) for i, got in enumerate(reads)}
+    if len(reads) < 2:
+        return
+    order = sorted(range(len(reads)), key=lambda i: (reads[i].merge.reference, i))
+    rank = {id(reads[i]): r for r, i in enumerate(order)}
     for table in COLUMNS:
-        best: dict[str, tuple] = {}
-        for got in reads:
-            for key in got.merge.keys.get(table, ()):
-                if key is not None and (key not in best or rank[id(got)] > best[key]):
-                    best[key] = rank[id(got)]
-        for got in reads:
-            keys = got.merge.keys.get(table)
-            if keys is None:
-                continue
-            keep = np.array([k is None or best[k] == rank[id(got)] for k in keys], dtype=bool)
+        keyed = [(got, got.merge.keys[table]) for got in reads if table in got.merge.keys]
+        every = pd.concat([pd.DataFrame({"key": keys.to_numpy(dtype=object), "rank": rank[id(got)]})
+                           for got, keys in keyed], ignore_index=True).dropna(subset=["key"])
+        best = every.groupby("key", sort=False)["rank"].max()
+        for got, keys in keyed:
+            keep = (keys.isna() | (keys.map(best) == rank[id(got)])).to_numpy(dtype=bool)
             if not keep.all():
                 got.found[:] = [(t, f[keep].reset_index(drop=True) if t == table else f) for t, f in got.found]

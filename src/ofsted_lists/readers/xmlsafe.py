@@ -1,17 +1,27 @@
-"""XML as the national returns' readers parse it: the standard library's expat, streamed,
-with what an attacker could use turned off.
+"""XML as the national returns' readers parse it, with what an attacker could use turned off.
 
 A DfE return has no DTD, so any document type declaration is refused: that alone stops
 entity expansion ("billion laughs") and external entities (`file:///etc/passwd`), as
-defusedxml does, without a dependency. A text node longer than `TEXT_CAP` is refused
-too, so one huge node cannot take the memory. Messages name the file and the line,
-never the document's text (it holds child identifiers and dates of birth).
+defusedxml does. The prolog (all a DTD can be in) is checked with the standard library's
+expat; a document's records are then streamed by lxml's `iterparse` (libxml2, in C: a
+reader that walks every element in Python is several times slower), with entities,
+network and DTD loading off and libxml2's own limit on a text node kept. A value read
+longer than `TEXT_CAP` is refused too, so one huge node cannot take the memory. Messages
+name the file and the line, never the document's text (it holds child identifiers and
+dates of birth).
 """
 
 from __future__ import annotations
 
+import contextlib
+import gc
+import io
 from collections.abc import Callable
 from xml.parsers import expat
+
+import pyarrow as pa
+import pyarrow.compute as pc
+from lxml import etree
 
 from ..errors import InputError
 from ..terminal import safe
@@ -36,8 +46,8 @@ def looks_like_xml(raw: bytes) -> bool:
 
 
 def local(tag: str) -> str:
-    """An element name without its namespace prefix."""
-    return tag.rpartition(":")[2]
+    """An element name without its namespace (`{uri}` or a `prefix:`)."""
+    return tag.rpartition("}")[2].rpartition(":")[2]
 
 
 def parse(name: str, raw: bytes, start: Callable[[str], None], end: Callable[[str, str], None],
@@ -73,7 +83,7 @@ def parse(name: str, raw: bytes, start: Callable[[str], None], end: Callable[[st
             return
         sizes[-1] += len(data)
         if sizes[-1] > TEXT_CAP:
-            raise Refused(f"it holds a text node longer than {TEXT_CAP:,} characters, which no DfE return has")
+            raise too_long()
         texts[-1].append(data)
 
     def on_end(tag: str) -> None:
@@ -131,3 +141,103 @@ def identify(name: str, raw: bytes, *, partial: bool = False) -> tuple[str, str]
 
     parse(name, raw, start, end, partial=partial)
     return safe(found[0])[:60], safe(found[1])[:30]
+
+
+# libxml2's error codes -> plain words (its own messages may quote element names).
+_LIBXML_ERRORS = {4: "the document is empty", 5: "extra content after the document", 73: "a tag not closed",
+                  76: "a start and an end tag that do not match", 77: "the file ends inside an element",
+                  201: "an undeclared namespace prefix"}
+_TOO_LONG = 114  # XML_ERR_RESOURCE_LIMIT (a text node over libxml2's limit)
+
+
+def _prolog(name: str, raw: bytes) -> None:
+    """Refuse a document type declaration: it can only stand before the root element, so
+    the parse stops there."""
+    def start(_: str) -> None:
+        raise Stop
+
+    parse(name, raw, start, lambda tag, text: None, partial=True)
+
+
+def too_long() -> Refused:
+    return Refused(f"it holds a text node longer than {TEXT_CAP:,} characters, which no DfE return has")
+
+
+def records(name: str, raw: bytes, tags: tuple[str, ...], each: Callable[[etree._Element], None]) -> None:
+    """Call `each` with every element named in `tags` (any namespace), complete with its
+    subtree, in document order; each is freed, with the records before it, once `each`
+    returns. `each` reads values with `text`. Any damage, DTD or oversized text node is
+    an InputError."""
+    _prolog(name, raw)
+    stream = etree.iterparse(io.BytesIO(raw), events=("end",), tag=[f"{{*}}{t}" for t in tags],
+                             resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+                             remove_comments=True, remove_pis=True)
+    try:
+        for _, element in stream:
+            each(element)
+            element.clear(keep_tail=False)
+            parent = element.getparent()
+            while element.getprevious() is not None:
+                del parent[0]
+    except Refused as why:
+        raise InputError(f"{name} is not read: {why}") from None
+    except etree.XMLSyntaxError as exc:
+        if exc.code == _TOO_LONG:
+            raise InputError(f"{name} is not read: {too_long()}") from None
+        what = _LIBXML_ERRORS.get(exc.code, "a syntax error")
+        raise InputError(f"{name} is not a well-formed XML file (line {exc.lineno}: {what}): it may be damaged "
+                         "or cut short; export it again") from None
+
+
+def text(element: etree._Element) -> str | None:
+    """An element's own text, stripped; None when blank. Longer than `TEXT_CAP`: refused."""
+    value = element.text
+    if value is None:
+        return None
+    if len(value) > TEXT_CAP:
+        raise too_long()
+    return value.strip() or None
+
+
+def text_column(values) -> pa.Array:
+    """Values as an XML reader's table holds them: text, stripped, a blank as null. A
+    value longer than `TEXT_CAP`: Refused (one check per column, not per value).
+
+    Strings only (no None: "" is a blank) take the fast way: joined on NUL, which no XML
+    text can hold, and split by Arrow, not converted one Python object at a time."""
+    try:
+        joined = "\x00".join(values)
+    except TypeError:  # a None among them
+        text = pa.array(values, type=pa.string())
+    else:
+        text = pc.split_pattern(pa.array([joined], type=pa.large_string()), "\x00").flatten().cast(pa.string()) \
+            if len(values) else pa.array([], type=pa.string())
+    if len(text) and (pc.max(pc.utf8_length(text)).as_py() or 0) > TEXT_CAP:
+        raise too_long()
+    text = pc.utf8_trim_whitespace(text)
+    return pc.if_else(pc.equal(text, ""), pa.scalar(None, pa.string()), text)
+
+
+@contextlib.contextmanager
+def no_gc():
+    """The cyclic garbage collector paused: a reader making millions of small lists and
+    strings (none in a cycle) would otherwise spend a third of its time in it."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def frame(body: pa.Table, lines, file: str):
+    """An XML reader's table as the read stage returns every table: text columns, with
+    `_file`, `_sheet` (none) and `_row` (the line of each record's element)."""
+    from .cms import _text_dtype
+
+    out = body.to_pandas(types_mapper=_text_dtype)
+    out["_row"] = lines
+    out.insert(0, "_sheet", "")
+    out.insert(0, "_file", file)
+    return out
