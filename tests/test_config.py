@@ -38,7 +38,7 @@ dir = "lists"
 referral_window_days = 3
 [tables.contacts]
 files = "FACT_CONTACTS*"
-sheets = ["List 1", "List_1"]
+sheets = ["Contacts*", "CONTACTS_*"]
 [tables.contacts.columns]
 child_id = "PERSON_REF"
 [values]
@@ -60,7 +60,7 @@ early_help = 0
     assert cfg.input_dir == tmp_path / "exports" and cfg.output_dir == tmp_path / "lists"
     assert cfg.referral_window_days == 3
     assert cfg.table("contacts").files == ["FACT_CONTACTS*"]
-    assert cfg.table("contacts").sheets == ["List 1", "List_1"]
+    assert cfg.table("contacts").sheets == ["Contacts*", "CONTACTS_*"]
     assert cfg.table("contacts").columns == {"child_id": "PERSON_REF"}
     assert cfg.table("referrals").files == []
     assert cfg.core_assessment_types == ["CA"]

@@ -317,58 +317,20 @@ def test_a_heading_that_matches_nothing_is_informational(tmp_path):
 
 # --- peer files: real Annex A workbooks ------------------------------------------------
 
-ANNEX_A_CONFIG = "\n".join(
-    f'[tables.{t}]\nsheets = ["List {n}", "List_{n}"]' for t, n in
-    (("contacts", 1), ("early_help", 2), ("referrals", 3), ("assessments", 4), ("s47", 5), ("cin_plans", 6),
-     ("cp_plans", 7)))
-
-
-def test_annex_a_workbook_without_config_reads_lists_1_to_5_and_7(tmp_path):
-    # Annex A sheet names are table aliases, except List 6 (episodes of need, not CIN plans),
-    # which needs a config entry: the error counts the unread sheets, and --verbose names them.
-    folder = tmp_path / "in"
-    folder.mkdir()
-    shutil.copy(DATA / "liia-tools" / "Annex_A.xlsx", folder)
-    res = invoke("validate", "--input", str(folder), "--as-of", "2021-03-31")
-    assert res.exit_code == 3 and "Traceback" not in res.output
-    text = " ".join(res.output.split())
-    assert "no cin_plans export (needed by 4 Child in need plans)" in text
-    assert "no contacts export" not in text
-    assert "Not recognised: 5 sheets; --verbose names them" in text and "List 6" not in text
-    res = invoke("validate", "--input", str(folder), "--as-of", "2021-03-31", "--verbose")
-    text = " ".join(res.output.split())
-    assert "Annex_A.xlsx [List 6]" in text and "Annex_A.xlsx [List 11]" in text
-    assert "Annex_A.xlsx [List 1]" not in text
-
-
-def test_annex_a_workbook_read_through_sheet_globs(tmp_path):
-    folder = tmp_path / "in"
-    folder.mkdir()
-    shutil.copy(DATA / "liia-tools" / "Annex_A.xlsx", folder)
-    cfg = cfg_of(ANNEX_A_CONFIG, tmp_path)
-    run = run_lists(folder, "2021-03-31", config=cfg, today=dt.date(2021, 4, 1))
-    t = run.dataset.tables
-    assert set(t) == {"contacts", "early_help", "referrals", "assessments", "s47", "cin_plans", "cp_plans"}
-    assert all(len(t[k]) > 0 for k in t)
-    assert t["contacts"]["_row"].iloc[0] == 2 and t["contacts"]["contact_date"].notna().all()
-    assert t["assessments"]["disability"].notna().any()  # "Does the Child have a Disability"
-    unused = {c for _, s, _, c, _ in findings_of(run, quality.UNUSED_COLUMN) if s == "List 1"}
-    assert unused == {"Age"}
-    assert {u.split(" [")[1] for u in run.read.unrecognised} == {"List 8]", "List 9]", "List 10]", "List 11]"}
-
-
 def test_ofsted_template_with_a_title_row_above_the_header(tmp_path):
+    # Read with no config (readers/annex_a.py); its guidance sheets are neither read nor reported.
     folder = tmp_path / "in"
     folder.mkdir()
     shutil.copy(DATA / "FrontDoorDataCollaboration" / "2015-01-sample.xlsx", folder)
-    run = run_lists(folder, "2015-12-31", config=cfg_of(ANNEX_A_CONFIG, tmp_path), today=dt.date(2016, 1, 1))
+    run = run_lists(folder, "2015-12-31", today=dt.date(2016, 1, 1))
     refs = run.dataset.tables["referrals"]
     assert refs["_row"].tolist() == [3, 4, 5, 6, 7]  # title in row 1, header in row 2
     assert refs["referral_date"].eq(pd.Timestamp("2015-03-15")).all()
     assert refs["referral_nfa"].tolist() == [True, False, True, False, False]
-    unused = findings_of(run, quality.UNUSED_COLUMN)
-    assert ["2015-01-sample.xlsx", "List_3", 2, "Age of Child (Years)", None] in unused
-    assert ["2015-01-sample.xlsx", "Front_Sheet", None, "", None] in findings_of(run, quality.UNRECOGNISED)
+    counts = refs["referrals_12m"]  # the workbook's own counts; row 6 leaves its cell blank
+    assert counts.astype(object).where(counts.notna(), None).tolist() == [1, 2, 1, None, 1]
+    assert not findings_of(run, quality.UNRECOGNISED) and not findings_of(run, quality.UNUSED_COLUMN)
+    assert [f.format for f in run.read.files] == ["Annex A workbook"]
 
 
 # --- config features, end to end -------------------------------------------------------

@@ -104,7 +104,8 @@ def test_table_for_takes_a_903_column_set_in_any_case_with_extras_and_nothing_le
     assert ssda903.table_for(["child", "sex", "dob", "duc", "ethnic", "upn", "mother", "mc_dob"]) == "header"
     assert ssda903.table_for([]) is None
     assert ssda903.required("missing") == ["child_id", "dob", "missing", "mis_start", "mis_end"]
-    assert ssda903.optional("episodes") == ["placement_la", "team", "worker"]
+    assert ssda903.optional("episodes") == ["placement_la", "team", "worker",  # and as an Annex A List 8 gives them:
+                                            "period_start", "second_period", "placements_12m"]
 
 
 def children(folder: Path) -> None:

@@ -16,6 +16,7 @@ from .config import Config
 from .errors import InputError, UsageError
 from .lists import LISTS
 from .pipeline import Run
+from .readers.annex_a_lists import numbered
 from .schema import DATE_KINDS, TABLES
 from .terminal import kind_of
 from .values import day, parse_ids
@@ -38,7 +39,9 @@ def where(file: str, sheet: str, row, config: Config, verbose: bool) -> str:
     shown = file if verbose or readers.recognise(file, config, sheet=False) is not None \
         else f"a {kind_of(file)} file (--verbose names it)"
     if isinstance(sheet, str) and sheet not in ("", "nan", "<NA>"):  # a CSV has no sheet
+        # An Annex A list's sheet name is a fixed word, never personal.
         name = f"'{sheet}'" if verbose or readers.recognise(sheet, config, sheet=True) is not None \
+            or numbered(sheet) is not None \
             else "(--verbose names it)"
         shown += f", sheet {name}"
     return shown + (f", row {row}" if row is not None and not pd.isna(row) else "")
@@ -48,6 +51,8 @@ def _records(run: Run, key: str, config: Config, verbose: bool) -> list[str]:
     """Each record of the child the lists were built from, with its dates."""
     lines = []
     for name, df in run.dataset.tables.items():
+        if TABLES[name].who != "child_id":  # adopters: records of adults, never a child's
+            continue
         mine = df[(df["child_id"] == key).to_numpy(dtype=bool)].sort_values(["_file", "_sheet", "_row"], kind="stable")
         dates = [c.name for c in TABLES[name].columns if c.kind in DATE_KINDS]
         for _, row in mine.iterrows():

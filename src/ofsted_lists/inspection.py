@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +28,7 @@ from .errors import OutputError, UserError
 from .normalise import CODED, contact_outcome_flags
 from .pipeline import missing_tables
 from .readers import Header, InputFile
+from .readers.annex_a_lists import numbered
 from .schema import TABLES, all_columns, closest, norm
 from .terminal import kind_of, safe, without_file_names
 
@@ -39,7 +39,6 @@ CODED_COLUMNS: dict[str, str] = {
     "assessment_outcome": "assessment_outcome", "contact_outcome": "contact_outcome",
 }
 # Ofsted's Annex A sheet names ("List 1", "List_11"): fixed words, never personal, so named.
-_ANNEX_A_SHEET = re.compile(r"list[\s_-]*(\d{1,2})", re.IGNORECASE)
 _DEFAULT_WINDOW_DAYS = Config().referral_window_days
 
 
@@ -164,7 +163,7 @@ def file_label(entry: Entry, config: Config, verbose: bool) -> str:
 
 
 def _sheet_named(sheet: str, config: Config, verbose: bool) -> bool:
-    return verbose or _names_table(sheet, config, sheet=True) or bool(_ANNEX_A_SHEET.fullmatch(sheet.strip()))
+    return verbose or _names_table(sheet, config, sheet=True) or numbered(sheet) is not None
 
 
 def _where(entry: Entry, header: Header, config: Config, verbose: bool) -> str:
@@ -251,11 +250,6 @@ def report(s: Survey, verbose: bool) -> list[str | TableView]:
         if entry.info.error is not None:
             out.append(f"{label}: could not be read: {_error_text(entry.info.error, s, verbose)}")
             continue
-        if annex_a_workbook(entry):
-            out.append(f"{label} looks like an Ofsted Annex A workbook (sheets List 1 to List 11). Reading a whole "
-                       "Annex A workbook is not supported yet: only its sheets whose names name a table are read "
-                       "(List 1 contacts, List 2 early help, List 3 referrals, List 4 assessments, List 5 s47, "
-                       "List 7 CP plans), with the headings they have; the other lists are not read.")
         if entry.info.format != readers.cms.FORMAT:
             out.append(f"{label}: read as {entry.info.format}")
         for header in entry.info.headers:
@@ -268,11 +262,6 @@ def report(s: Survey, verbose: bool) -> list[str | TableView]:
     out.append(_values_report(s))
     out.extend(_tables_report(s))
     return out
-
-
-def annex_a_workbook(entry: Entry) -> bool:
-    sheets = [h.sheet for h in entry.info.headers] + entry.unread_sheets
-    return sum(bool(_ANNEX_A_SHEET.fullmatch(x.strip())) for x in sheets) >= 3
 
 
 def _header_report(entry: Entry, header: Header, s: Survey, verbose: bool) -> list[str | TableView]:

@@ -19,7 +19,7 @@ from . import codes, quality, threads, values
 from .config import Config
 from .quality import Findings
 from .schema import (
-    CHILD_DETAILS, CODE, DATE_KINDS, EVENT_DATE, EVENT_TABLES, ID, TABLES, Table,
+    CHILD_DETAILS, CODE, COUNT, DATE_KINDS, EVENT_DATE, EVENT_TABLES, ID, TABLES, Table,
     YESNO, all_columns, event_date, norm,
 )
 
@@ -154,6 +154,20 @@ def _yes_no(df: pd.DataFrame, cols: list, absent: set[str], findings: Findings) 
         df[col.name] = parsed.values
 
 
+def _counts(df: pd.DataFrame, cols: list, absent: set[str], findings: Findings) -> None:
+    """Counts as given (Int64): what is not a whole number >= 0 is reported and reads blank,
+    so the list derives it (SPEC §3.5)."""
+    for col in (c for c in cols if c.kind == COUNT):
+        if col.name in absent:
+            df[col.name] = pd.Series(pd.NA, index=df.index, dtype="Int64")
+            continue
+        parsed = values.parse_counts(df[col.name])
+        findings.add(df, parsed.bad, col.name, quality.BAD_COUNT,
+                     "'" + df.loc[parsed.bad.to_numpy(), col.name].astype(str)
+                     + "' is not a whole number of 0 or more; read as blank (derived where the list can)")
+        df[col.name] = parsed.values
+
+
 def _upper_codes(df: pd.DataFrame, cols: list, absent: set[str]) -> None:
     """A national return's codes are case-insensitive: compared upper-cased."""
     for col in (c for c in cols if c.kind == CODE and c.name not in absent):
@@ -213,6 +227,7 @@ def _normalise_table(name: str, raw: pd.DataFrame, as_of: dt.date, today: dt.dat
     keep = _future_dates(df, table, future, keep, findings)
     keep = _missing_key_date(df, table, keep, findings)
     _yes_no(df, cols, absent, findings)
+    _counts(df, cols, absent, findings)
     _upper_codes(df, cols, absent)
     keep = _end_before_start(df, table, keep, findings)
     if not keep.all():

@@ -169,6 +169,7 @@ def summary_blocks(run: Run) -> list[Block]:
         "Children with unknown disability (not listed)": [r.unknown_children for r in run.lists],
         "Note": [_note(r) for r in run.lists],
         "Annex A list": [r.spec.annex_a for r in run.lists],
+        "History-dependent values": [r.history for r in run.lists],
         "Rule (disabled children only)": [r.spec.rule for r in run.lists],
     })
     counts = run.findings.counts()

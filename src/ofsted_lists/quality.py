@@ -36,13 +36,18 @@ OLD_CODE = "code of an older schema"
 TWO_SOURCES = "record in two sources"
 # An SSD extract's row whose join finds no partner, or a side table missing (readers/ssd.py).
 UNJOINED = "SSD record joined to nothing"
+BAD_COUNT = "not a whole number"
+# An Annex A workbook checked against Ofsted's template (readers/annex_a.py).
+NOT_A_CODE = "not an Annex A code"
+ANNEX_A_BLANK = "blank where Annex A needs a value"
 
 KINDS = (
     UNPARSEABLE_DATE, UNPARSEABLE_YESNO, NOT_AN_ID, MISSING_DATE, END_BEFORE_START,
     FUTURE_DATE, BEFORE_BIRTH, DUPLICATE, CHILD_NOT_IN_CHILDREN, NONE_WITH_CODES,
     OVERLAPPING_PLANS, DETAILS_DISAGREE, UNMAPPED_CODE, EXPECTED_DOB_PASSED,
     DUPLICATE_CHILD, OLD_CODE, EPISODE_NOT_ENDED, OVERLAPPING_EPISODES, X1_NOT_CONTINUED, PERIOD_NOT_STARTED_S,
-    PERIOD_BEFORE_FILES, UNRECOGNISED, UNUSED_COLUMN, TWO_SOURCES, UNJOINED,
+    PERIOD_BEFORE_FILES, UNRECOGNISED, UNUSED_COLUMN, TWO_SOURCES, UNJOINED, BAD_COUNT, NOT_A_CODE,
+    ANNEX_A_BLANK,
 )
 # Informational kinds do not count as problems for --strict. A period of care that began
 # before the earliest 903 file is what any LA's recent files hold, not a recording error.

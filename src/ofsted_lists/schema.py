@@ -20,6 +20,10 @@ EXPECTED_DOB = "expected_dob"
 YESNO = "yesno"
 TEXT = "text"
 CODE = "code"  # a code of a national return: text, compared upper-cased (the 903's codes are case-insensitive)
+# A count an input gives as it stands: a whole number >= 0, else a finding and blank. The
+# history-dependent values of Annex A (12-month counts, previous plans) are such counts:
+# any export may carry them, and a list derives one only where it is blank.
+COUNT = "count"
 DATE_KINDS = (EVENT_DATE, END_DATE, EXPECTED_DOB)
 
 
@@ -119,9 +123,8 @@ CHILD_DETAIL_COLUMNS: tuple[Column, ...] = (
 )
 CHILD_DETAILS = tuple(c.name for c in CHILD_DETAIL_COLUMNS)
 
-# Table aliases include Ofsted's Annex A sheet names (List_1 … List_7) for the lists that
-# hold our tables' records. List 6 is left out: its "CIN Start Date" is the start of the
-# episode of need (the referral), not of a CIN plan.
+# An Annex A workbook's sheets (List 1 … List 11) are read by readers/annex_a.py, never by
+# a table alias: one list may give several tables.
 TABLES: dict[str, Table] = {
     t.name: t
     for t in (
@@ -152,7 +155,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "contacts",
-            ("list1",),
+            (),
             (
                 Column("contact_id", ID, aliases=("Contact ID",)),
                 _CHILD_ID,
@@ -171,7 +174,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "referrals",
-            ("list3",),
+            (),
             (
                 Column("referral_id", ID, aliases=("Referral ID",)),
                 _CHILD_ID,
@@ -186,6 +189,9 @@ TABLES: dict[str, Table] = {
                 Column("primary_need", TEXT, aliases=("Primary Need Code", "PrimaryNeedCode", "Primary Need")),
                 Column("closure_date", END_DATE, aliases=("CIN Closure Date", "CINclosureDate")),
                 Column("closure_reason", TEXT, aliases=("Reason for Closure", "ReasonForClosure")),
+                Column("referrals_12m", COUNT, aliases=("Number of Referrals in Last 12 Months",)),
+                # Annex A List 6's case status of the episode, as given (a listed code)
+                Column("case_status", TEXT, aliases=("Case Status",)),
                 _TEAM,
                 _WORKER,
             ),
@@ -194,7 +200,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "assessments",
-            ("list4",),
+            (),
             (
                 Column("assessment_id", ID, aliases=("Assessment ID",)),
                 _CHILD_ID,
@@ -237,7 +243,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "s47",
-            ("section47", "strategy", "s47_enquiries", "strategy_discussions", "list5"),
+            ("section47", "strategy", "s47_enquiries", "strategy_discussions"),
             (
                 Column("s47_id", ID, aliases=("S47 ID",)),
                 _CHILD_ID,
@@ -273,6 +279,8 @@ TABLES: dict[str, Table] = {
                     aliases=("Did the Initial Child Protection Conference Result in a Child Protection Plan",),
                 ),
                 Column("outcome", TEXT, aliases=("Outcome",)),
+                Column("s47_12m", COUNT, aliases=("Number of Section 47 Enquiries in the last 12 months",)),
+                Column("icpc_12m", COUNT, aliases=("Number of ICPCs in the last 12 months",)),
                 _TEAM,
                 _WORKER,
             ),
@@ -298,7 +306,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "cp_plans",
-            ("cpp", "cp_plan", "child_protection_plans", "list7"),
+            ("cpp", "cp_plan", "child_protection_plans"),
             (
                 _CHILD_ID,
                 Column(
@@ -320,7 +328,10 @@ TABLES: dict[str, Table] = {
                     aliases=("Date of latest review conference", "CPPreviewDate", "Last Review Date"),
                 ),
                 Column("ola", YESNO),  # a plan of another LA
-                Column("previous_cp_plans", TEXT, aliases=("NumberOfPreviousCPP",)),  # the LA's own count
+                Column("previous_cp_plans", COUNT, aliases=("NumberOfPreviousCPP",
+                                                            "Number of Previous Child Protection Plans")),
+                Column("epo_6_months", YESNO, aliases=(  # Annex A List 7's flag, as given
+                    "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)",)),
                 _TEAM,
                 _WORKER,
             ),
@@ -329,7 +340,7 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "early_help",
-            ("eh", "caf", "eha", "tac", "early_help_episodes", "list2"),
+            ("eh", "caf", "eha", "tac", "early_help_episodes"),
             (
                 _CHILD_ID,
                 Column(
@@ -496,6 +507,8 @@ _903_TABLES = (
          _c903("PLACE_PROVIDER"), _c903("DEC", END_DATE), _c903("REC"), _c903("REASON_PLACE_CHANGE"),
          _c903("HOME_POST", TEXT), _c903("PL_POST", TEXT), _c903("URN", TEXT),
          Column("placement_la", TEXT), _TEAM, _WORKER,
+         # As an Annex A List 8 gives them: the period's start and two history-dependent values.
+         Column("period_start", EVENT_DATE), Column("second_period", YESNO), Column("placements_12m", COUNT),
          key="decom", period=("decom", "dec")),
     _903("uasc", _c903("SEX"), _903_DOB, _c903("DUC", END_DATE)),
     _903("reviews", _903_DOB, _c903("REVIEW", EVENT_DATE), _c903("REVIEW_CODE"), key="review"),
@@ -521,6 +534,15 @@ _903_TABLES = (
          _c903("SW_REASON"), key="sw_decom", period=("sw_decom", "sw_dec")),
 )
 TABLES.update((t.name, t) for t in _903_TABLES)
+
+# Values an Annex A workbook gives as they stand (SPEC §3.5), which the tool otherwise derives
+# or does not need: any export may carry them; the demo LA's exports never do.
+AS_GIVEN: dict[str, tuple[str, ...]] = {
+    "referrals": ("referrals_12m", "case_status"),
+    "s47": ("s47_12m", "icpc_12m"),
+    "cp_plans": ("epo_6_months",),
+    "episodes": ("period_start", "second_period", "placements_12m"),
+}
 
 EVENT_TABLES = ("contacts", "referrals", "assessments", "s47", "cin_plans", "cp_plans", "early_help")
 

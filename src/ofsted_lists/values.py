@@ -299,6 +299,24 @@ def parse_yes_no(values: pd.Series) -> Parsed:
 
 
 # ---------------------------------------------------------------------------
+# Counts
+
+_WHOLE = r"^\s*([0-9]+)(?:\.0*)?\s*$"  # 2, or 2.0 from a numeric cell
+
+
+def parse_counts(values: pd.Series) -> Parsed:
+    """Whole numbers of 0 or more (a count as an export gives it) as Int64; blank is NA,
+    anything else (-1, 2.5, x) NA + bad."""
+    codes, uniques = factorize(values)
+    text = _text(uniques).str.strip()
+    whole = text.str.extract(_WHOLE, expand=False)
+    bad = (whole.isna() & (text != "")).to_numpy(dtype=bool)
+    numbers = pd.to_numeric(whole, errors="coerce").to_numpy(dtype=np.float64)
+    parsed = pd.Series(spread(numbers, codes, np.nan, values.index), dtype="float64").astype("Int64")
+    return Parsed(parsed, spread(bad, codes, False, values.index, bool))
+
+
+# ---------------------------------------------------------------------------
 # Identifiers
 
 _ARROW_STR = pd.StringDtype("pyarrow", na_value=np.nan)  # pandas' default `str`

@@ -95,6 +95,7 @@ class ListResult:
     # The children left out only because their disability is unknown: each one's latest key
     # date on this list (index child_id; `unknown_children` counts them).
     unknown: pd.Series | None = None
+    history: str = ""  # where its history-dependent values came from (`given_or_derived`), for the Summary
 
 
 def completed_years(born: pd.Series, as_of: dt.date) -> pd.Series:
@@ -181,6 +182,23 @@ def count_last_12_months(child_ids: pd.Series, dates: pd.Series) -> pd.Series:
     lower = months_before_series(latest, 12)
     inside = (ev["date"] >= lower) & (ev["date"] <= latest)
     return (inside.groupby(ev["child_id"]).sum() - 1).astype("Int64")
+
+
+def given_or_derived(column: str, given: pd.Series, derived: pd.Series) -> tuple[pd.Series, str]:
+    """A value that needs history an input may not hold (SPEC §3.5: the 12-month counts,
+    previous CP plans): the input's own where it gives one (normalise has checked it, a bad
+    one reads blank), derived only where blank. Returns the values, row for row with
+    `derived`, and the Summary's words for where they came from."""
+    own = pd.Series(given.to_numpy(), index=derived.index).astype("Int64")
+    values = own.fillna(derived.astype("Int64")).astype("Int64")
+    n, taken = len(own), int(own.notna().sum())
+    if n and taken == n:
+        how = "taken from the input as given"
+    elif taken:
+        how = f"taken from the input for {taken} of {n} rows, derived for the rest"
+    else:
+        how = "derived from the records"
+    return values, f"{column}: {how}"
 
 
 def listed_status(status: pd.Series) -> pd.Series:

@@ -6,8 +6,10 @@ import pandas as pd
 
 from ._common import (
     DISABILITY_CODES, TEAM, WORKER, Context, Feed, ListResult, ListSpec, Verdict, count_last_12_months,
-    explain_window, finish, yes_no,
+    explain_window, finish, given_or_derived, yes_no,
 )
+
+N_12 = "Number of Referrals in Last 12 Months"
 
 SPEC = ListSpec(
     key="1b",
@@ -15,7 +17,7 @@ SPEC = ListSpec(
     annex_a="List 3: Referral",
     needs=("referrals",),
     columns=(
-        "Date of referral", "Referral Source", "Referral NFA?", "Number of Referrals in Last 12 Months",
+        "Date of referral", "Referral Source", "Referral NFA?", N_12,
         TEAM, WORKER, DISABILITY_CODES,
     ),
     key_date="Date of referral",
@@ -41,18 +43,20 @@ def build(ctx: Context) -> ListResult:
     # Counted over the child's referrals up to the as-of date, the same on every row (Annex A FAQ).
     counts = count_last_12_months(happened["child_id"], happened["referral_date"])
     r = r.loc[selected(ctx, r).to_numpy(),
-              ["child_id", "referral_date", "referral_source", "referral_source_code", "referral_nfa", "team", "worker"]]
+              ["child_id", "referral_date", "referral_source", "referral_source_code", "referral_nfa", "team", "worker",
+               "referrals_12m"]]
+    derived = pd.Series(counts.reindex(r["child_id"].to_numpy()).fillna(0).to_numpy(), index=r.index)
+    n_12, history = given_or_derived(N_12, r["referrals_12m"], derived)
     rows = pd.DataFrame({
         "child_id": r["child_id"],
         "Date of referral": r["referral_date"],
         "Referral Source": r["referral_source_code"],
         "Referral NFA?": yes_no(r["referral_nfa"]),
-        "Number of Referrals in Last 12 Months": counts.reindex(r["child_id"].to_numpy()).fillna(0).to_numpy(),
+        N_12: n_12,
         TEAM: r["team"],
         WORKER: r["worker"],
     })
-    rows["Number of Referrals in Last 12 Months"] = rows["Number of Referrals in Last 12 Months"].astype("Int64")
-    return finish(SPEC, ctx, rows)
+    return finish(SPEC, ctx, rows, history=history)
 
 
 def explain(ctx: Context, child_id: str) -> Verdict:

@@ -8,7 +8,7 @@ import pandas as pd
 from ..window import months_before_series
 from ._common import (
     DISABILITY_CODES, NO, TEAM, WORKER, YES, Context, Feed, ListResult, ListSpec, Verdict, child_rows, day, finish,
-    in_window_words, not_after, verdict, yes_no,
+    given_or_derived, in_window_words, not_after, verdict, yes_no,
 )
 
 S47_START = "Strategy discussion initiating Section 47 Enquiry Start Date"
@@ -94,15 +94,17 @@ def build(ctx: Context) -> ListResult:
     s = as_at(ctx, ctx.ds.tables["s47"])
     counts = s47_counts(s)
     s = s[selected(ctx, s).to_numpy()]
-    per_child = counts.reindex(s["child_id"].to_numpy()).fillna(0).astype("Int64")
+    per_child = counts.reindex(s["child_id"].to_numpy()).fillna(0).astype("Int64").set_axis(s.index)
+    n_s47, s47_from = given_or_derived(N_S47, s["s47_12m"], per_child[N_S47])
+    n_icpc, icpc_from = given_or_derived(N_ICPC, s["icpc_12m"], per_child[N_ICPC])
     rows = pd.DataFrame({
         "child_id": s["child_id"],
         S47_START: s["_s47_start"],
         "Was an Initial Child Protection Conference deemed unnecessary?": yes_no(s["icpc_not_required"]),
         ICPC_DATE: s["_icpc"],
         ICPC_RESULT: icpc_result(ctx, s),
-        N_S47: per_child[N_S47].to_numpy(),
-        N_ICPC: per_child[N_ICPC].to_numpy(),
+        N_S47: n_s47,
+        N_ICPC: n_icpc,
         TEAM: s["team"],
         WORKER: s["worker"],
         "Strategy Discussion Date": s["_strategy"],
@@ -111,7 +113,7 @@ def build(ctx: Context) -> ListResult:
         # The key date (sort, sample) is the strategy discussion, else the enquiry start.
         "_key": s["_strategy"].fillna(s["_s47_start"]),
     })
-    return finish(SPEC, ctx, rows)
+    return finish(SPEC, ctx, rows, history=f"{s47_from}; {icpc_from}")
 
 
 def explain(ctx: Context, child_id: str) -> Verdict:

@@ -5,12 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from ._common import (
-    DISABILITY_CODES, TEAM, WORKER, Context, Feed, ListResult, ListSpec, Verdict, explain_open, finish, latest_open,
-    not_after,
+    DISABILITY_CODES, TEAM, WORKER, Context, Feed, ListResult, ListSpec, Verdict, explain_open, finish,
+    given_or_derived, latest_open, not_after,
 )
 
 # The table and its period: the same for `build` and `explain`.
 PLAN = ("cp_plans", "cpp_start_date", "cpp_end_date")
+
+PREVIOUS = "Number of Previous Child Protection Plans"
 
 SPEC = ListSpec(
     key="5",
@@ -19,7 +21,7 @@ SPEC = ListSpec(
     needs=("cp_plans",),
     columns=(
         "Child Protection Plan Start Date", "Initial Category of Abuse", "Latest Category of Abuse",
-        "Date of latest review conference", "Number of Previous Child Protection Plans", TEAM, WORKER,
+        "Date of latest review conference", PREVIOUS, TEAM, WORKER,
         "Days on Plan", DISABILITY_CODES,
     ),
     key_date="Child Protection Plan Start Date",
@@ -48,18 +50,20 @@ def previous_plans(all_plans: pd.DataFrame, chosen: pd.DataFrame) -> pd.Series:
 def build(ctx: Context) -> ListResult:
     plans = ctx.ds.tables["cp_plans"]
     p = latest_open(ctx, *PLAN)
+    # The LA's own count where the input gives it (the CIN census, an Annex A), else counted.
+    previous, history = given_or_derived(PREVIOUS, p["previous_cp_plans"], previous_plans(plans, p))
     rows = pd.DataFrame({
         "child_id": p["child_id"],
         "Child Protection Plan Start Date": p["cpp_start_date"],
         "Initial Category of Abuse": p["initial_category_code"],
         "Latest Category of Abuse": p["latest_category_code"],
         "Date of latest review conference": not_after(p["last_review_date"], ctx.as_of),
-        "Number of Previous Child Protection Plans": previous_plans(plans, p),
+        PREVIOUS: previous,
         TEAM: p["team"],
         WORKER: p["worker"],
         "Days on Plan": (ctx.as_of - p["cpp_start_date"]).dt.days.astype("Int64"),
     })
-    return finish(SPEC, ctx, rows)
+    return finish(SPEC, ctx, rows, history=history)
 
 
 def explain(ctx: Context, child_id: str) -> Verdict:

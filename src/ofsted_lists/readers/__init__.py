@@ -6,9 +6,10 @@ One module per source format, each turning its files into canonical tables:
 - `cms`: CMS exports, CSV and Excel tables shaped like the contract (recognised by
   file or sheet name);
 - `cin_census`: the DfE CIN census XML (`Message` root, collection `CIN`);
-- `ssda903`: the SSDA903 return, its CSV files (recognised by their headings) and its
-  XML (`EXPSSDA903` root);
-- `ssd`: Data to Insight's Standard Safeguarding Dataset extracts (`ssd_*` tables).
+- `ssda903`: the SSDA903 return, its CSV files (recognised by their headings, a
+  `HEADING_FORMATS` claim) and its XML (`EXPSSDA903` root);
+- `ssd`: Data to Insight's Standard Safeguarding Dataset extracts (`ssd_*` tables);
+- `annex_a`: an Ofsted Annex A workbook (a `WORKBOOK_FORMATS` claim).
 
 How a file's format is decided (`_reader_for`), never by a setting or the file name
 alone: workbook bytes (zip or OLE) are read by `cms`; an XML document by the entry of
@@ -17,6 +18,10 @@ alone: workbook bytes (zip or OLE) are read by `cms`; an XML document by the ent
 name: each function in `HEADING_FORMATS` takes a file's or sheet's first rows and
 returns (table, format) or None; the first that claims the rows wins (a national
 return's CSV files, "recognised by their columns, any file names", plug in here). A
+workbook whose one sheet may give several tables (an Annex A list: referrals, visits,
+disability records) is claimed first, whole, by a function in `WORKBOOK_FORMATS`: it
+takes the workbook's sheets, reads those it knows through `Source.take` (setting the
+file's format) and hands back the sheets it left, which `cms` reads as usual. A
 format whose files are tables of its own (the SSD's `ssd_contacts`, no canonical table)
 declares them in `OWN_TABLES` (name -> (Table, format)): `cms` reads such a file by that
 Table's columns, and knows it by that name too. A format that must merge several files
@@ -129,7 +134,11 @@ class ReadResult:
 
     def la_headings(self) -> dict[tuple[str, str], dict[str, str]]:
         """(file, sheet) -> canonical column -> the LA's heading for it."""
-        return {(f.name, h.sheet): h.own for f in self.files for h in f.parts}
+        out: dict[tuple[str, str], dict[str, str]] = {}
+        for f in self.files:
+            for h in f.parts:  # an Annex A list gives several tables from one sheet
+                out.setdefault((f.name, h.sheet), {}).update(h.own)
+        return out
 
 
 class _HeaderError(InputError):
@@ -306,12 +315,16 @@ HEADING_FORMATS: list[Callable[[list[list[object]]], tuple[str, str] | None]] = 
 # A format's own tables, read by `cms` before its MERGERS entry turns them into canonical
 # ones: name -> (the Table its headings are mapped by, the format). Never reach normalise.
 OWN_TABLES: dict[str, tuple[Table, str]] = {}
+# Readers that know a workbook's sheets by their names and headings: (source, [(sheet,
+# its cells as text)]) -> the sheets they did not read, for `cms`.
+WORKBOOK_FORMATS: list[Callable[[Source, list], list]] = []
 
-from . import cin_census, cms, ssd, ssda903, xmlsafe  # noqa: E402  (they use the records above)
+from . import annex_a, cin_census, cms, ssd, ssda903, xmlsafe  # noqa: E402  (they use the records above)
 
 HEADING_FORMATS.append(ssda903.claim)
 HEADING_FORMATS.append(ssd.claim)
 OWN_TABLES.update(ssd.OWN_TABLES)
+WORKBOOK_FORMATS.append(annex_a.read)
 from .cms import NA_TEXT, _where, encrypted, map_headings, recognise  # noqa: E402,F401  (re-exported)
 
 # (root element, DfE collection) -> the reader of that XML format.
@@ -331,6 +344,7 @@ MERGERS: dict[str, Callable[[list[_FileRead], Findings, dt.date | None], None]] 
 SAME_RECORD: dict[str, dict[str, str | None]] = {
     cin_census.FORMAT: cin_census.SAME_RECORD,
     ssd.FORMAT: ssd.SAME_RECORD,
+    annex_a.FORMAT: annex_a.SAME_RECORD,
 }
 
 

@@ -27,7 +27,8 @@ from ..config import Config, TableConfig
 from ..errors import InputError
 from ..quality import Findings
 from ..schema import TABLES, Table, all_columns, norm
-from . import EXCEL_SUFFIXES, HEADING_FORMATS, OWN_TABLES, Header, Source, _gb, _HeaderError, _too_large
+from . import (EXCEL_SUFFIXES, HEADING_FORMATS, OWN_TABLES, WORKBOOK_FORMATS, Header, Source, _gb, _HeaderError,
+               _too_large)
 
 FORMAT = "CMS export"
 
@@ -531,6 +532,8 @@ def read(src: Source) -> None:
             raise _too_large(name) from None
         got.info.as_text = excel_name
         return
+    for claim_workbook in WORKBOOK_FORMATS:  # a national layout's sheets first (an Annex A workbook)
+        sheets = claim_workbook(src, sheets)
     formats: dict[str, str] = {}
     for table, sheet, body in _workbook_tables(sheets, name, config, got.findings, got.unrecognised, formats):
         src.take(table, sheet, lambda: _read_sheet(body, name, sheet, table, config, got.findings, headers))
