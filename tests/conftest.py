@@ -41,6 +41,29 @@ def exports(folder: Path, **tables: list[dict]) -> Path:
     return folder
 
 
+def csv_rows(path: Path) -> list[dict[str, str]]:
+    """A CSV file's records, read by the csv module (not the tool's reader)."""
+    with open(path, newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def demo_through_cli(tmp_path_factory, until: dt.date, *formats: str) -> list[Path]:
+    """One demo LA (seed 3, 200 children) written in each of `formats` by the real
+    `demo-data` command, a folder each."""
+    from typer.testing import CliRunner
+
+    from ofsted_lists.cli import app
+
+    folders = []
+    for fmt in formats:
+        folder = tmp_path_factory.mktemp(fmt.replace("-", ""))
+        res = CliRunner().invoke(app, ["demo-data", "--out", str(folder), "--seed", "3", "--children", "200",
+                                       "--until", until.isoformat(), "--format", fmt])
+        assert res.exit_code == 0, res.output
+        folders.append(folder)
+    return folders
+
+
 def run_lists(folder: Path, as_of: str, since: str = "12m", config: Config | None = None,
               today: dt.date = TODAY) -> Run:
     return build_lists(folder, config or Config(), as_of=dt.date.fromisoformat(as_of), since=since,

@@ -1,35 +1,22 @@
 """`demo-data --format cin-xml`: the same synthetic LA as a CIN census XML (annex-a-full §4.2)
 plus CSVs of what the census does not hold. Counted here with ElementTree, not the tool's reader."""
 
-import csv
 import datetime as dt
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from conftest import csv_rows, demo_through_cli
 from ofsted_lists import demo
-from ofsted_lists.cli import app
 
 UNTIL = dt.date(2026, 3, 31)
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory) -> tuple[Path, Path]:
     """The same seed as CMS CSVs and as CIN census XML, through the real command line."""
-    runner, out = CliRunner(), {}
-    for fmt in ("csv", "cin-xml"):
-        out[fmt] = tmp_path_factory.mktemp(fmt.replace("-", ""))
-        res = runner.invoke(app, ["demo-data", "--out", str(out[fmt]), "--seed", "3", "--children", "200",
-                                  "--until", UNTIL.isoformat(), "--format", fmt])
-        assert res.exit_code == 0, res.output
-    return out["csv"], out["cin-xml"]
+    return tuple(demo_through_cli(tmp_path_factory, UNTIL, "csv", "cin-xml"))
 
 
 def test_cin_xml_holds_the_census_records_of_the_csv_set_and_csvs_of_the_rest(both):
@@ -41,16 +28,16 @@ def test_cin_xml_holds_the_census_records_of_the_csv_set_and_csvs_of_the_rest(bo
     assert root.findtext("Header/CollectionDetails/ReferenceDate") == UNTIL.isoformat()
     children = root.findall("Children/Child")
     assert [c.findtext("ChildIdentifiers/LAchildID") for c in children] == \
-        [r["child_id"] for r in _rows(cms / "children.csv")]
+        [r["child_id"] for r in csv_rows(cms / "children.csv")]
     count = {tag: len(root.findall(f".//CINdetails/{tag}")) for tag in
              ("Assessments", "CINPlanDates", "Section47", "ChildProtectionPlans")}
-    assert len(root.findall(".//CINdetails")) == len(_rows(cms / "referrals.csv"))
-    assert count["Assessments"] == len(_rows(cms / "assessments.csv"))
-    assert count["CINPlanDates"] == len(_rows(cms / "cin_plans.csv"))
-    assert count["ChildProtectionPlans"] == len(_rows(cms / "cp_plans.csv"))
-    s47 = _rows(cms / "s47.csv")
+    assert len(root.findall(".//CINdetails")) == len(csv_rows(cms / "referrals.csv"))
+    assert count["Assessments"] == len(csv_rows(cms / "assessments.csv"))
+    assert count["CINPlanDates"] == len(csv_rows(cms / "cin_plans.csv"))
+    assert count["ChildProtectionPlans"] == len(csv_rows(cms / "cp_plans.csv"))
+    s47 = csv_rows(cms / "s47.csv")
     assert count["Section47"] == sum(1 for r in s47 if r["s47_start_date"])
-    strategy_only = _rows(cin / "strategy_discussions.csv")
+    strategy_only = csv_rows(cin / "strategy_discussions.csv")
     assert [r["s47_id"] for r in strategy_only] == [r["s47_id"] for r in s47 if not r["s47_start_date"]]
     assert (cin / "contacts.csv").read_bytes() == (cms / "contacts.csv").read_bytes()
 
@@ -64,10 +51,10 @@ def test_each_record_sits_in_its_own_childs_episode_of_need(both):
             referral = details.findtext("CINreferralDate")
             for s47 in details.findall("Section47"):
                 starts[(child.findtext("ChildIdentifiers/LAchildID"), s47.findtext("S47ActualStartDate"))] = referral
-    expected = {(r["child_id"], r["s47_start_date"]) for r in _rows(cms / "s47.csv") if r["s47_start_date"]}
+    expected = {(r["child_id"], r["s47_start_date"]) for r in csv_rows(cms / "s47.csv") if r["s47_start_date"]}
     assert set(starts) == expected
     referrals = {}
-    for r in _rows(cms / "referrals.csv"):
+    for r in csv_rows(cms / "referrals.csv"):
         referrals.setdefault(r["child_id"], []).append(r["referral_date"])
     for (child, start), referral in starts.items():  # the latest referral on or before the enquiry
         before = [d for d in referrals[child] if d <= start]
@@ -79,8 +66,8 @@ def test_disabilities_are_the_childs_codes_undated_and_yes_no_are_0_or_1(both):
     root = ET.parse(cin / "cin_census.xml").getroot()
     codes = {c.findtext("ChildIdentifiers/LAchildID"): {d.text for d in c.findall("ChildCharacteristics/Disabilities/Disability")}
              for c in root.findall("Children/Child")}
-    expected = {r["child_id"]: {c for c in r["disability"].split(",") if c} for r in _rows(cms / "children.csv")}
-    for r in _rows(cms / "disabilities.csv"):
+    expected = {r["child_id"]: {c for c in r["disability"].split(",") if c} for r in csv_rows(cms / "children.csv")}
+    for r in csv_rows(cms / "disabilities.csv"):
         expected[r["child_id"]].add(r["disability_code"])
     assert codes == expected
     flags = {e.text for tag in ("ReferralNFA", "ICPCnotRequired") for e in root.iter(tag)}

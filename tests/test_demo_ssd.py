@@ -2,35 +2,22 @@
 CSV of what the SSD does not hold. Counted here with the csv and json modules, not the
 tool's reader."""
 
-import csv
 import datetime as dt
 import json
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
+from conftest import csv_rows, demo_through_cli
 from ofsted_lists import demo
-from ofsted_lists.cli import app
 
 UNTIL = dt.date(2026, 3, 31)
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    with open(path, newline="", encoding="utf-8") as fh:
-        return list(csv.DictReader(fh))
 
 
 @pytest.fixture(scope="module")
 def both(tmp_path_factory) -> tuple[Path, Path]:
     """The same seed as CMS CSVs and as SSD extracts, through the real command line."""
-    runner, out = CliRunner(), {}
-    for fmt in ("csv", "ssd"):
-        out[fmt] = tmp_path_factory.mktemp(fmt)
-        res = runner.invoke(app, ["demo-data", "--out", str(out[fmt]), "--seed", "3", "--children", "200",
-                                  "--until", UNTIL.isoformat(), "--format", fmt])
-        assert res.exit_code == 0, res.output
-    return out["csv"], out["ssd"]
+    return tuple(demo_through_cli(tmp_path_factory, UNTIL, "csv", "ssd"))
 
 
 def test_the_ssd_extracts_hold_the_csv_sets_records_under_the_ssds_names(both):
@@ -45,28 +32,28 @@ def test_the_ssd_extracts_hold_the_csv_sets_records_under_the_ssds_names(both):
             ("cin_plans", "ssd_cin_plans", "cin_plan_start_date", "cinp_cin_plan_start_date"),
             ("cp_plans", "ssd_cp_plans", "cpp_start_date", "cppl_cp_plan_start_date"),
             ("early_help", "ssd_early_help_episodes", "eh_start_date", "earl_episode_start_date")):
-        given = [r[column] for r in _rows(cms / f"{table}.csv")]
-        assert given and given == [r[ssd_column] for r in _rows(ssd / f"{ssd_table}.csv")], table
-    s47 = _rows(cms / "s47.csv")
+        given = [r[column] for r in csv_rows(cms / f"{table}.csv")]
+        assert given and given == [r[ssd_column] for r in csv_rows(ssd / f"{ssd_table}.csv")], table
+    s47 = csv_rows(cms / "s47.csv")
     enquiries = [r for r in s47 if r["s47_start_date"]]
-    assert [r["s47_id"] for r in enquiries] == [r["s47e_s47_enquiry_id"] for r in _rows(ssd / "ssd_s47_enquiry.csv")]
-    assert [r["s47_id"] for r in _rows(ssd / "strategy_discussions.csv")] == [r["s47_id"] for r in s47
+    assert [r["s47_id"] for r in enquiries] == [r["s47e_s47_enquiry_id"] for r in csv_rows(ssd / "ssd_s47_enquiry.csv")]
+    assert [r["s47_id"] for r in csv_rows(ssd / "strategy_discussions.csv")] == [r["s47_id"] for r in s47
                                                                                if not r["s47_start_date"]]
-    icpc = _rows(ssd / "ssd_initial_cp_conference.csv")
+    icpc = csv_rows(ssd / "ssd_initial_cp_conference.csv")
     assert [(r["icpc_s47_enquiry_id"], r["icpc_icpc_date"]) for r in icpc] == [
         (r["s47_id"], r["icpc_date"]) for r in enquiries if r["icpc_date"]]
 
 
 def test_workers_and_teams_are_ids_that_the_side_tables_name(both):
     cms, ssd = both
-    names = {r["prof_professional_id"]: r["prof_professional_name"] for r in _rows(ssd / "ssd_professionals.csv")}
-    teams = {r["dept_team_id"]: r["dept_team_name"] for r in _rows(ssd / "ssd_department.csv")}
-    referrals = _rows(ssd / "ssd_cin_episodes.csv")
+    names = {r["prof_professional_id"]: r["prof_professional_name"] for r in csv_rows(ssd / "ssd_professionals.csv")}
+    teams = {r["dept_team_id"]: r["dept_team_name"] for r in csv_rows(ssd / "ssd_department.csv")}
+    referrals = csv_rows(ssd / "ssd_cin_episodes.csv")
     assert [names.get(r["cine_referral_worker_id"], "") for r in referrals] == [
-        r["worker"] for r in _rows(cms / "referrals.csv")]
-    assert [teams[r["cine_referral_team"]] for r in referrals] == [r["team"] for r in _rows(cms / "referrals.csv")]
-    plans = _rows(cms / "cp_plans.csv")
-    involvements = _rows(ssd / "ssd_involvements.csv")[:len(plans)]  # the CP plans' allocations come first
+        r["worker"] for r in csv_rows(cms / "referrals.csv")]
+    assert [teams[r["cine_referral_team"]] for r in referrals] == [r["team"] for r in csv_rows(cms / "referrals.csv")]
+    plans = csv_rows(cms / "cp_plans.csv")
+    involvements = csv_rows(ssd / "ssd_involvements.csv")[:len(plans)]  # the CP plans' allocations come first
     assert [(r["invo_person_id"], r["invo_involvement_start_date"], names[r["invo_professional_id"]],
              teams[r["invo_professional_team"]]) for r in involvements] == [
         (r["child_id"], r["cpp_start_date"], r["worker"], r["team"]) for r in plans]
@@ -74,12 +61,12 @@ def test_workers_and_teams_are_ids_that_the_side_tables_name(both):
 
 def test_outcomes_are_the_ssds_json_flags_with_every_key(both):
     cms, ssd = both
-    contacts = [json.loads(r["cont_contact_outcome_json"]) for r in _rows(ssd / "ssd_contacts.csv")]
+    contacts = [json.loads(r["cont_contact_outcome_json"]) for r in csv_rows(ssd / "ssd_contacts.csv")]
     assert all(len(c) == 10 for c in contacts)
-    assert [c["NEW_REFERRAL_FLAG"] for c in contacts] == [r["led_to_referral"] for r in _rows(cms / "contacts.csv")]
+    assert [c["NEW_REFERRAL_FLAG"] for c in contacts] == [r["led_to_referral"] for r in csv_rows(cms / "contacts.csv")]
     flag = {"nfa": "NFA_FLAG", "other_agency": "REFERRAL_TO_OTHER_AGENCY_FLAG", "csc": "PROV_OF_SERVICES_FLAG",
             "s47": "STRATEGY_DISCUSSION_FLAG"}
-    for row, given in zip(_rows(ssd / "ssd_cin_assessments.csv"), _rows(cms / "assessments.csv"), strict=True):
+    for row, given in zip(csv_rows(ssd / "ssd_cin_assessments.csv"), csv_rows(cms / "assessments.csv"), strict=True):
         outcome = json.loads(row["cina_assessment_outcome_json"])
         assert [k for k, v in outcome.items() if v == "Y"] == ([flag[given["assessment_outcome"]]]
                                                                if given["assessment_outcome"] else [])

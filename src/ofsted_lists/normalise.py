@@ -142,30 +142,31 @@ def _missing_key_date(df: pd.DataFrame, table: Table, keep: pd.Series, findings:
     return keep & ~all_blank
 
 
+def _parsed(df: pd.DataFrame, cols: list, absent: set[str], findings: Findings, kind: str, parse, dtype: str,
+            finding: str, why: str) -> None:
+    """Each column of `kind` parsed in place by `parse` (a `values` parser); what it cannot
+    read is a `finding` ("'<value>'" + `why`) and reads as NA."""
+    for col in (c for c in cols if c.kind == kind):
+        if col.name in absent:
+            df[col.name] = pd.Series(pd.NA, index=df.index, dtype=dtype)
+            continue
+        parsed = parse(df[col.name])
+        findings.add(df, parsed.bad, col.name, finding,
+                     "'" + df.loc[parsed.bad.to_numpy(), col.name].astype(str) + why)
+        df[col.name] = parsed.values
+
+
 def _yes_no(df: pd.DataFrame, cols: list, absent: set[str], findings: Findings) -> None:
     """Yes/no columns as nullable booleans; what is not yes/no reads unknown."""
-    for col in (c for c in cols if c.kind == YESNO):
-        if col.name in absent:
-            df[col.name] = pd.Series(pd.NA, index=df.index, dtype="boolean")
-            continue
-        parsed = values.parse_yes_no(df[col.name])
-        findings.add(df, parsed.bad, col.name, quality.UNPARSEABLE_YESNO,
-                     "'" + df.loc[parsed.bad.to_numpy(), col.name].astype(str) + "' is not yes/no; read as unknown")
-        df[col.name] = parsed.values
+    _parsed(df, cols, absent, findings, YESNO, values.parse_yes_no, "boolean", quality.UNPARSEABLE_YESNO,
+            "' is not yes/no; read as unknown")
 
 
 def _counts(df: pd.DataFrame, cols: list, absent: set[str], findings: Findings) -> None:
     """Counts as given (Int64): what is not a whole number >= 0 is reported and reads blank,
     so the list derives it (SPEC §3.5)."""
-    for col in (c for c in cols if c.kind == COUNT):
-        if col.name in absent:
-            df[col.name] = pd.Series(pd.NA, index=df.index, dtype="Int64")
-            continue
-        parsed = values.parse_counts(df[col.name])
-        findings.add(df, parsed.bad, col.name, quality.BAD_COUNT,
-                     "'" + df.loc[parsed.bad.to_numpy(), col.name].astype(str)
-                     + "' is not a whole number of 0 or more; read as blank (derived where the list can)")
-        df[col.name] = parsed.values
+    _parsed(df, cols, absent, findings, COUNT, values.parse_counts, "Int64", quality.BAD_COUNT,
+            "' is not a whole number of 0 or more; read as blank (derived where the list can)")
 
 
 def _upper_codes(df: pd.DataFrame, cols: list, absent: set[str]) -> None:
