@@ -469,3 +469,49 @@ def test_overlapping_open_plan_reported_at_the_plan_not_chosen(tmp_path):
     t = run.findings.table()
     assert t.loc[t["Kind"] == quality.OVERLAPPING_PLANS, "Problem"].tolist() == [
         "another cp plans record is open at the as-of date; the latest-starting one is used"]
+
+
+# --- history-dependent values taken as given (SPEC §3.5) ----------------------------------
+
+def test_parse_counts_takes_whole_numbers_and_reports_the_rest():
+    from ofsted_lists.values import parse_counts
+
+    got = parse_counts(pd.Series(["0", "2", " 3 ", "4.0", "", "-1", "2.5", "x", None, "10"]))
+    assert got.values.tolist() == [0, 2, 3, 4, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, 10]
+    assert got.bad.tolist() == [False, False, False, False, False, True, True, True, False, False]
+    assert str(got.values.dtype) == "Int64"
+
+
+def test_given_or_derived_keeps_each_given_value_and_says_where_they_came_from():
+    from ofsted_lists.lists._common import given_or_derived
+
+    derived = pd.Series([5, 1, 4], index=[10, 11, 12])
+    values, how = given_or_derived("N", pd.Series([pd.NA, 2, 0], dtype="Int64"), derived)
+    assert values.tolist() == [5, 2, 0] and list(values.index) == [10, 11, 12]
+    assert how == "N: taken from the input for 2 of 3 rows, derived for the rest"
+    _, how = given_or_derived("N", pd.Series([1, 2, 0], dtype="Int64"), derived)
+    assert how == "N: taken from the input as given"
+    values, how = given_or_derived("N", pd.Series([pd.NA] * 3, dtype="Int64"), derived)
+    assert values.tolist() == [5, 1, 4] and how == "N: derived from the records"
+    values, how = given_or_derived("N", pd.Series([], dtype="Int64"), pd.Series([], dtype="Int64"))
+    assert values.tolist() == [] and how == "N: derived from the records"
+
+
+def test_given_counts_reach_sheets_1b_2_and_5_and_a_bad_one_is_derived(tmp_path):
+    kids = [kid("C1"), kid("C2"), kid("C3")]
+    refs = [{"child_id": c, "referral_date": "2026-02-01", "referrals_12m": n}
+            for c, n in (("C1", "0"), ("C2", "7"), ("C3", "-1"))]
+    refs.append({"child_id": "C3", "referral_date": "2025-12-01", "referrals_12m": ""})
+    s47s = [s47("C1", strategy_date="2026-02-02", s47_start_date="2026-02-02", s47_12m="3", icpc_12m="2")]
+    plans = [{"child_id": "C1", "cpp_start_date": "2026-02-10", "previous_cp_plans": "4"},
+             {"child_id": "C2", "cpp_start_date": "2026-02-10", "previous_cp_plans": ""}]
+    run = run_lists(exports(tmp_path, children=kids, referrals=refs, s47=s47s, cp_plans=plans), AS_OF)
+    got = sheet(run, "1b")
+    latest = got.sort_values("Date of referral").drop_duplicates("Child Unique ID", keep="last")
+    assert by_child(latest, "Number of Referrals in Last 12 Months") == {"C1": 0, "C2": 7, "C3": 1}
+    assert found(run, quality.BAD_COUNT)[0][2] == "referrals_12m"
+    two = sheet(run, "2")
+    assert by_child(two, N_S47) == {"C1": 3} and by_child(two, N_ICPC) == {"C1": 2}
+    assert by_child(sheet(run, "5"), "Number of Previous Child Protection Plans") == {"C1": 4, "C2": 0}
+    assert "taken from the input as given" in result(run, "2").history
+    assert "taken from the input for" in result(run, "1b").history
