@@ -480,6 +480,8 @@ def test_parse_counts_takes_whole_numbers_and_reports_the_rest():
     assert got.values.tolist() == [0, 2, 3, 4, pd.NA, pd.NA, pd.NA, pd.NA, pd.NA, 10]
     assert got.bad.tolist() == [False, False, False, False, False, True, True, True, False, False]
     assert str(got.values.dtype) == "Int64"
+    kept = parse_counts(pd.Series(["1", "x"], index=[7, 3]))  # a filtered frame's index is kept
+    assert list(kept.values.index) == [7, 3] and list(kept.bad.index) == [7, 3]
 
 
 def test_given_or_derived_keeps_each_given_value_and_says_where_they_came_from():
