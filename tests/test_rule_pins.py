@@ -515,5 +515,10 @@ def test_given_counts_reach_sheets_1b_2_and_5_and_a_bad_one_is_derived(tmp_path)
     two = sheet(run, "2")
     assert by_child(two, N_S47) == {"C1": 3} and by_child(two, N_ICPC) == {"C1": 2}
     assert by_child(sheet(run, "5"), "Number of Previous Child Protection Plans") == {"C1": 4, "C2": 0}
-    assert "taken from the input as given" in result(run, "2").history
-    assert "taken from the input for" in result(run, "1b").history
+    # The Summary names each column with where its values came from.
+    assert result(run, "1b").history == \
+        "Number of Referrals in Last 12 Months: taken from the input for 2 of 4 rows, derived for the rest"
+    assert f"{N_S47}: taken from the input as given" in result(run, "2").history
+    assert f"{N_ICPC}: taken from the input as given" in result(run, "2").history
+    assert result(run, "5").history == \
+        "Number of Previous Child Protection Plans: taken from the input for 1 of 2 rows, derived for the rest"
