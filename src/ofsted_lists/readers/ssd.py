@@ -56,6 +56,7 @@ import pandas as pd
 from .. import quality
 from ..quality import Findings
 from ..schema import TEXT, Column, Table, norm
+from ..uniques import factorize, spread
 from . import Header, _FileRead
 
 FORMAT = "SSD extract"
@@ -389,24 +390,22 @@ def _outcome(frame: pd.DataFrame, column: str, findings: Findings, read) -> pd.S
     the value itself is never quoted (its COMMENTS may name people)."""
     if column not in frame:
         return pd.Series(pd.NA, index=frame.index, dtype=_STR)
-    codes, uniques = pd.factorize(frame[column])
+    codes, uniques = factorize(frame[column])
     flags = [_parse_flags(str(u)) for u in uniques]
-    bad = np.array([fl is None for fl in flags] + [False], dtype=bool)[codes]
+    bad = spread(np.array([fl is None for fl in flags], dtype=bool), codes, False, frame.index).to_numpy(dtype=bool)
     if bad.any():
         first = frame[bad].drop_duplicates(subset=[column])
         findings.add(first, None, column, quality.UNMAPPED_CODE,
                      "is not an SSD outcome (a JSON object of Y/N flags); read as blank")
-    values = np.array([read(fl) if fl is not None else None for fl in flags] + [None], dtype=object)
-    return pd.Series(values[codes], index=frame.index, dtype=_STR)
+    return spread([read(fl) if fl is not None else None for fl in flags], codes, None, frame.index, "str")
 
 
 def _per_value(values: pd.Series | None, index: pd.Index, fn) -> pd.Series:
     """`fn` of each distinct value, spread back (text; NA stays NA)."""
     if values is None:
         return pd.Series(pd.NA, index=index, dtype=_STR)
-    codes, uniques = pd.factorize(values)
-    out = np.array([fn(u) for u in uniques] + [None], dtype=object)
-    return pd.Series(out[codes], index=index, dtype=_STR)
+    codes, uniques = factorize(values)
+    return spread([fn(u) for u in uniques], codes, None, index, "str")
 
 
 def _parse_flags(text: str) -> dict[str, str] | None:
