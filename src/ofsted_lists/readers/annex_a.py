@@ -246,14 +246,13 @@ def _check(cells: pd.DataFrame, where: dict[Heading, str], headings: list[str],
     values read blank; a bad case status reads blank (its list derives it)."""
     as_of = src.as_of or dt.date.today()
     for i, h in found.items():
-        col = where[h]
+        col, column = where[h], _column(h, headings[i], typed)
         text = cells[col]
         error = text.str.fullmatch(_EXCEL_ERROR).fillna(False).astype(bool)
         if error.any():
-            findings.add(cells, error, _column(h, headings[i], typed), quality.ANNEX_A_BLANK,
+            findings.add(cells, error, column, quality.ANNEX_A_BLANK,
                          "Excel error value '" + text[error].astype(str) + "' where a value should be; read as blank")
             cells[col] = text = text.mask(error)
-        column = _column(h, headings[i], typed)
         if h.required:
             findings.add(cells, text.isna(), column, quality.ANNEX_A_BLANK,
                          f"blank under '{headings[i]}', where Annex A needs a value")
