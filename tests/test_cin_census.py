@@ -312,3 +312,15 @@ def test_each_record_keeps_the_line_of_its_element(tmp_path):
     read = readers.read_folder(write(tmp_path / "in", census=text), Config(), Findings())
     assert read.tables["children"]["_row"].tolist() == [2, 4]
     assert read.tables["referrals"]["_row"].tolist() == [5]
+
+
+def test_a_child_whose_identifiers_come_after_its_episodes_gives_every_record_its_id(tmp_path):
+    ep = EPISODE.format(more="<Assessments><AssessmentActualStartDate>2026-01-06</AssessmentActualStartDate>"
+                             "</Assessments>", nfa="0")
+    usual = child("C1", ep)
+    out_of_order = child("C2", "").replace("<ChildIdentifiers>", ep + "<ChildIdentifiers>", 1)
+    no_id = child("", ep)
+    read = readers.read_folder(write(tmp_path / "in", census=census(usual + out_of_order + no_id)), Config(),
+                               Findings())
+    for table in ("referrals", "assessments", "disabilities"):
+        assert read.tables[table]["child_id"].fillna("blank").tolist() == ["C1", "C2", "blank"], table

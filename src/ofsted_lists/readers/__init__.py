@@ -11,6 +11,9 @@ One module per source format, each turning its files into canonical tables:
 - `ssd`: Data to Insight's Standard Safeguarding Dataset extracts (`ssd_*` tables);
 - `annex_a`: an Ofsted Annex A workbook (a `WORKBOOK_FORMATS` claim).
 
+`xmlsafe` parses the XML returns with what an attacker could use turned off;
+`xml_parts` reads a large one in two parts at once, the second in a fresh interpreter.
+
 How a file's format is decided (`_reader_for`), never by a setting or the file name
 alone: workbook bytes (zip or OLE) are read by `cms`; an XML document by the entry of
 `XML_FORMATS` for its (root element, DfE collection); anything else is text, read by

@@ -10,6 +10,10 @@ review on or before the as-of date, `NumberOfPreviousCPP`). Values stay text, as
 export's would (`0/1/true/false`, DfE codes): normalise parses and matches them. Team and
 worker are not in the census. `_row` is the line of the record's element.
 
+A census of 16 MB or more is read in two parts at once (`xml_parts`): this process reads
+its first 54 %, a second interpreter the rest; the tables, lines and findings are those
+of the whole read, which is what is done whenever the cut or the second process fails.
+
 Several census files (years, in-year extracts) merge (`merge`): an episode of need
 (`LAchildID` + `CINreferralDate`) and a child's details come from the file with the
 latest `ReferenceDate`, the later file in folder order on a tie.
@@ -18,6 +22,7 @@ latest `ReferenceDate`, the later file in folder order on a tie.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -27,7 +32,7 @@ import pyarrow as pa
 from .. import quality
 from ..errors import InputError
 from ..quality import Findings
-from . import Header, Source, _FileRead, xmlsafe
+from . import Header, Source, _FileRead, xml_parts, xmlsafe
 
 FORMAT = "CIN census XML"
 COLLECTION = "CIN"
@@ -107,12 +112,8 @@ def read(src: Source) -> None:
     """Read one CIN census XML into `src`'s tables."""
     raw = src.box.pop()
     with xmlsafe.no_gc():
-        rows, reference, old_sex = _parse(src.name, raw, src.as_of)
+        bodies, reference, old_sex = _in_two(src.name, raw, src.as_of) or _whole(src.name, raw, src.as_of)
         del raw
-        try:
-            bodies = {table: _body(table, rows.pop(table)) for table in COLUMNS}
-        except xmlsafe.Refused as why:
-            raise InputError(f"{src.name} is not read: {why}") from None
     census = Census(reference)
     census.keys = _keys(bodies)
     # Every table, even with no record: the census gives it (no CP plan is a fact, not a missing export).
@@ -124,6 +125,64 @@ def read(src: Source) -> None:
         src.got.findings.add_one(
             quality.OLD_CODE, "Sex holds a GenderCurrent code (1/2/0/9, the schema before 2024-25); read as that code",
             file=src.name, row=line, column="Sex", child_id=child)
+
+
+def _whole(name: str, raw: bytes | io.RawIOBase, as_of: dt.date | None) -> tuple[dict, str, list]:
+    """(each table's `_body`, the ReferenceDate, the old `Sex` codes) of a document or of
+    one part of it."""
+    rows, reference, old_sex = _parse(name, raw, as_of)
+    try:
+        return {table: _body(table, rows.pop(table)) for table in COLUMNS}, reference, old_sex
+    except xmlsafe.Refused as why:
+        raise InputError(f"{name} is not read: {why}") from None
+
+
+def _in_two(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict, str, list] | None:
+    """`_whole` of a large census, its second half read by a second interpreter at the
+    same time (`xml_parts`); None when it is not cut, or either part fails (then read it
+    whole, which says why)."""
+    xmlsafe.check_prolog(name, raw)
+    where = xml_parts.cut(raw, ("Message", "Children"), "Child")
+    if where is None:
+        return None
+    try:
+        second = xml_parts.SecondPart(raw, where, "cin_census", [as_of.isoformat() if as_of else "", str(where.lines)])
+    except OSError:  # no second process to be had: one is enough
+        return None
+    try:
+        try:
+            bodies, reference, old_sex = _whole(name, xml_parts.FirstPart(raw, where), as_of)
+        except InputError:
+            return None
+        theirs = second.tables()
+    finally:
+        second.close()
+    if theirs is None:
+        return None
+    done = len(bodies["referrals"][1])  # their episodes' places in `referrals` come after these
+    for table, (body, lines, episodes) in bodies.items():
+        other = theirs[table]
+        bodies[table] = (pa.concat_tables([body, other.select(list(COLUMNS[table]))]),
+                         np.concatenate([lines, other.column("_line").to_numpy()]),
+                         None if episodes is None else
+                         np.concatenate([episodes, other.column("_episode").to_numpy() + done]))
+    more = theirs["_old_sex"]
+    return bodies, reference, old_sex + list(zip(more.column("line").to_pylist(), more.column("child").to_pylist()))
+
+
+def part(stream, as_of: str, lines: str) -> dict[str, pa.Table]:
+    """The tables of the second part of a census (`xml_parts` worker): each `_body` with
+    its lines (the file's) and episodes as columns, and the old `Sex` codes."""
+    with xmlsafe.no_gc():
+        bodies, _, old_sex = _whole("", stream, dt.date.fromisoformat(as_of) if as_of else None)
+    offset = int(lines)
+    out = {}
+    for table, (body, at, episodes) in bodies.items():
+        body = body.append_column("_line", pa.array(at + offset, pa.int64()))
+        out[table] = body if episodes is None else body.append_column("_episode", pa.array(episodes, pa.int64()))
+    out["_old_sex"] = pa.table({"line": pa.array([line + offset for line, _ in old_sex], pa.int64()),
+                                "child": pa.array([child for _, child in old_sex], pa.string())})
+    return out
 
 
 def _body(table: str, rows: list[list]) -> tuple[pa.Table, np.ndarray, np.ndarray | None]:
@@ -201,29 +260,34 @@ def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, list
                 reference[0] = xmlsafe.text(element) or ""
             return
         child = [""] * width["children"] + [element.sourceline]
-        first = {t: len(r) for t, r in rows.items()}  # this child's records start here
+        # A child's records carry its LAchildID, which the schema puts first; records made
+        # before it (a file out of order) are given it at the end, from `first` on.
+        first = None
         sex_line = 0
         for part in element:
             kind = names[part.tag]
+            if not child[0] and first is None and kind != "ChildIdentifiers":
+                first = {t: len(r) for t, r in rows.items()}
             if kind == "ChildIdentifiers" or kind == "ChildCharacteristics":
                 for tag, item in fill(child, part, child_slots, ("Sex", "Disabilities")):
                     if tag == "Sex":
                         child[gender], sex_line = item.text or "", item.sourceline
                     else:
-                        rows["disabilities"].extend(["", d.text or "", d.sourceline]
+                        rows["disabilities"].extend([child[0], d.text or "", d.sourceline]
                                                     for d in item if names[d.tag] == "Disability")
             elif kind == "CINdetails":
-                episode(part)
+                episode(part, child[0])
         child_id = child[0]
         rows["children"].append(child)
-        for table, records in rows.items():
-            for at in range(first[table], len(records)):
-                records[at][0] = child_id
+        if first is not None and child_id:
+            for table, records in rows.items():
+                for at in range(first[table], len(records)):
+                    records[at][0] = child_id
         if sex_line and child[gender].strip() in _OLD_SEX:
             old_sex.append((sex_line, child_id.strip()))
 
-    def episode(details) -> None:
-        referral = [""] * width["referrals"] + [details.sourceline]
+    def episode(details, child_id: str) -> None:
+        referral = [child_id] + [""] * (width["referrals"] - 1) + [details.sourceline]
         place = len(referrals)
         referrals.append(referral)
         icpc, enquiries = None, []
@@ -232,7 +296,7 @@ def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, list
                 icpc = part.text
                 continue
             table, slots = _BLOCK_SLOT[kind]
-            found = [""] * width[table] + [part.sourceline, place]
+            found = [child_id] + [""] * (width[table] - 1) + [part.sourceline, place]
             reviews = [r.text for _, item in fill(found, part, slots, ("Reviews",))
                        for r in item if names[r.tag] == "CPPreviewDate"]
             if kind == "Section47":

@@ -150,7 +150,7 @@ _LIBXML_ERRORS = {4: "the document is empty", 5: "extra content after the docume
 _TOO_LONG = 114  # XML_ERR_RESOURCE_LIMIT (a text node over libxml2's limit)
 
 
-def _prolog(name: str, raw: bytes) -> None:
+def check_prolog(name: str, raw: bytes) -> None:
     """Refuse a document type declaration: it can only stand before the root element, so
     the parse stops there."""
     def start(_: str) -> None:
@@ -163,13 +163,17 @@ def too_long() -> Refused:
     return Refused(f"it holds a text node longer than {TEXT_CAP:,} characters, which no DfE return has")
 
 
-def records(name: str, raw: bytes, tags: tuple[str, ...], each: Callable[[etree._Element], None]) -> None:
+def records(name: str, raw: bytes | io.RawIOBase, tags: tuple[str, ...],
+            each: Callable[[etree._Element], None]) -> None:
     """Call `each` with every element named in `tags` (any namespace), complete with its
     subtree, in document order; each is freed, with the records before it, once `each`
     returns. `each` reads values with `text`. Any damage, DTD or oversized text node is
-    an InputError."""
-    _prolog(name, raw)
-    stream = etree.iterparse(io.BytesIO(raw), events=("end",), tag=[f"{{*}}{t}" for t in tags],
+    an InputError. `raw`: a document's bytes, or a stream of one part of a document whose
+    prolog `check_prolog` has passed (`xml_parts`)."""
+    if isinstance(raw, (bytes, bytearray)):
+        check_prolog(name, raw)
+        raw = io.BytesIO(raw)
+    stream = etree.iterparse(raw, events=("end",), tag=[f"{{*}}{t}" for t in tags],
                              resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
                              remove_comments=True, remove_pis=True)
     try:
