@@ -85,10 +85,17 @@ _OLD_SEX = {"0", "1", "2", "9"}  # GenderCurrent's codes, before 2024-25's Sex (
 
 @dataclass
 class Census:
-    """What `merge` needs of one file: its ReferenceDate and each row's merge key."""
+    """What `merge` needs of one file: its ReferenceDate and, for each table, the child
+    of each row (and the referral dates, and each block's episode), from which `keys`
+    works out each row's merge key when there are files to merge."""
 
     reference: str
-    keys: dict[str, pd.Series] = field(default_factory=dict)
+    parts: dict[str, tuple[pa.Array, np.ndarray | None]] = field(default_factory=dict)
+    referral_dates: pa.Array | None = None
+
+    @property
+    def keys(self) -> dict[str, pd.Series]:
+        return _keys(self.parts, self.referral_dates)
 
 
 class _LocalNames(dict):
@@ -114,8 +121,9 @@ def read(src: Source) -> None:
     with xmlsafe.no_gc():
         bodies, reference, old_sex = _in_two(src.name, raw, src.as_of) or _whole(src.name, raw, src.as_of)
         del raw
-    census = Census(reference)
-    census.keys = _keys(bodies)
+    census = Census(reference, {table: (body.column("child_id"), episodes)
+                                for table, (body, _, episodes) in bodies.items()},
+                    bodies["referrals"][0].column("referral_date"))
     # Every table, even with no record: the census gives it (no CP plan is a fact, not a missing export).
     for table in COLUMNS:
         src.take(table, "", lambda: _frame(src, table, *bodies[table]))
@@ -198,18 +206,18 @@ def _body(table: str, rows: list[list]) -> tuple[pa.Table, np.ndarray, np.ndarra
     return pa.table(arrays), lines, episodes
 
 
-def _keys(bodies: dict) -> dict[str, pd.Series]:
+def _keys(parts: dict, referral_dates: pa.Array) -> dict[str, pd.Series]:
     """Each row's merge key: the child (children, disabilities), else the child and the
     episode's referral date; NA where either is blank (merged with nothing)."""
-    def text(table: str, column: str) -> pd.Series:
-        return bodies[table][0].column(column).to_pandas().astype(object)
+    def text(column: pa.Array) -> pd.Series:
+        return column.to_pandas().astype(object)
 
-    child = {table: text(table, "child_id") for table in COLUMNS}
-    episode = child["referrals"] + "\x00" + text("referrals", "referral_date")
+    child = {table: text(column) for table, (column, _) in parts.items()}
+    episode = child["referrals"] + "\x00" + text(referral_dates)
     keys = {"children": child["children"], "disabilities": child["disabilities"], "referrals": episode}
-    for table in COLUMNS:
+    for table, (_, episodes) in parts.items():
         if table not in keys:
-            keys[table] = pd.Series(episode.to_numpy()[bodies[table][2]] if len(episode) else [], dtype=object)
+            keys[table] = pd.Series(episode.to_numpy()[episodes] if len(episode) else [], dtype=object)
     return keys
 
 
@@ -344,8 +352,9 @@ def merge(reads: list[_FileRead], findings: Findings, as_of: dt.date | None = No
         return
     order = sorted(range(len(reads)), key=lambda i: (reads[i].merge.reference, i))
     rank = {id(reads[i]): r for r, i in enumerate(order)}
+    every_key = [(got, got.merge.keys) for got in reads]
     for table in COLUMNS:
-        keyed = [(got, got.merge.keys[table]) for got in reads if table in got.merge.keys]
+        keyed = [(got, keys[table]) for got, keys in every_key if table in keys]
         every = pd.concat([pd.DataFrame({"key": keys.to_numpy(dtype=object), "rank": rank[id(got)]})
                            for got, keys in keyed], ignore_index=True).dropna(subset=["key"])
         best = every.groupby("key", sort=False)["rank"].max()
