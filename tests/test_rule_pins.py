@@ -111,7 +111,7 @@ def test_assessment_outcome_shown_only_once_authorised(tmp_path):
           "assessment_outcome": "csc"} for c, d in (("C1", AS_OF), ("C2", "2026-03-02"))]
     got = sheet(run_lists(exports(tmp_path, children=[kid(), kid("C2")], assessments=a), AS_OF), "3")
     assert got["Assessment Outcome"].isna().tolist() == [False, True]
-    assert got["Assessment Outcome"].iloc[0] == "csc"
+    assert got["Assessment Outcome"].iloc[0] == "Children's social care"
     assert got[REQUIRING_SUPPORT].isna().tolist() == [False, True]
 
 
@@ -239,27 +239,44 @@ def test_latest_open_plan_is_chosen_by_start_date_before_end_date(tmp_path):
     cin = [{"child_id": "C1", "cin_plan_start_date": "2025-06-01", "cin_plan_end_date": "2026-06-30", "team": "late start"},
            {"child_id": "C1", "cin_plan_start_date": "2025-01-01", "cin_plan_end_date": "2026-12-31", "team": "late end"}]
     got = sheet(run_lists(exports(tmp_path, children=[kid()], cin_plans=cin), AS_OF), "4")
-    assert got["CIN Start Date"].tolist() == [D("2025-06-01")]
+    assert got["CIN Plan Start Date"].tolist() == [D("2025-06-01")]
     assert got["Allocated Team"].tolist() == ["late start"]
 
 
-def test_primary_need_from_the_childs_latest_dated_referral_recording_one(tmp_path):
-    cin = [{"child_id": c, "cin_plan_start_date": "2025-09-01"} for c in ("C1", "C2")]
-    # Rows out of date order: the latest-dated referral wins (one on the as-of date
-    # included), not the last row; C2's latest is older than C1's.
+def test_cin_start_date_and_primary_need_from_the_latest_referral_on_or_before_the_plan_start(tmp_path):
+    cin = [{"child_id": c, "cin_plan_start_date": "2025-09-01"} for c in ("C1", "C2", "C3")]
+    # Rows out of date order: the latest-dated referral on or before the plan's start wins
+    # (one on the start day included), not the last row nor a later referral.
     refs = [{"child_id": "C1", "referral_date": AS_OF, "primary_need": "N1"},
             {"child_id": "C2", "referral_date": "2025-09-01", "primary_need": "N3"},
             {"child_id": "C1", "referral_date": "2025-02-01", "primary_need": "N2"},
-            {"child_id": "C1", "referral_date": "2024-11-01", "primary_need": "N4"}]
-    folder = exports(tmp_path, children=[kid(), kid("C2")], cin_plans=cin, referrals=refs)
+            {"child_id": "C1", "referral_date": "2024-11-01", "primary_need": "N4"},
+            {"child_id": "C3", "referral_date": "2025-09-02", "primary_need": "N5"}]   # the day after the start
+    folder = exports(tmp_path, children=[kid(), kid("C2"), kid("C3")], cin_plans=cin, referrals=refs)
     got = sheet(run_lists(folder, AS_OF), "4")
-    assert by_child(got, "Primary Need Code") == {"C1": "N1 - Abuse or neglect", "C2": "N3 - Parental disability or illness"}
+    assert by_child(got, "CIN Start Date") == {"C1": D("2025-02-01"), "C2": D("2025-09-01"), "C3": pd.NaT}
+    # C3 has no referral before its plan: its need falls back to its latest referral recording one.
+    assert by_child(got, "Primary Need Code") == {"C1": "N2 - Child's disability",
+                                                  "C2": "N3 - Parental disability or illness",
+                                                  "C3": "N5 - Family dysfunction"}
+
+
+def test_primary_need_falls_back_to_the_latest_referral_by_the_as_of_date_that_records_one(tmp_path):
+    cin = [{"child_id": "C1", "cin_plan_start_date": "2025-09-01"}]
+    refs = [{"child_id": "C1", "referral_date": "2025-08-01", "primary_need": ""},      # the episode's: no need
+            {"child_id": "C1", "referral_date": "2024-01-01", "primary_need": "N4"},
+            {"child_id": "C1", "referral_date": AS_OF, "primary_need": "N6"},           # on the as-of date: counts
+            {"child_id": "C1", "referral_date": "2026-03-02", "primary_need": "N1"}]    # after it: not yet
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], cin_plans=cin, referrals=refs), AS_OF), "4")
+    assert got["CIN Start Date"].tolist() == [D("2025-08-01")]
+    assert got["Primary Need Code"].tolist() == ["N6 - Socially unacceptable behaviour"]
 
 
 def test_primary_need_blank_without_a_referrals_export(tmp_path):
     cin = [{"child_id": "C1", "cin_plan_start_date": "2025-09-01"}]
     got = sheet(run_lists(exports(tmp_path, children=[kid()], cin_plans=cin), AS_OF), "4")
-    assert got["CIN Start Date"].tolist() == [D("2025-09-01")]
+    assert got["CIN Plan Start Date"].tolist() == [D("2025-09-01")]
+    assert got["CIN Start Date"].isna().all()      # no referral: the episode's start is unknown
     assert got["Primary Need Code"].isna().all()
 
 
@@ -349,7 +366,7 @@ def test_unmapped_primary_need_and_categories_are_written_as_they_came_and_mappe
 def test_assessments_without_an_authorisation_column_show_outcome_and_support(tmp_path):
     a = [{"child_id": "C1", "assessment_start_date": "2026-02-01", "assessment_outcome": "csc"}]
     got = sheet(run_lists(exports(tmp_path, children=[kid()], assessments=a), AS_OF), "3")
-    assert got["Assessment Outcome"].tolist() == ["csc"]
+    assert got["Assessment Outcome"].tolist() == ["Children's social care"]
     assert got[REQUIRING_SUPPORT].tolist() == ["a) Yes"]
     assert got["Continuous Assessment Date of Authorisation"].isna().all()
 
