@@ -43,9 +43,11 @@ SPEC = ListSpec(
 
 
 def previous_plans(all_plans: pd.DataFrame, chosen: pd.DataFrame) -> pd.Series:
-    """The child's CP plans that started before this one (same LA's records only). Two
-    plans starting the same day are two plans (exact duplicate rows are already gone)."""
-    starts = all_plans[["child_id", "cpp_start_date"]]
+    """The child's CP plans that started before this one, not counting plans of another LA
+    (`ola` yes: Ofsted counts the LA's own). Two plans starting the same day are two plans
+    (exact duplicate rows are already gone)."""
+    own = ~all_plans["ola"].astype("boolean").fillna(False).to_numpy(dtype=bool)
+    starts = all_plans.loc[own, ["child_id", "cpp_start_date"]]
     merged = chosen[["child_id", "cpp_start_date"]].reset_index().merge(
         starts, on="child_id", suffixes=("", "_other"))
     earlier = merged["cpp_start_date_other"] < merged["cpp_start_date"]
