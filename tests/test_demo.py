@@ -200,7 +200,8 @@ def _check_chronology(frames: dict[str, pd.DataFrame], until: dt.date) -> None:
     # Another LA's plans ended before the child's first record here, and carry no count of ours.
     other = cp[cp["ola"] == "Y"]
     first_here = pd.concat([frames[t][["child_id", d]].set_axis(["child_id", "date"], axis=1) for t, d in
-                            (("contacts", "contact_date"), ("referrals", "referral_date"))]).groupby("child_id")["date"].min()
+                            (("contacts", "contact_date"), ("referrals", "referral_date"))])
+    first_here = first_here.groupby("child_id")["date"].min()
     assert (other["cpp_end_date"] < other["child_id"].map(first_here)).all()
     assert other["previous_cp_plans"].eq("").all() and other["worker"].eq("").all()
 

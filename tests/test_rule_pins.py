@@ -600,9 +600,9 @@ def test_sheet_5_last_statutory_visit_from_the_plan_start_day_and_the_epo_flag(t
               {"child_id": "B", "visit_date": "2026-01-09", "visit_type": "cp", "seen_alone": "yes"},
               {"child_id": "C", "visit_date": "2026-02-01", "visit_type": "cp", "seen_alone": ""}]
     orders = [{"child_id": "A", "order_type": "Emergency Protection Order", "start_date": "2025-08-25",
-               "end_date": "2025-09-01"},                                                        # ends on the window start
+               "end_date": "2025-09-01"},                                          # ends on the window start
               {"child_id": "B", "order_type": "Police Protection", "start_date": "2025-08-25",
-               "end_date": "2025-08-31"}]                                                        # the day before it
+               "end_date": "2025-08-31"}]                                          # the day before it
     folder = exports(tmp_path, children=[kid(c) for c in "ABC"], cp_plans=cp, visits=visits, orders=orders)
     got = sheet(run_lists(folder, AS_OF), "5")
     assert by_child(got, "Date of the Last Statutory Visit") == {"A": D("2026-01-10"), "B": pd.NaT,

@@ -102,10 +102,16 @@ def last_seen(ctx: Context, child_ids: pd.Series) -> pd.Series:
 _CP_VISIT = {"cp", "cpp", "cpvisit", "cppvisit"}
 
 
+def _keys(values: pd.Series) -> pd.Series:
+    """`norm` of each value, worked out once per distinct value (a visits table is large)."""
+    distinct = values.dropna().unique()
+    return values.map(dict(zip(distinct, (norm(v) for v in distinct)))).astype("str")
+
+
 def is_cp_visit(types: pd.Series) -> pd.Series:
     """`visit_type` names a child protection visit: `cp`, or a label containing
     "child protection" (case-, space- and punctuation-insensitive)."""
-    key = types.map(norm, na_action="ignore")
+    key = _keys(types)
     return (key.isin(_CP_VISIT) | key.str.contains("childprotection", na=False)).fillna(False).astype(bool)
 
 
@@ -160,7 +166,7 @@ _PROTECTION_WORDS = r"emergencyprotection|policeprotection|policepower"
 def is_protection_order(types: pd.Series) -> pd.Series:
     """`order_type` is an EPO or police protection: `EPO`, `PP`, s44/s46, or a label with
     "emergency protection", "police protection" or "police powers" in it."""
-    key = types.map(norm, na_action="ignore")
+    key = _keys(types)
     return (key.isin(_PROTECTION_ORDER) | key.str.contains(_PROTECTION_WORDS, na=False)).fillna(False).astype(bool)
 
 
