@@ -678,10 +678,17 @@ def _every(start: np.ndarray, stop: np.ndarray, step: int, jitter: int, rng) -> 
 def _visits(ev: _Events) -> None:
     """Statutory child protection visits every ten working days or so of a CP plan, and
     CIN visits every six weeks of a CIN plan, by the plan's worker; now and then a second
-    visit the same day (a joint visit), one of the two with the child seen alone."""
+    visit the same day (a joint visit), one of the two with the child seen alone. Only the
+    last year's, as an LA exports them for the lists (a full history would be the largest
+    table by far, and the lists look no further back than the plans open in that year)."""
     rng, u = ev.ctx.rng("visits"), ev.u
+    first = u - VISITS_DAYS
     cp, cp_date = _every(ev.p_start, np.minimum(ev.p_end, u), 14, 3, rng)
     cin, cin_date = _every(ev.n_start, np.minimum(ev.n_end, u), 42, 7, rng)
+    recent = cp_date >= first
+    cp, cp_date = cp[recent], cp_date[recent]
+    recent = cin_date >= first
+    cin, cin_date = cin[recent], cin_date[recent]
     child = np.r_[ev.p_child[cp], ev.n_child[cin]]
     date = np.r_[cp_date, cin_date]
     kind = np.r_[np.zeros(cp.size, np.int64), np.ones(cin.size, np.int64)]  # 0 cp, 1 cin
@@ -708,6 +715,7 @@ def _visits(ev: _Events) -> None:
     }
 
 
+VISITS_DAYS = 366  # the visits export reaches a year back from `until`
 _ORDER_TYPES = ("Emergency Protection Order", "Police Protection", "Interim Care Order")
 
 
