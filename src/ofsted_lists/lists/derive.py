@@ -98,7 +98,8 @@ def last_seen(ctx: Context, child_ids: pd.Series) -> pd.Series:
 
 
 # Visit types that are child protection visits, compared as `norm` text ("CP", "Child
-# Protection Visit"); a config mapping can turn any other local label into `cp`.
+# Protection Visit"). No config mapping of visit types yet: a local label not matched
+# here is not a CP visit.
 _CP_VISIT = {"cp", "cpp", "cpvisit", "cppvisit"}
 
 

@@ -36,7 +36,6 @@ SPEC = ListSpec(
         Feed("latest_category", "Latest Category of Abuse will be blank"),
         Feed("last_review_date", "Date of latest review conference will be blank"),
         Feed("seen_alone", "Was the Child Seen Alone? will be c) Unknown at every visit", "visits"),
-        Feed("visit_type", "every visit not marked non-statutory counts as a statutory visit", "visits"),
         Feed("team", f"{TEAM} will be blank"), Feed("worker", f"{WORKER} will be blank"),
     ),
 )
