@@ -25,17 +25,20 @@ def folder(tmp_path_factory):
     root = tmp_path_factory.mktemp("explain_disability")
     folder = exports(
         root / "in",
-        children=[child("D1", "Wheelchair user"), child("D2"), child("D3"), child("D4"), child("D5"),
+        children=[child("D1", "Needs list item Z9"), child("D2"), child("D3"), child("D4"), child("D5"),
                   child("D6", "NONE"), child("D7"), child("D8"), child("D9"),
-                  child("D10", "Unknown"), child("D11", "Yes"), child("D12", "LD; HEAR")],
+                  child("D10", "Unknown"), child("D11", "Yes"), child("D12", "LD; HEAR"),
+                  child("D13"), child("D14")],
         disabilities=[coded("D2", "LD"), coded("D3", "HEAR", "2026-09-30"), coded("D4", "VIS", "2026-10-01"),
                       coded("D7", "Wobbly", "2026-01-01", "2026-12-31"), coded("D8", "NONE", "2024-01-01"),
-                      coded("D9", "HEAR", "2020-01-01", "2021-01-01"), coded("D9", "LD")],
+                      coded("D9", "HEAR", "2020-01-01", "2021-01-01"), coded("D9", "LD"),
+                      coded("D13", "AUT", "2026-09-30", "2026-09-30"), coded("D14", "Needs list item Q4", "2020-01-01")],
         contacts=[{"child_id": "D5", "contact_date": "2026-03-04", "contact_source": "1A", "disability": "COMM"}],
         referrals=[], assessments=[], s47=[], cin_plans=[], cp_plans=[], early_help=[],
     )
     config = root / "ofsted-lists.toml"
-    config.write_text('[values.disability]\n"Wheelchair user" = "MOB"\n', encoding="utf-8")
+    config.write_text('[values.disability]\n"Needs list item Z9" = "MOB"\n"Needs list item Q4" = "HEAR"\n',
+                      encoding="utf-8")
     return folder, config
 
 
@@ -48,7 +51,7 @@ def disability_lines(folder, child_id: str) -> list[str]:
 
 @pytest.mark.parametrize("child_id, expected", [
     ("D1", ["disabled at 30/09/2026: current codes MOB",
-            "children row 2: disability 'Wheelchair user' → MOB; current (a children value has no dates)"]),
+            "children row 2: disability 'Needs list item Z9' → MOB; current (a children value has no dates)"]),
     ("D2", ["disabled at 30/09/2026: current codes LD",
             "disabilities row 2: 'LD' with no start date, no end date → LD; current at 30/09/2026"]),
     ("D3", ["disabled at 30/09/2026: current codes HEAR",
@@ -98,3 +101,14 @@ def test_records_are_read_out_undated_first_then_by_start_date(folder):
 ])
 def test_a_children_value_is_read_out_as_no_record_an_explicit_yes_or_its_codes(folder, child_id, line):
     assert disability_lines(folder, child_id)[1:] == [line]
+
+
+def test_a_code_that_starts_and_ends_on_the_as_of_date_has_ended(folder):
+    assert disability_lines(folder, "D13")[1:] == [
+        "disabilities row 9: 'AUT' from 30/09/2026 to 30/09/2026 → AUT; ended on or before 30/09/2026: not current"]
+
+
+def test_a_local_code_in_disabilities_is_read_through_the_configs_mapping(folder):
+    assert disability_lines(folder, "D14") == [
+        "disabled at 30/09/2026: current codes HEAR",
+        "disabilities row 10: 'Needs list item Q4' from 01/01/2020, no end date → HEAR; current at 30/09/2026"]
