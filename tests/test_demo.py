@@ -195,7 +195,27 @@ def _check_chronology(frames: dict[str, pd.DataFrame], until: dt.date) -> None:
 
     cp = frames["cp_plans"]
     led = s47[s47["icpc_led_to_cpp"] == "Y"]
-    assert set(zip(cp["child_id"], cp["cpp_start_date"])) == set(zip(led["child_id"], led["icpc_date"]))
+    own = cp[cp["ola"] == "N"]
+    assert set(zip(own["child_id"], own["cpp_start_date"])) == set(zip(led["child_id"], led["icpc_date"]))
+    # Another LA's plans ended before the child's first record here, and carry no count of ours.
+    other = cp[cp["ola"] == "Y"]
+    first_here = pd.concat([frames[t][["child_id", d]].set_axis(["child_id", "date"], axis=1) for t, d in
+                            (("contacts", "contact_date"), ("referrals", "referral_date"))])
+    first_here = first_here.groupby("child_id")["date"].min()
+    assert (other["cpp_end_date"] < other["child_id"].map(first_here)).all()
+    assert other["previous_cp_plans"].eq("").all() and other["worker"].eq("").all()
+
+    visits, orders = frames["visits"], frames["orders"]
+    assert visits["visit_type"].isin(["cp", "cin"]).all()
+    assert visits["child_seen"].isin(["Y", "N", ""]).all() and visits["seen_alone"].isin(["Y", "N", ""]).all()
+    assert visits.loc[visits["child_seen"] == "N", "seen_alone"].eq("N").all()
+    # Every CP visit falls inside one of the child's own CP plans (its start and end days included).
+    cpv = visits[visits["visit_type"] == "cp"].merge(own, on="child_id")
+    inside = (cpv["visit_date"] >= cpv["cpp_start_date"]) & (cpv["cpp_end_date"].isna()
+                                                            | (cpv["visit_date"] <= cpv["cpp_end_date"]))
+    assert inside.groupby([cpv["child_id"], cpv["visit_date"]]).any().all()
+    assert orders["order_type"].isin(["Emergency Protection Order", "Police Protection", "Interim Care Order"]).all()
+    assert (orders["end_date"].isna() | (orders["end_date"] >= orders["start_date"])).all()
     assert (cp["cpp_end_date"].isna() | (cp["cpp_end_date"] > cp["cpp_start_date"])).all()
     review = cp["last_review_date"].notna()
     assert (cp.loc[review, "last_review_date"] > cp.loc[review, "cpp_start_date"]).all()
@@ -349,7 +369,7 @@ def test_disabled_children_more_likely_on_cin_plans_and_early_help(default_set):
 
 def test_names_are_obviously_fictional(default_set):
     _, frames = default_set
-    for name in demo.TABLE_ORDER[2:]:
+    for name in (t for t in demo.TABLE_ORDER[2:] if "worker" in TABLES[t].column_names):
         assert frames[name]["worker"].str.fullmatch(r"((Family )?Worker \d+)?").all()
 
 
@@ -436,7 +456,7 @@ def test_progress_is_reported_per_table(tmp_path):
     messages: list[str] = []
     demo.generate(tmp_path, children=20, until=UNTIL, progress=messages.append)
     assert len(messages) == 1 + len(demo.TABLE_ORDER)
-    assert messages[-1] == "writing early_help (%d rows)" % len(_read(tmp_path)["early_help"])
+    assert messages[-1] == "writing orders (%d rows)" % len(_read(tmp_path)["orders"])
     assert not any("C0" in m for m in messages)  # never a child id
 
 

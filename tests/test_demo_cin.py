@@ -22,7 +22,7 @@ def both(tmp_path_factory) -> tuple[Path, Path]:
 def test_cin_xml_holds_the_census_records_of_the_csv_set_and_csvs_of_the_rest(both):
     cms, cin = both
     assert sorted(p.name for p in cin.iterdir()) == ["cin_census.xml", "contacts.csv", "early_help.csv",
-                                                     "strategy_discussions.csv"]
+                                                     "orders.csv", "strategy_discussions.csv", "visits.csv"]
     root = ET.parse(cin / "cin_census.xml").getroot()
     assert root.tag == "Message" and root.findtext("Header/CollectionDetails/Collection") == "CIN"
     assert root.findtext("Header/CollectionDetails/ReferenceDate") == UNTIL.isoformat()
@@ -34,12 +34,14 @@ def test_cin_xml_holds_the_census_records_of_the_csv_set_and_csvs_of_the_rest(bo
     assert len(root.findall(".//CINdetails")) == len(csv_rows(cms / "referrals.csv"))
     assert count["Assessments"] == len(csv_rows(cms / "assessments.csv"))
     assert count["CINPlanDates"] == len(csv_rows(cms / "cin_plans.csv"))
-    assert count["ChildProtectionPlans"] == len(csv_rows(cms / "cp_plans.csv"))
+    # The LA's own plans: another LA's are not the census's.
+    assert count["ChildProtectionPlans"] == sum(1 for r in csv_rows(cms / "cp_plans.csv") if r["ola"] != "Y")
     s47 = csv_rows(cms / "s47.csv")
     assert count["Section47"] == sum(1 for r in s47 if r["s47_start_date"])
     strategy_only = csv_rows(cin / "strategy_discussions.csv")
     assert [r["s47_id"] for r in strategy_only] == [r["s47_id"] for r in s47 if not r["s47_start_date"]]
-    assert (cin / "contacts.csv").read_bytes() == (cms / "contacts.csv").read_bytes()
+    for name in ("contacts", "visits", "orders"):
+        assert (cin / f"{name}.csv").read_bytes() == (cms / f"{name}.csv").read_bytes()
 
 
 def test_each_record_sits_in_its_own_childs_episode_of_need(both):
@@ -90,6 +92,6 @@ def test_cin_xml_replaces_a_csv_set_and_a_csv_set_replaces_it(tmp_path):
     demo.generate(tmp_path, seed=1, children=30, until=UNTIL)
     demo.generate(tmp_path, seed=1, children=30, until=UNTIL, fmt="cin-xml")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cin_census.xml", "contacts.csv", "early_help.csv",
-                                                          "strategy_discussions.csv"]
+                                                          "orders.csv", "strategy_discussions.csv", "visits.csv"]
     demo.generate(tmp_path, seed=1, children=30, until=UNTIL)
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(f"{t}.csv" for t in demo.TABLE_ORDER)

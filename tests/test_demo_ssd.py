@@ -22,8 +22,15 @@ def both(tmp_path_factory) -> tuple[Path, Path]:
 
 def test_the_ssd_extracts_hold_the_csv_sets_records_under_the_ssds_names(both):
     cms, ssd = both
-    assert sorted(p.name for p in ssd.iterdir()) == sorted(["strategy_discussions.csv",
+    assert sorted(p.name for p in ssd.iterdir()) == sorted(["strategy_discussions.csv", "orders.csv",
                                                             *(f"{t}.csv" for t in demo_ssd_files())])
+    assert (ssd / "orders.csv").read_bytes() == (cms / "orders.csv").read_bytes()
+    visits = csv_rows(cms / "visits.csv")
+    for kind, prefix in (("cin", "cinv"), ("cp", "cppv")):
+        assert [(r["child_id"], r["visit_date"], r["child_seen"], r["seen_alone"]) for r in visits
+                if r["visit_type"] == kind] == [
+            (r[f"{prefix}_person_id"], r[f"{prefix}_{kind}_visit_date"], r[f"{prefix}_{kind}_visit_seen"],
+             r[f"{prefix}_{kind}_visit_seen_alone"]) for r in csv_rows(ssd / f"ssd_{kind}_visits.csv")], kind
     for table, ssd_table, column, ssd_column in (
             ("children", "ssd_person", "child_id", "pers_person_id"),
             ("contacts", "ssd_contacts", "contact_id", "cont_contact_id"),
@@ -52,7 +59,7 @@ def test_workers_and_teams_are_ids_that_the_side_tables_name(both):
     assert [names.get(r["cine_referral_worker_id"], "") for r in referrals] == [
         r["worker"] for r in csv_rows(cms / "referrals.csv")]
     assert [teams[r["cine_referral_team"]] for r in referrals] == [r["team"] for r in csv_rows(cms / "referrals.csv")]
-    plans = csv_rows(cms / "cp_plans.csv")
+    plans = [r for r in csv_rows(cms / "cp_plans.csv") if r["ola"] != "Y"]  # another LA's: no allocation here
     involvements = csv_rows(ssd / "ssd_involvements.csv")[:len(plans)]  # the CP plans' allocations come first
     assert [(r["invo_person_id"], r["invo_involvement_start_date"], names[r["invo_professional_id"]],
              teams[r["invo_professional_team"]]) for r in involvements] == [
@@ -76,7 +83,8 @@ def test_ssd_extracts_replace_a_csv_set_and_a_csv_set_replaces_them(tmp_path):
     demo.generate(tmp_path, seed=1, children=30, until=UNTIL)
     demo.generate(tmp_path, seed=1, children=30, until=UNTIL, fmt="ssd")
     first = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
-    assert sorted(first) == sorted(["strategy_discussions.csv", *(f"{t}.csv" for t in demo_ssd_files())])
+    assert sorted(first) == sorted(["strategy_discussions.csv", "orders.csv",
+                                    *(f"{t}.csv" for t in demo_ssd_files())])
     demo.generate(tmp_path, seed=1, children=30, until=UNTIL, fmt="ssd")
     assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == first  # the same seed, the same bytes
     demo.generate(tmp_path, seed=1, children=30, until=UNTIL)
@@ -86,4 +94,5 @@ def test_ssd_extracts_replace_a_csv_set_and_a_csv_set_replaces_them(tmp_path):
 def demo_ssd_files() -> list[str]:
     return ["ssd_person", "ssd_disability", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_assessments",
             "ssd_s47_enquiry", "ssd_initial_cp_conference", "ssd_cin_plans", "ssd_cp_plans", "ssd_cp_reviews",
-            "ssd_early_help_episodes", "ssd_involvements", "ssd_professionals", "ssd_department"]
+            "ssd_early_help_episodes", "ssd_involvements", "ssd_professionals", "ssd_department",
+            "ssd_cin_visits", "ssd_cp_visits"]

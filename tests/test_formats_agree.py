@@ -2,8 +2,8 @@
 the same lists (issue 10): each national reader loses nothing its format carries. The CSV
 set is first cut down to what the format can carry (README "Reading the national returns":
 the census has no team, worker, record ids, assessment type, child-seen or outcome, s47
-outcome, strategy date of its own, or disability dates; the SSD lacks what `NOT_IN_SSD`
-lists, the strategy date of its own and disability dates); the XML and the extracts are
+outcome, strategy date of its own, disability dates or another LA's CP plans; the SSD
+lacks what `NOT_IN_SSD` lists, the strategy date of its own and disability dates); the XML and the extracts are
 written from the uncut set by `demo-data --format cin-xml` and `--format ssd`."""
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ NOT_IN_SSD = {
     "assessments": ["assessment_type"],
     "cp_plans": ["previous_cp_plans"],
     "early_help": ["eh_type"],
+    "visits": ["statutory", "worker"],
 }
 
 NOT_IN_CENSUS = {
@@ -73,6 +74,8 @@ def _census_only(folder: Path, until: dt.date) -> None:
     dis = load("disabilities")
     dis[["start_date", "end_date"]] = ""
     dis.to_csv(folder / "disabilities.csv", index=False)
+    cp = load("cp_plans")  # the census holds the LA's own plans only
+    cp[cp["ola"] != "Y"].to_csv(folder / "cp_plans.csv", index=False)
     if until >= demo_cin._SEX_FROM:  # Sex has no "neither": 9 is written U
         kids = load("children")
         kids.loc[kids["gender"] == "9", "gender"] = "0"

@@ -61,16 +61,16 @@ def test_sample_data_every_table_recognised_with_each_heading_mapped():
     assert res.exit_code == 0, res.output
     out = res.stdout
     for table in ("children", "disabilities", "contacts", "referrals", "assessments", "s47", "cin_plans",
-                  "cp_plans", "early_help"):
+                  "cp_plans", "early_help", "visits", "orders"):
         assert f"{table}.csv: table {table}, header row 1" in out
     assert "Tables read: children, disabilities, contacts, referrals, assessments, s47, cin_plans, cp_plans, " \
-           "early_help." in out
+           "early_help, visits, orders." in out
     rows = cells(out)
     assert ("contact_source", "contact_source", "its name") in rows
     assert ("cpp_start_date", "cpp_start_date", "its name") in rows
-    # SPEC §3: cp_plans also takes ola and previous_cp_plans, and the values an Annex A gives as
-    # they stand (SPEC §3.5) may be columns of any export: sample_data carries none of them.
-    found = out.replace("cp_plans.csv: columns of cp_plans not found: ola, previous_cp_plans, epo_6_months\n", "")
+    # SPEC §3: the values an Annex A gives as they stand (SPEC §3.5) may be columns of any
+    # export: sample_data carries none of them.
+    found = out.replace("cp_plans.csv: columns of cp_plans not found: epo_6_months\n", "")
     found = found.replace("referrals.csv: columns of referrals not found: referrals_12m, case_status\n", "")
     found = found.replace("s47.csv: columns of s47 not found: s47_12m, icpc_12m\n", "")
     assert "not used" not in out and "not found" not in found and "export:" not in out

@@ -308,7 +308,10 @@ def test_cin_plan_latest_starting_and_primary_need(tmp_path):
             {"child_id": "C1", "referral_date": "2025-08-01", "primary_need": ""},
             {"child_id": "C1", "referral_date": "2026-03-05", "primary_need": "N1"}]
     got = sheet(run_lists(exports(tmp_path, children=[kid()], cin_plans=cin, referrals=refs), "2026-03-01"), "4")
-    assert got["CIN Start Date"].tolist() == [D("2025-09-01")]
+    assert got["CIN Plan Start Date"].tolist() == [D("2025-09-01")]
+    # The episode's start: the latest referral on or before the plan's start; it records no
+    # need, so the need is the latest one recorded by the as-of date.
+    assert got["CIN Start Date"].tolist() == [D("2025-08-01")]
     assert got["Allocated Team"].tolist() == ["CWD"]
     assert got["Primary Need Code"].tolist() == ["N2 - Child's disability"]
     assert got["Days on Plan"].tolist() == [181]

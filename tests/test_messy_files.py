@@ -399,7 +399,7 @@ def test_each_config_feature_changes_the_output(local_la, tmp_path):
     assert contacts["Contact Outcome"].tolist() == ["Referral", "No referral"]
     assessments = sheet(run, "3")
     assert assessments["Assessment Type"].tolist() == ["Single"]  # "Specialist" is core
-    assert assessments["Assessment Outcome"].tolist() == ["other_agency"]
+    assert assessments["Assessment Outcome"].tolist() == ["Other agencies or early help"]
     assert findings_of(run, quality.UNMAPPED_CODE) == []
 
 
@@ -416,7 +416,7 @@ def test_the_same_export_with_default_window_and_values(local_la, tmp_path):
     assert sheet(run, "1a")["Contact Outcome"].tolist()[1] == "Referral"
     assessments = sheet(run, "3")
     assert assessments["Assessment Type"].tolist() == ["Specialist", "Single"]
-    assert assessments["Assessment Outcome"].tolist() == ["nfa", "other_agency"]
+    assert assessments["Assessment Outcome"].tolist() == ["No further action", "Other agencies or early help"]
 
 
 def test_input_and_output_folders_from_the_config(local_la, tmp_path, monkeypatch):

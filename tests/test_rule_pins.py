@@ -9,7 +9,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from conftest import exports, result, run_lists, sheet
+from conftest import exports, result, run_lists, sheet, write_csv
 from ofsted_lists import config as config_module
 from ofsted_lists import quality
 from ofsted_lists.disability import DISABILITY_UNMAPPED
@@ -111,7 +111,7 @@ def test_assessment_outcome_shown_only_once_authorised(tmp_path):
           "assessment_outcome": "csc"} for c, d in (("C1", AS_OF), ("C2", "2026-03-02"))]
     got = sheet(run_lists(exports(tmp_path, children=[kid(), kid("C2")], assessments=a), AS_OF), "3")
     assert got["Assessment Outcome"].isna().tolist() == [False, True]
-    assert got["Assessment Outcome"].iloc[0] == "csc"
+    assert got["Assessment Outcome"].iloc[0] == "Children's social care"
     assert got[REQUIRING_SUPPORT].isna().tolist() == [False, True]
 
 
@@ -239,27 +239,44 @@ def test_latest_open_plan_is_chosen_by_start_date_before_end_date(tmp_path):
     cin = [{"child_id": "C1", "cin_plan_start_date": "2025-06-01", "cin_plan_end_date": "2026-06-30", "team": "late start"},
            {"child_id": "C1", "cin_plan_start_date": "2025-01-01", "cin_plan_end_date": "2026-12-31", "team": "late end"}]
     got = sheet(run_lists(exports(tmp_path, children=[kid()], cin_plans=cin), AS_OF), "4")
-    assert got["CIN Start Date"].tolist() == [D("2025-06-01")]
+    assert got["CIN Plan Start Date"].tolist() == [D("2025-06-01")]
     assert got["Allocated Team"].tolist() == ["late start"]
 
 
-def test_primary_need_from_the_childs_latest_dated_referral_recording_one(tmp_path):
-    cin = [{"child_id": c, "cin_plan_start_date": "2025-09-01"} for c in ("C1", "C2")]
-    # Rows out of date order: the latest-dated referral wins (one on the as-of date
-    # included), not the last row; C2's latest is older than C1's.
+def test_cin_start_date_and_primary_need_from_the_latest_referral_on_or_before_the_plan_start(tmp_path):
+    cin = [{"child_id": c, "cin_plan_start_date": "2025-09-01"} for c in ("C1", "C2", "C3")]
+    # Rows out of date order: the latest-dated referral on or before the plan's start wins
+    # (one on the start day included), not the last row nor a later referral.
     refs = [{"child_id": "C1", "referral_date": AS_OF, "primary_need": "N1"},
             {"child_id": "C2", "referral_date": "2025-09-01", "primary_need": "N3"},
             {"child_id": "C1", "referral_date": "2025-02-01", "primary_need": "N2"},
-            {"child_id": "C1", "referral_date": "2024-11-01", "primary_need": "N4"}]
-    folder = exports(tmp_path, children=[kid(), kid("C2")], cin_plans=cin, referrals=refs)
+            {"child_id": "C1", "referral_date": "2024-11-01", "primary_need": "N4"},
+            {"child_id": "C3", "referral_date": "2025-09-02", "primary_need": "N5"}]   # the day after the start
+    folder = exports(tmp_path, children=[kid(), kid("C2"), kid("C3")], cin_plans=cin, referrals=refs)
     got = sheet(run_lists(folder, AS_OF), "4")
-    assert by_child(got, "Primary Need Code") == {"C1": "N1 - Abuse or neglect", "C2": "N3 - Parental disability or illness"}
+    assert by_child(got, "CIN Start Date") == {"C1": D("2025-02-01"), "C2": D("2025-09-01"), "C3": pd.NaT}
+    # C3 has no referral before its plan: its need falls back to its latest referral recording one.
+    assert by_child(got, "Primary Need Code") == {"C1": "N2 - Child's disability",
+                                                  "C2": "N3 - Parental disability or illness",
+                                                  "C3": "N5 - Family dysfunction"}
+
+
+def test_primary_need_falls_back_to_the_latest_referral_by_the_as_of_date_that_records_one(tmp_path):
+    cin = [{"child_id": "C1", "cin_plan_start_date": "2025-09-01"}]
+    refs = [{"child_id": "C1", "referral_date": "2025-08-01", "primary_need": ""},      # the episode's: no need
+            {"child_id": "C1", "referral_date": "2024-01-01", "primary_need": "N4"},
+            {"child_id": "C1", "referral_date": AS_OF, "primary_need": "N6"},           # on the as-of date: counts
+            {"child_id": "C1", "referral_date": "2026-03-02", "primary_need": "N1"}]    # after it: not yet
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], cin_plans=cin, referrals=refs), AS_OF), "4")
+    assert got["CIN Start Date"].tolist() == [D("2025-08-01")]
+    assert got["Primary Need Code"].tolist() == ["N6 - Socially unacceptable behaviour"]
 
 
 def test_primary_need_blank_without_a_referrals_export(tmp_path):
     cin = [{"child_id": "C1", "cin_plan_start_date": "2025-09-01"}]
     got = sheet(run_lists(exports(tmp_path, children=[kid()], cin_plans=cin), AS_OF), "4")
-    assert got["CIN Start Date"].tolist() == [D("2025-09-01")]
+    assert got["CIN Plan Start Date"].tolist() == [D("2025-09-01")]
+    assert got["CIN Start Date"].isna().all()      # no referral: the episode's start is unknown
     assert got["Primary Need Code"].isna().all()
 
 
@@ -349,7 +366,7 @@ def test_unmapped_primary_need_and_categories_are_written_as_they_came_and_mappe
 def test_assessments_without_an_authorisation_column_show_outcome_and_support(tmp_path):
     a = [{"child_id": "C1", "assessment_start_date": "2026-02-01", "assessment_outcome": "csc"}]
     got = sheet(run_lists(exports(tmp_path, children=[kid()], assessments=a), AS_OF), "3")
-    assert got["Assessment Outcome"].tolist() == ["csc"]
+    assert got["Assessment Outcome"].tolist() == ["Children's social care"]
     assert got[REQUIRING_SUPPORT].tolist() == ["a) Yes"]
     assert got["Continuous Assessment Date of Authorisation"].isna().all()
 
@@ -522,3 +539,101 @@ def test_given_counts_reach_sheets_1b_2_and_5_and_a_bad_one_is_derived(tmp_path)
     assert f"{N_ICPC}: taken from the input as given" in result(run, "2").history
     assert result(run, "5").history == \
         "Number of Previous Child Protection Plans: taken from the input for 1 of 2 rows, derived for the rest"
+
+
+# --- sheets 4 and 5: every column of Annex A Lists 6 and 7 ---------------------------------
+
+CHILD_AND_FLAG = ["Child Unique ID", "Gender", "Ethnicity", "Date of Birth", "Age of Child (Years)",
+                  "Does the Child have a Disability"]
+EPO = "Subject to Emergency Protection Order or Protected Under Police Powers in Last Six Months (Y/N)"
+EPISODE_HEADINGS = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
+                    "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]
+
+
+def episode_903(child: str, decom: str, ls: str, dec: str = "") -> dict:
+    row = dict.fromkeys(EPISODE_HEADINGS, "")
+    row.update(CHILD=child, DECOM=decom, RNE="S", LS=ls, CIN="N1", PLACE="U1", PLACE_PROVIDER="PR1", DEC=dec,
+               REC="E11" if dec else "")
+    return row
+
+
+def test_sheets_4_and_5_have_every_annex_a_list_6_and_7_column_in_order_then_the_extras(tmp_path):
+    folder = exports(tmp_path, children=[kid()], cin_plans=[{"child_id": "C1", "cin_plan_start_date": "2025-09-01"}],
+                     cp_plans=[{"child_id": "C1", "cpp_start_date": "2025-10-01"}])
+    run = run_lists(folder, AS_OF)
+    assert list(sheet(run, "4").columns) == [
+        *CHILD_AND_FLAG, "CIN Start Date", "Primary Need Code", "Date Child Was Last Seen", "CIN Closure Date",
+        "Reason for Closure", "Case Status", "Allocated Team", "Allocated Worker",
+        "CIN Plan Start Date", "Days on Plan", "Disability Codes"]
+    assert list(sheet(run, "5").columns) == [
+        *CHILD_AND_FLAG, "Child Protection Plan Start Date", "Initial Category of Abuse", "Latest Category of Abuse",
+        "Date of the Last Statutory Visit", "Was the Child Seen Alone?", "Date of latest review conference",
+        "Child Protection Plan End Date", EPO, "Number of Previous Child Protection Plans", "Allocated Team",
+        "Allocated Worker", "Days on Plan", "Disability Codes"]
+    row = sheet(run, "4").iloc[0]
+    # No visits, referrals or 903: the derived columns are blank, case status falls to CP plan (open).
+    assert pd.isna(row["Date Child Was Last Seen"]) and pd.isna(row["CIN Closure Date"])
+    assert pd.isna(row["Reason for Closure"]) and row["Case Status"] == "b) Child Protection plan"
+    row5 = sheet(run, "5").iloc[0]
+    assert pd.isna(row5["Date of the Last Statutory Visit"]) and pd.isna(row5["Was the Child Seen Alone?"])
+    assert pd.isna(row5["Child Protection Plan End Date"]) and row5[EPO] == "b) No"
+
+
+def test_sheet_4_case_status_and_date_last_seen_through_the_pipeline(tmp_path):
+    cin = [{"child_id": c, "cin_plan_start_date": "2025-09-01"} for c in ("LA", "SB", "CIN")]
+    visits = [{"child_id": "LA", "visit_date": "2026-02-20", "visit_type": "cla", "child_seen": "yes"},
+              {"child_id": "LA", "visit_date": "2026-02-25", "visit_type": "cin", "child_seen": "no"},
+              {"child_id": "CIN", "visit_date": AS_OF, "visit_type": "", "child_seen": ""}]
+    folder = exports(tmp_path, children=[kid(c) for c in ("LA", "SB", "CIN")], cin_plans=cin, visits=visits)
+    write_csv(folder / "episodes.csv", [episode_903("LA", "2025-12-01", "C2"), episode_903("SB", "2025-12-01", "V4")],
+              EPISODE_HEADINGS)
+    got = sheet(run_lists(folder, AS_OF), "4")
+    assert by_child(got, "Case Status") == {"LA": "a) Looked after child", "SB": "c) Child in need plan",
+                                            "CIN": "c) Child in need plan"}
+    assert by_child(got, "Date Child Was Last Seen") == {"LA": D("2026-02-20"), "SB": pd.NaT, "CIN": D(AS_OF)}
+
+
+def test_sheet_5_last_statutory_visit_from_the_plan_start_day_and_the_epo_flag(tmp_path):
+    cp = [{"child_id": c, "cpp_start_date": "2026-01-10"} for c in ("A", "B", "C")]
+    visits = [{"child_id": "A", "visit_date": "2026-01-09", "visit_type": "cp", "seen_alone": "yes"},  # day before
+              {"child_id": "A", "visit_date": "2026-01-10", "visit_type": "cp", "seen_alone": "no"},   # start day
+              {"child_id": "B", "visit_date": "2026-01-09", "visit_type": "cp", "seen_alone": "yes"},
+              {"child_id": "C", "visit_date": "2026-02-01", "visit_type": "cp", "seen_alone": ""}]
+    orders = [{"child_id": "A", "order_type": "Emergency Protection Order", "start_date": "2025-08-25",
+               "end_date": "2025-09-01"},                                          # ends on the window start
+              {"child_id": "B", "order_type": "Police Protection", "start_date": "2025-08-25",
+               "end_date": "2025-08-31"}]                                          # the day before it
+    folder = exports(tmp_path, children=[kid(c) for c in "ABC"], cp_plans=cp, visits=visits, orders=orders)
+    got = sheet(run_lists(folder, AS_OF), "5")
+    assert by_child(got, "Date of the Last Statutory Visit") == {"A": D("2026-01-10"), "B": pd.NaT,
+                                                                 "C": D("2026-02-01")}
+    assert got["Was the Child Seen Alone?"].fillna("").tolist() == ["b) No", "", "c) Unknown"]
+    assert by_child(got, EPO) == {"A": "a) Yes", "B": "b) No", "C": "b) No"}
+
+
+def test_sheet_5_takes_the_epo_flag_an_input_gives_as_it_stands(tmp_path):
+    cp = [{"child_id": "A", "cpp_start_date": "2026-01-10", "epo_6_months": "a) Yes"},
+          {"child_id": "B", "cpp_start_date": "2026-01-10", "epo_6_months": ""}]
+    orders = [{"child_id": "B", "order_type": "EPO", "start_date": "2026-01-01", "end_date": "2026-01-05"}]
+    folder = exports(tmp_path, children=[kid("A"), kid("B")], cp_plans=cp, orders=orders)
+    assert by_child(sheet(run_lists(folder, AS_OF), "5"), EPO) == {"A": "a) Yes", "B": "a) Yes"}
+
+
+def test_previous_cp_plans_do_not_count_plans_of_another_la(tmp_path):
+    cp = [{"child_id": "C1", "cpp_start_date": "2020-01-01", "cpp_end_date": "2020-06-01", "ola": "yes"},
+          {"child_id": "C1", "cpp_start_date": "2021-01-01", "cpp_end_date": "2021-06-01", "ola": "no"},
+          {"child_id": "C1", "cpp_start_date": "2022-01-01", "cpp_end_date": "2022-06-01", "ola": ""},
+          {"child_id": "C1", "cpp_start_date": "2026-01-10", "cpp_end_date": "", "ola": "no"}]
+    got = sheet(run_lists(exports(tmp_path, children=[kid()], cp_plans=cp), AS_OF), "5")
+    assert got["Number of Previous Child Protection Plans"].tolist() == [2]
+
+
+def test_assessment_outcome_is_written_in_words(tmp_path):
+    a = [{"child_id": f"C{i}", "assessment_start_date": "2026-02-01", "authorisation_date": "2026-02-10",
+          "assessment_outcome": o} for i, o in enumerate(("nfa", "other_agency", "csc", "s47", "Frobnicate"))]
+    folder = exports(tmp_path, children=[kid(f"C{i}") for i in range(5)], assessments=a)
+    got = sheet(run_lists(folder, AS_OF), "3")
+    # An unmapped outcome reads unknown: blank.
+    assert by_child(got.fillna({"Assessment Outcome": ""}), "Assessment Outcome") == {
+        "C0": "No further action", "C1": "Other agencies or early help", "C2": "Children's social care",
+        "C3": "Section 47", "C4": ""}

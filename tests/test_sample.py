@@ -144,7 +144,7 @@ def test_every_case_belongs_to_its_pool(la):
     rules = {
         "Contact that did not lead to a referral": ("Contact Outcome", {"No referral"}),
         "Referral with no further action": ("Referral NFA?", {"a) Yes"}),
-        "Assessment ending in NFA or other-agency action": ("Assessment Outcome", {"nfa", "other_agency"}),
+        "Assessment ending in NFA or other-agency action": ("Assessment Outcome", {"No further action", "Other agencies or early help"}),
     }
     for seed in range(1, 6):
         cases = sample.draw(run, seed, {k: 5 for k in ONLY}).cases

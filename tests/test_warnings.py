@@ -296,3 +296,15 @@ def test_sample_prints_the_warnings_of_the_lists_it_draws_from_and_counts_them_u
                  "--out", str(tmp_path / "s2.xlsx"), "--quiet")
     assert res.exit_code == 0 and res.stdout == ""
     assert res.stderr.splitlines() == ["2 warnings: missing-column 2"]
+
+
+def test_a_visits_export_without_seen_columns_says_what_sheets_4_and_5_show(tmp_path):
+    visits = [{"child_id": "C1", "visit_date": "2026-02-27", "visit_type": "cp", "statutory": "Y"}]
+    res = validate(tiny(tmp_path / "in", visits=visits))
+    assert res.exit_code == 0
+    text = flat(res.stdout)
+    assert ("visits.csv has no child_seen column: on 4 Child in need plans, every visit counts as the child seen "
+            "for Date Child Was Last Seen") in text
+    assert ("visits.csv has no seen_alone column: on 5 Child protection plans, Was the Child Seen Alone? will be "
+            "c) Unknown at every visit") in text
+    assert "2 warnings: missing-column 2" in text

@@ -30,7 +30,7 @@ from .schema import AS_GIVEN, TABLES
 FORMATS = ("csv", "xlsx", "cin-xml", "ssd")
 TABLE_ORDER = (
     "children", "disabilities", "contacts", "referrals", "assessments", "s47",
-    "cin_plans", "cp_plans", "early_help",
+    "cin_plans", "cp_plans", "early_help", "visits", "orders",
 )
 CONTACTS_PER_CHILD = 6
 BLANK = np.int64(1 << 40)
@@ -187,7 +187,7 @@ class _Ctx:
 
 _STAGES = (
     "children", "disabilities", "contacts", "referrals", "assessments", "s47", "cp_plans",
-    "cin_plans", "early_help", "closures", "workers",
+    "cin_plans", "early_help", "closures", "workers", "other_la", "visits", "orders",
 )
 
 
@@ -332,7 +332,7 @@ class _Events:
 def _events(ctx: _Ctx, people: _People, n_contacts: int) -> dict[str, Frame]:
     ev = _Events(ctx, people)
     _contacts(ev, n_contacts)
-    for stage in (_referrals, _assessments, _s47, _cp_plans, _cin_plans, _closures, _early_help):
+    for stage in (_referrals, _assessments, _s47, _cp_plans, _cin_plans, _closures, _early_help, _visits, _orders):
         stage(ev)
     return ev.frames
 
@@ -489,18 +489,28 @@ def _cp_plans(ev: _Events) -> None:
     review = np.where(elapsed >= 90, _busday(start + last_offset, 0, roll="backward"), BLANK)
     review = np.where(end < BLANK, end, review)
     ev.p_child, ev.p_start, ev.p_end, ev.p_ref = child, start, end, ref
+    team = np.where(ev.r_cwd[ref], 2, rng.integers(0, 2, n))
+    # The LA's own count of earlier plans, as the CIN census gives it: the demo's earlier own plans.
+    previous = _earlier(child, start).astype(str).astype(object)
+    o_child, o_start, o_end = _other_la_plans(ev, child)
+    m = o_child.size
+    o_cat = ev.ctx.rng("other_la").choice(5, m, p=_CATEGORY_P)
+    ola = np.r_[np.ones(n, np.int64), np.zeros(m, np.int64)]
+    child, start, end = np.r_[child, o_child], np.r_[start, o_start], np.r_[end, o_end]
+    order = np.lexsort((child, start))  # all plans in date order, another LA's among them
+    own = ola[order] == 1
     ev.frames["cp_plans"] = {
-        "child_id": _labels(ev.people.ids, child),
-        "cpp_start_date": start,
-        "cpp_end_date": end,
-        "initial_category": _labels(_CATEGORIES, initial),
-        "latest_category": _labels(_CATEGORIES, latest),
-        "last_review_date": review,
-        "ola": _labels(("Y", "N"), np.ones(n, np.int32)),  # every demo plan is the LA's own
-        # The LA's own count of earlier plans, as the CIN census gives it: the demo's earlier plans.
-        "previous_cp_plans": pa.array(_earlier(child, start).astype(str)),
-        "team": _labels(_CP_TEAMS, np.where(ev.r_cwd[ref], 2, rng.integers(0, 2, n))),
-        "worker": _labels(ev.workers.names, ev.r_worker[ref]),
+        "child_id": _labels(ev.people.ids, child[order]),
+        "cpp_start_date": start[order],
+        "cpp_end_date": end[order],
+        "initial_category": _labels(_CATEGORIES, np.r_[initial, o_cat][order]),
+        "latest_category": _labels(_CATEGORIES, np.r_[latest, o_cat][order]),
+        "last_review_date": np.r_[review, np.full(m, BLANK)][order],
+        "ola": _labels(("Y", "N"), ola[order]),
+        # Another LA's plan has no count of this LA's, team or worker.
+        "previous_cp_plans": pa.array(np.r_[previous, np.full(m, None, object)][order], pa.string()),
+        "team": _labels(_CP_TEAMS, np.r_[team, np.zeros(m, np.int64)][order], ~own),
+        "worker": _labels(ev.workers.names, np.r_[ev.r_worker[ref], np.zeros(m, np.int64)][order], ~own),
     }
 
     s_outcome = np.select(
@@ -520,6 +530,20 @@ def _cp_plans(ev: _Events) -> None:
         "team": _labels(_ASSESSMENT_TEAMS, ev.s_team),
         "worker": _labels(ev.workers.names, ev.r_worker[ev.s_ref]),
     }
+
+
+def _other_la_plans(ev: _Events, own_child: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Plans another LA made before the child came here (`ola` yes): about one in eight
+    children on a plan here had one, started after birth and ended before the child's
+    first record here (so none overlaps this LA's work)."""
+    rng, people = ev.ctx.rng("other_la"), ev.people
+    kids = np.unique(own_child)
+    room = people.active[kids] - people.birth[kids]  # days from birth to the first record here
+    chosen = (room >= 120) & (rng.random(kids.size) < 0.125)
+    kids, room = kids[chosen], room[chosen]
+    start = people.birth[kids] + (rng.random(kids.size) * (room - 90)).astype(np.int64)
+    end = np.minimum(start + 30 + rng.integers(0, 300, kids.size), people.active[kids] - 1)
+    return kids, start, end
 
 
 def _cin_plans(ev: _Events) -> None:
@@ -543,7 +567,7 @@ def _cin_plans(ev: _Events) -> None:
     end[end > u] = BLANK
     child, start, end, ref = _one_at_a_time(ev, child, start, end, ref)
     n = child.size
-    ev.n_end, ev.n_ref = end, ref
+    ev.n_child, ev.n_start, ev.n_end, ev.n_ref = child, start, end, ref
     ev.frames["cin_plans"] = {
         "child_id": _labels(ev.people.ids, child),
         "cin_plan_start_date": start,
@@ -637,6 +661,89 @@ def _early_help(ev: _Events) -> None:
         "lead_organisation": _labels(_LEAD_ORGS, org),
         "team": _labels(_EH_TEAMS, rng.integers(0, len(_EH_TEAMS), n)),
         "worker": _labels(ev.workers.names, ev.workers.early_help(n)),
+    }
+
+
+def _every(start: np.ndarray, stop: np.ndarray, step: int, jitter: int, rng) -> tuple[np.ndarray, np.ndarray]:
+    """(record, date) of visits every `step` days from each record's `start` (the first
+    within `jitter` days of it) up to its `stop`, both days included."""
+    per = np.maximum(0, (stop - start) // step + 1)
+    record = np.repeat(np.arange(start.size), per)
+    k = np.arange(record.size) - np.repeat(np.cumsum(per) - per, per)
+    date = start[record] + k * step + rng.integers(0, jitter + 1, record.size)
+    keep = date <= stop[record]
+    return record[keep], date[keep]
+
+
+def _visits(ev: _Events) -> None:
+    """Statutory child protection visits every ten working days or so of a CP plan, and
+    CIN visits every six weeks of a CIN plan, by the plan's worker; now and then a second
+    visit the same day (a joint visit), one of the two with the child seen alone. Only the
+    last year's, as an LA exports them for the lists (a full history would be the largest
+    table by far, and the lists look no further back than the plans open in that year)."""
+    rng, u = ev.ctx.rng("visits"), ev.u
+    first = u - VISITS_DAYS
+    cp, cp_date = _every(ev.p_start, np.minimum(ev.p_end, u), 14, 3, rng)
+    cin, cin_date = _every(ev.n_start, np.minimum(ev.n_end, u), 42, 7, rng)
+    recent = cp_date >= first
+    cp, cp_date = cp[recent], cp_date[recent]
+    recent = cin_date >= first
+    cin, cin_date = cin[recent], cin_date[recent]
+    child = np.r_[ev.p_child[cp], ev.n_child[cin]]
+    date = np.r_[cp_date, cin_date]
+    kind = np.r_[np.zeros(cp.size, np.int64), np.ones(cin.size, np.int64)]  # 0 cp, 1 cin
+    worker = np.r_[ev.r_worker[ev.p_ref[cp]], ev.r_worker[ev.n_ref[cin]]]
+    n = child.size
+    seen = rng.choice(3, n, p=[0.92, 0.06, 0.02])  # Y, N, blank
+    alone = np.where(seen == 1, 1, rng.choice(3, n, p=[0.55, 0.35, 0.10]))  # not seen: not seen alone
+    twice = np.flatnonzero((kind == 0) & (seen == 0) & (rng.random(n) < 0.03))
+    child, date, kind, worker = (np.r_[a, a[twice]] for a in (child, date, kind, worker))
+    seen = np.r_[seen, seen[twice]]
+    alone = np.r_[alone, np.where(alone[twice] == 0, 1, 0)]  # the other one of the pair alone
+    n = child.size
+    # A cp visit is statutory unless recorded otherwise; CIN visits leave it blank.
+    statutory = np.where(kind == 0, (rng.random(n) < 0.04).astype(np.int64), 0)
+    order = np.lexsort((alone, child, date))
+    ev.frames["visits"] = {
+        "child_id": _labels(ev.people.ids, child[order]),
+        "visit_date": date[order],
+        "visit_type": _labels(("cp", "cin"), kind[order]),
+        "child_seen": _labels(("Y", "N", ""), seen[order], seen[order] == 2),
+        "seen_alone": _labels(("Y", "N", ""), alone[order], alone[order] == 2),
+        "statutory": _labels(("Y", "N"), statutory[order], kind[order] == 1),
+        "worker": _labels(ev.workers.names, worker[order]),
+    }
+
+
+VISITS_DAYS = 366  # the visits export reaches a year back from `until`
+_ORDER_TYPES = ("Emergency Protection Order", "Police Protection", "Interim Care Order")
+
+
+def _orders(ev: _Events) -> None:
+    """Emergency protection orders (up to 8 days) and police protection (up to 3 days)
+    around some s47 enquiries' strategy discussions, more often where a CP plan followed;
+    an interim care order follows a third of the EPOs (an order that is neither)."""
+    rng, u = ev.ctx.rng("orders"), ev.u
+    ns = ev.s_ref.size
+    pick = np.flatnonzero(ev.enquiry & (rng.random(ns) < np.where(ev.led_cpp, 0.25, 0.03)))
+    child = ev.s_child[pick]
+    start = np.maximum(ev.s_strategy[pick] - rng.integers(0, 2, pick.size), ev.people.active[child])
+    kind = (rng.random(pick.size) < 0.4).astype(np.int64)  # 0 EPO, 1 police protection
+    end = start + np.where(kind == 0, rng.integers(1, 9, pick.size), rng.integers(0, 4, pick.size))
+    care = np.flatnonzero((kind == 0) & (end < u) & (rng.random(pick.size) < 1 / 3))
+    child = np.r_[child, child[care]]
+    start = np.r_[start, end[care]]
+    end = np.r_[end, end[care] + rng.integers(30, 200, care.size)]
+    kind = np.r_[kind, np.full(care.size, 2)]
+    keep = start <= u
+    child, start, end, kind = child[keep], start[keep], end[keep], kind[keep]
+    end[end > u] = BLANK  # still in force
+    order = np.lexsort((kind, child, start))
+    ev.frames["orders"] = {
+        "child_id": _labels(ev.people.ids, child[order]),
+        "order_type": _labels(_ORDER_TYPES, kind[order]),
+        "start_date": start[order],
+        "end_date": end[order],
     }
 
 

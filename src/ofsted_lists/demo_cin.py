@@ -1,11 +1,12 @@
 """The synthetic LA of `demo` written as the DfE CIN census XML (annex-a-full.md §4.2),
-with CSV exports of what the census does not hold (SPEC §3.5): contacts, early help and
-strategy discussions that started no enquiry.
+with CSV exports of what the census does not hold (SPEC §3.5): contacts, early help,
+visits, orders and strategy discussions that started no enquiry.
 
 What the census cannot carry is left out, as a real census would leave it: team and
 worker, record ids, the assessment's type, child-seen and outcome, the s47 outcome and
 whether the ICPC made a plan, the strategy discussion's own date (the census has only the
-enquiry's start), and the dates of disability records (`Disability` is undated).
+enquiry's start), the dates of disability records (`Disability` is undated), and CP plans
+of another LA (the census holds the LA's own plans).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from . import demo
 
 XML_NAME = "cin_census.xml"
 # Tables the census holds nothing of: written as the CMS export they would come from.
-CSV_TABLES = ("contacts", "early_help")
+CSV_TABLES = ("contacts", "early_help", "visits", "orders")
 STRATEGY_ONLY = "strategy_discussions"  # s47 rows with no enquiry, as a CSV of the s47 table
 # From the 2024-25 census `Sex` (M/F/U) replaces `GenderCurrent` (1/2/0/9) (annex-a-full §4.1).
 _SEX = {"1": "M", "2": "F", "0": "U", "9": "U"}
@@ -48,6 +49,7 @@ def write(frames: dict[str, demo.Frame], out_dir: Path, until: dt.date) -> dict[
     tables = {name: _text(frames[name]) for name in ("children", "disabilities", "referrals", "assessments",
                                                      "cin_plans", "cp_plans")}
     tables["s47"] = s47[s47["s47_start_date"] != ""]
+    tables["cp_plans"] = tables["cp_plans"][tables["cp_plans"]["ola"] != "Y"]
     with open(out_dir / XML_NAME, "w", encoding="utf-8", newline="\n") as out:
         for chunk in _message(tables, until):
             out.write(chunk)

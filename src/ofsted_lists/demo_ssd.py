@@ -1,6 +1,7 @@
 """The synthetic LA of `demo` written as Data to Insight's SSD extracts (`ssd_*.csv`, the
-SSD's table and field names: annex-a-full.md §5.1), with a CMS CSV of what the SSD does
-not hold (SPEC §3.5): strategy discussions that started no enquiry.
+SSD's table and field names: annex-a-full.md §5.1), with CMS CSVs of what the SSD does
+not hold (SPEC §3.5): strategy discussions that started no enquiry, and the EPO and
+police-protection orders (the reader takes no `ssd_legal_status`).
 
 As a real extract would: workers are professional ids (`ssd_professionals` names them),
 teams are department ids (`ssd_department`), a CP plan's and an early help episode's team
@@ -8,7 +9,8 @@ and worker are their `ssd_involvements`, outcomes are the SSD's JSON flags, ICPC
 plan reviews are tables of their own, categories of abuse are the SSD's descriptions and
 gender is `pers_gender`'s two-digit code. What the SSD cannot carry is left out: a
 contact's team and worker, the assessment's type, the s47 outcome's wording, the early
-help type, previous CP plans and the dates of disability records.
+help type, previous CP plans, the dates of disability records, and a visit's worker and
+statutory flag (CIN and CP visits are `ssd_cin_visits` and `ssd_cp_visits`).
 """
 
 from __future__ import annotations
@@ -23,10 +25,12 @@ from . import demo
 from .demo_cin import _text
 
 STRATEGY_ONLY = "strategy_discussions"  # s47 rows with no enquiry, as a CMS CSV of the s47 table
+ORDERS = "orders"  # the orders, as a CMS CSV
 # Every ssd_*.csv this writes (demo._remove_previous clears them).
 FILES = ("ssd_person", "ssd_disability", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_assessments",
          "ssd_s47_enquiry", "ssd_initial_cp_conference", "ssd_cin_plans", "ssd_cp_plans", "ssd_cp_reviews",
-         "ssd_early_help_episodes", "ssd_involvements", "ssd_professionals", "ssd_department")
+         "ssd_early_help_episodes", "ssd_involvements", "ssd_professionals", "ssd_department",
+         "ssd_cin_visits", "ssd_cp_visits")
 _GENDER = {"1": "01", "2": "02", "9": "09", "0": "00"}
 _SEX = {"1": "M", "2": "F", "9": "U", "0": "U"}
 _CATEGORY = {"NEG": "Neglect", "EMO": "Emotional abuse", "PHY": "Physical abuse", "SAB": "Sexual abuse",
@@ -130,12 +134,22 @@ def write(frames: dict[str, demo.Frame], out_dir: Path, until: dt.date) -> dict[
         "cppl_cp_plan_initial_category": p["initial_category"].map(_CATEGORY),
         "cppl_cp_plan_ola": p["ola"], "cppl_cp_plan_latest_category": p["latest_category"].map(_CATEGORY)}))
     save("ssd_cp_reviews", _reviews(p, plan_ids))
+    v = t["visits"]
+    for kind, prefix, name in (("cin", "cinv", "cin"), ("cp", "cppv", "cp")):
+        k = v[v["visit_type"] == kind]
+        save(f"ssd_{name}_visits", pd.DataFrame({
+            f"{prefix}_{name}_visit_id": [f"V{kind.upper()}{i:07d}" for i in range(1, len(k) + 1)],
+            f"{prefix}_person_id": k["child_id"], f"{prefix}_{name}_visit_date": k["visit_date"],
+            f"{prefix}_{name}_visit_seen": k["child_seen"], f"{prefix}_{name}_visit_seen_alone": k["seen_alone"]}))
+    t["orders"].to_csv(out_dir / f"{ORDERS}.csv", index=False, lineterminator="\n")
     h = t["early_help"]
     save("ssd_early_help_episodes", pd.DataFrame({
         "earl_episode_id": [f"EH{i:07d}" for i in range(1, len(h) + 1)], "earl_person_id": h["child_id"],
         "earl_episode_start_date": h["eh_start_date"], "earl_episode_end_date": h["eh_end_date"],
         "earl_episode_organisation": h["lead_organisation"], "earl_episode_worker_id": people.of(h["worker"])}))
-    # The allocations behind the CP plans and early help episodes, which name no team of their own.
+    # The allocations behind the CP plans and early help episodes, which name no team of their
+    # own (another LA's plans have none here).
+    p = p[p["ola"] != "Y"]
     allocated = pd.concat([
         pd.DataFrame({"child": p["child_id"], "worker": p["worker"], "team": p["team"], "start": p["cpp_start_date"],
                       "end": p["cpp_end_date"]}),

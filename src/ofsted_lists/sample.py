@@ -23,6 +23,7 @@ from pandas.api import types as pdt
 from . import __version__
 from .lists import ListResult, not_produced
 from .lists._common import CHILD_COLUMNS, DISABILITY_FLAG, YES
+from .lists.l3_assessments import OUTCOME_WORDS
 from .pipeline import Run
 from .workbook import Block, Report, Sheet
 
@@ -73,7 +74,7 @@ CATEGORIES: tuple[Category, ...] = (
              "Contact Outcome", ("No referral",)),
     Category("referrals_nfa", DAY_ONE, "Referral with no further action", "1b", 2, "Referral NFA?", (YES,)),
     Category("assessments_nfa", DAY_ONE, "Assessment ending in NFA or other-agency action", "3", 2,
-             "Assessment Outcome", ("nfa", "other_agency")),
+             "Assessment Outcome", tuple(OUTCOME_WORDS[k] for k in ("nfa", "other_agency"))),
     Category("strategy_s47", DAY_ONE, "Strategy discussion / s47 enquiry", "2", 2),
 )
 

@@ -209,6 +209,11 @@ def _excel_serials(arr: np.ndarray, skip: np.ndarray) -> list:
     return obj.tolist()
 
 
+def _date_width(arr: np.ndarray) -> int:
+    """A date needs its format's width; a column of blanks (CIN Closure Date of open plans) none."""
+    return len(DATE_FORMAT) if (~np.isnat(arr)).any() else 0
+
+
 def _prepare(s: pd.Series) -> _Column:
     """Convert a column once, so the write loop needs no per-cell type checks."""
     if isinstance(s.dtype, pd.CategoricalDtype):
@@ -218,7 +223,7 @@ def _prepare(s: pd.Series) -> _Column:
         arr = _datetimes(s)
         early_at = np.flatnonzero(arr < np.datetime64(_EXCEL_FIRST_DATE))
         early = [(i, _dmy(d)) for i, d in zip(early_at, arr[early_at].tolist())]
-        return _Column("date", _excel_serials(arr, early_at), len(DATE_FORMAT), early=early)
+        return _Column("date", _excel_serials(arr, early_at), _date_width(arr), early=early)
     if kind == "bool":
         return _Column("bool", s.to_numpy(dtype=object, na_value=None).tolist(), 5)
     if kind == "number":
@@ -502,7 +507,7 @@ def _block_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> tuple[pa.Arr
     if kind == "text":
         return _text_cells(ws, s, ref, cells)
     if kind == "date":
-        return _date_cells(ws, s, ref, cells), len(DATE_FORMAT)
+        return _date_cells(ws, s, ref, cells), _date_width(_datetimes(s))
     style = _style(cells.number)
     if kind == "bool":
         flags = s.to_numpy(dtype="float64", na_value=np.nan)

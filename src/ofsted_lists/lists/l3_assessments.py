@@ -14,6 +14,9 @@ from ._common import (
 REQUIRING_SUPPORT = "Was the child assessed as requiring LA children's social care support?"
 # nfa and other_agency mean "not requiring CSC support"; csc and s47 mean it is required.
 SUPPORT = {"nfa": NO, "other_agency": NO, "csc": YES, "s47": YES}
+# The four outcomes in the words an inspector reads (SPEC §4 sheet 3, `Assessment Outcome`).
+OUTCOME_WORDS = {"nfa": "No further action", "other_agency": "Other agencies or early help",
+                 "csc": "Children's social care", "s47": "Section 47"}
 
 SPEC = ListSpec(
     key="3",
@@ -79,7 +82,7 @@ def build(ctx: Context) -> ListResult:
         TEAM: a["team"],
         WORKER: a["worker"],
         "Assessment Type": a["assessment_type"],
-        "Assessment Outcome": outcome.astype("str"),
+        "Assessment Outcome": outcome.map(OUTCOME_WORDS).astype("str"),
     })
     return finish(SPEC, ctx, rows)
 

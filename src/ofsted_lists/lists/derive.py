@@ -1,0 +1,194 @@
+"""Derivations both profiles share (SPEC §4 sheets 4 and 5; annex-a-full.md §2.6, §2.7, §2.12):
+case status, the date a child was last seen, the last statutory visit of a plan and the
+EPO / police-protection flag. Each takes the rows it answers for (a Series of child ids, or
+a frame of plans) and returns a Series aligned with them, vectorised over all rows.
+
+The open-at-as-of rule (`open_at`, `latest_open`) and the 12-month counts
+(`count_last_12_months`) stay in `_common.py`, where `finish` and `explain` use them too
+(moving them here would make `_common` and this module import each other); they are
+re-exported here so that a list can take every shared derivation from one place.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from ..schema import norm
+from ..window import months_before
+from ._common import NO, UNKNOWN_ANSWER, YES, Context, count_last_12_months, latest_open, open_at, yes_no
+
+__all__ = [
+    "LOOKED_AFTER", "CP_PLAN", "CIN_PLAN", "OPEN_ASSESSMENT", "CLOSED_EPISODE", "NOT_LOOKED_AFTER_LS",
+    "status_flags", "case_status", "last_seen", "last_statutory_visit", "epo_last_six_months",
+    "is_cp_visit", "is_protection_order", "open_at", "latest_open", "count_last_12_months",
+]
+
+# Annex A List 6 `Case Status` codes (annex-a-full.md §2.6). d) and e) belong to the full
+# profile, which passes them as extra branches to `case_status`.
+LOOKED_AFTER = "a) Looked after child"
+CP_PLAN = "b) Child Protection plan"
+CIN_PLAN = "c) Child in need plan"
+OPEN_ASSESSMENT = "d) Open assessment"
+CLOSED_EPISODE = "e) Closed episode"
+# 903 legal statuses that are short breaks, not care: V3/V4 children are not "looked after" here.
+NOT_LOOKED_AFTER_LS = ("V3", "V4")
+# 903 legal statuses of an emergency protection order (L2) and police protection (L1).
+PROTECTION_LS = ("L1", "L2")
+EPO_MONTHS = 6
+
+
+def _children_open(ctx: Context, table: str, start: str, end: str, keep=None) -> pd.Index:
+    """The ids of the children with a `table` record open at the as-of date (`keep`: a
+    further mask over the table's rows). Empty when the input has no such table."""
+    if not ctx.ds.has(table):
+        return pd.Index([], dtype="str")
+    df = ctx.ds.tables[table]
+    live = open_at(df[start], df[end], ctx.as_of)
+    if keep is not None:
+        live &= keep(df)
+    return pd.Index(df.loc[live.to_numpy(dtype=bool), "child_id"].unique())
+
+
+def status_flags(ctx: Context, child_ids: pd.Series) -> pd.DataFrame:
+    """Per row of `child_ids`, at the as-of date (SPEC §4 sheet 4, annex-a-full.md §2.6):
+    `looked_after` (a 903 `episodes` row open, its LS not V3/V4), `cp_plan` (a CP plan
+    open), `cin_plan` (a CIN plan open). All False where the table is absent."""
+    la = _children_open(ctx, "episodes", "decom", "dec",
+                        lambda e: ~e["ls"].isin(NOT_LOOKED_AFTER_LS).to_numpy(dtype=bool))
+    cp = _children_open(ctx, "cp_plans", "cpp_start_date", "cpp_end_date")
+    cin = _children_open(ctx, "cin_plans", "cin_plan_start_date", "cin_plan_end_date")
+    return pd.DataFrame({name: child_ids.isin(ids).to_numpy(dtype=bool)
+                         for name, ids in (("looked_after", la), ("cp_plan", cp), ("cin_plan", cin))},
+                        index=child_ids.index)
+
+
+def case_status(ctx: Context, child_ids: pd.Series, first: tuple = (), last: tuple = ()) -> pd.Series:
+    """Annex A `Case Status`: the first branch that applies (SPEC §4 sheet 4). The branches
+    are `first`, then a) looked after, b) CP plan, c) CIN plan (from `status_flags`), then
+    `last`; none applies: `c) Child in need plan`. `first`/`last` are (mask, code) pairs,
+    each mask row for row with `child_ids`: the full profile passes
+    `first=((closed, CLOSED_EPISODE),)` and `last=((assessing, OPEN_ASSESSMENT),)`
+    (annex-a-full.md §2.6) and can tell the rows no branch met from `status_flags`."""
+    flags = status_flags(ctx, child_ids)
+    branches = [*first, (flags["looked_after"], LOOKED_AFTER), (flags["cp_plan"], CP_PLAN),
+                (flags["cin_plan"], CIN_PLAN), *last]
+    conditions = [np.asarray(pd.Series(m).fillna(False), dtype=bool) for m, _ in branches]
+    out = np.select(conditions, [code for _, code in branches], default=CIN_PLAN)
+    return pd.Series(out, index=child_ids.index, dtype="str")
+
+
+def _seen(flags: pd.Series) -> pd.Series:
+    """`child_seen` yes or blank (an export without the column reads as seen)."""
+    return flags.astype("boolean").fillna(True).astype(bool)
+
+
+def last_seen(ctx: Context, child_ids: pd.Series) -> pd.Series:
+    """`Date Child Was Last Seen` (SPEC §4 sheet 4, annex-a-full.md §2.6 column 9): the
+    child's latest `visits` date on or before the as-of date with the child seen
+    (`child_seen` yes or blank), any visit type. NaT without a visits table or such a visit."""
+    if not ctx.ds.has("visits"):
+        return pd.Series(pd.NaT, index=child_ids.index, dtype="datetime64[ns]")
+    v = ctx.ds.tables["visits"]
+    v = v.loc[((v["visit_date"] <= ctx.as_of) & _seen(v["child_seen"])).to_numpy(dtype=bool),
+              ["child_id", "visit_date"]]
+    latest = v.groupby("child_id")["visit_date"].max()
+    return pd.Series(latest.reindex(child_ids.to_numpy()).to_numpy(), index=child_ids.index,
+                     dtype="datetime64[ns]")
+
+
+# Visit types that are child protection visits, compared as `norm` text ("CP", "Child
+# Protection Visit"). No config mapping of visit types yet: a local label not matched
+# here is not a CP visit.
+_CP_VISIT = {"cp", "cpp", "cpvisit", "cppvisit"}
+
+
+def _keys(values: pd.Series) -> pd.Series:
+    """`norm` of each value, worked out once per distinct value (a visits table is large)."""
+    distinct = values.dropna().unique()
+    return values.map(dict(zip(distinct, (norm(v) for v in distinct)))).astype("str")
+
+
+def is_cp_visit(types: pd.Series) -> pd.Series:
+    """`visit_type` names a child protection visit: `cp`, or a label containing
+    "child protection" (case-, space- and punctuation-insensitive)."""
+    key = _keys(types)
+    return (key.isin(_CP_VISIT) | key.str.contains("childprotection", na=False)).fillna(False).astype(bool)
+
+
+def last_statutory_visit(ctx: Context, plans: pd.DataFrame, start: str = "cpp_start_date",
+                         end: str | None = None) -> pd.DataFrame:
+    """Per plan (a row of `plans`: `child_id` and its `start`), the latest statutory visit
+    on or after the plan's start day and on or before the as-of date (and the plan's `end`
+    when given: a ceased plan's visits stop at its end day) — SPEC §4 sheet 5,
+    annex-a-full.md §2.7 columns 10–11.
+
+    A visit is statutory when its `visit_type` is `cp` or blank and `statutory` is not no
+    (blank = yes, SPEC §3). Returns `date` (NaT when none) and `seen_alone` (`a) Yes` /
+    `b) No` / `c) Unknown` at that visit, blank when none), index that of `plans`.
+
+    Two statutory visits on the same latest day: the one where the child was seen alone
+    wins (yes, then no, then unknown), as D2I breaks the tie (seen-alone descending): the
+    column asks whether the child was seen alone on the last visit, and a same-day visit
+    alone answers yes. Still tied: the later row in the file (`_file`, `_row`), so repeated
+    runs agree."""
+    out = pd.DataFrame({"date": pd.Series(pd.NaT, index=plans.index, dtype="datetime64[ns]"),
+                        "seen_alone": pd.Series(pd.NA, index=plans.index, dtype="str")})
+    if not ctx.ds.has("visits") or plans.empty:
+        return out
+    v = ctx.ds.tables["visits"]
+    statutory = (is_cp_visit(v["visit_type"]) | v["visit_type"].isna()) \
+        & v["statutory"].astype("boolean").fillna(True).astype(bool)
+    v = v.loc[(statutory & (v["visit_date"] <= ctx.as_of)).to_numpy(dtype=bool),
+              ["child_id", "visit_date", "seen_alone", "_file", "_row"]]
+    p = pd.DataFrame({"_plan": np.arange(len(plans)), "child_id": plans["child_id"].to_numpy(),
+                      "_start": plans[start].to_numpy(dtype="datetime64[ns]"),
+                      "_end": plans[end].to_numpy(dtype="datetime64[ns]") if end else pd.NaT})
+    m = p.merge(v, on="child_id")
+    m = m[((m["visit_date"] >= m["_start"]) & (m["_end"].isna() | (m["visit_date"] <= m["_end"])))
+          .to_numpy(dtype=bool)]
+    # Rank within a day: seen alone yes (2) over no (1) over unknown (0).
+    alone = m["seen_alone"].astype("boolean")
+    m = m.assign(_alone=alone.map({True: 2, False: 1}).astype("float").fillna(0).to_numpy())
+    m = m.sort_values(["_plan", "visit_date", "_alone", "_file", "_row"], kind="stable")
+    chosen = m.drop_duplicates("_plan", keep="last")
+    at = chosen["_plan"].to_numpy()
+    out.iloc[at, 0] = chosen["visit_date"].to_numpy()
+    out.iloc[at, 1] = yes_no(chosen["seen_alone"].astype("boolean"), unknown=UNKNOWN_ANSWER).to_numpy()
+    return out
+
+
+# Order types that are an emergency protection order (s44) or police protection (s46),
+# compared as `norm` text.
+_PROTECTION_ORDER = {"epo", "pp", "s44", "s46", "section44", "section46"}
+_PROTECTION_WORDS = r"emergencyprotection|policeprotection|policepower"
+
+
+def is_protection_order(types: pd.Series) -> pd.Series:
+    """`order_type` is an EPO or police protection: `EPO`, `PP`, s44/s46, or a label with
+    "emergency protection", "police protection" or "police powers" in it."""
+    key = _keys(types)
+    return (key.isin(_PROTECTION_ORDER) | key.str.contains(_PROTECTION_WORDS, na=False)).fillna(False).astype(bool)
+
+
+def epo_last_six_months(ctx: Context, child_ids: pd.Series) -> pd.Series:
+    """`Subject to Emergency Protection Order or Protected Under Police Powers in Last Six
+    Months (Y/N)` (SPEC §4 sheet 5, annex-a-full.md §2.7 note A): `a) Yes` when an `orders`
+    row of type EPO or police protection, or a 903 episode with LS L1 or L2, overlaps
+    [as_of − 6 months, as_of] (start ≤ as_of and end blank or ≥ the window's first day, so a
+    spell ending on that day counts); `b) No` otherwise, also when neither table exists.
+    The six months are calendar months, clamped to the month's end (`window.months_before`)."""
+    as_of = ctx.as_of
+    first = pd.Timestamp(months_before(as_of.date(), EPO_MONTHS))
+
+    def overlapping(table: str, start: str, end: str, kind) -> pd.Index:
+        if not ctx.ds.has(table):
+            return pd.Index([], dtype="str")
+        df = ctx.ds.tables[table]
+        hit = (df[start] <= as_of) & (df[end].isna() | (df[end] >= first)) & kind(df)
+        return pd.Index(df.loc[hit.to_numpy(dtype=bool), "child_id"].unique())
+
+    orders = overlapping("orders", "start_date", "end_date", lambda o: is_protection_order(o["order_type"]))
+    episodes = overlapping("episodes", "decom", "dec", lambda e: e["ls"].isin(PROTECTION_LS).to_numpy(dtype=bool))
+    hit = child_ids.isin(orders.union(episodes)).to_numpy(dtype=bool)
+    return pd.Series(np.where(hit, YES, NO), index=child_ids.index, dtype="str")
