@@ -57,9 +57,12 @@ class ListSpec:
     rule: str                  # the inclusion rule in plain words (README, Summary)
     feeds: tuple[Feed, ...] = ()  # optional input columns behind its columns
     pending: bool = False      # a list of the profile not built yet: always "not produced"
+    headings: tuple[str, ...] = ()  # every heading in order, where not the child columns + flag + columns
 
     @property
     def all_columns(self) -> list[str]:
+        if self.headings:
+            return list(self.headings)
         flag = [DISABILITY_FLAG] if self.disability_flag else []
         return [*CHILD_COLUMNS, *flag, *self.columns]
 
@@ -228,7 +231,7 @@ def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListRes
     for unknown disability are kept (each one's latest key date) before they are dropped."""
     status = ctx.disability.of(rows["child_id"])
     keys = rows["_key"] if "_key" in rows else rows[spec.key_date]
-    left_out = (status == UNKNOWN).to_numpy() & ~ctx.all_children
+    left_out = (status == UNKNOWN).to_numpy() & (not ctx.all_children)
     unknown = pd.Series(keys.to_numpy(), index=rows["child_id"].to_numpy())[left_out]
     unknown = unknown.groupby(level=0).max() if len(unknown) else unknown.astype("datetime64[ns]")
     listed = ctx.listed(status).to_numpy()
@@ -253,8 +256,7 @@ def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListRes
 def not_produced(result: ListResult) -> str:
     """The banner of a list not produced, and its note on the Summary (SPEC §2, §9)."""
     if result.spec.pending:
-        return ("NOT PRODUCED: not built by this version of ofsted-lists yet; it will be produced from the "
-                + ", ".join(result.spec.needs) + " export")
+        return "NOT PRODUCED: not built yet; it will be produced from the " + ", ".join(result.spec.needs) + " export"
     return "NOT PRODUCED: no " + ", ".join(result.spec.needs) + " export"
 
 

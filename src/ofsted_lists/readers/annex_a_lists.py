@@ -277,6 +277,17 @@ CODES["adopter_gender"] = ("a) Male", "b) Female", "c) Neither", "d) Not stated/
 CODES["adopter_ffa"] = ("Yes", "No")
 CODES_2019["adopter_gender"], CODES_2019["adopter_ffa"] = CODES["adopter_gender"], CODES["adopter_ffa"]
 
+# PROPOSED (annex-a-full.md §6.2): a newer-only code written in the 2019 layout as the 2019
+# code that covered it before the newer one was added (closed after assessment and referred
+# to early help was RC8; early help, a 5D source, was another LA service, 5B); the newer
+# "c) Unknown" of the requiring-support question, which 2019 codes a)/b) only, as a blank.
+TO_2019 = {
+    "source": {"p1) 5D: LA services": "o) 5B: LA services"},
+    "closure_reason": {"RC9 - Case closed after assessment, referred to early help":
+                       "RC8 - Case closed after assessment, no further action"},
+    "yes_no": {"c) Unknown": None},
+}
+
 
 def code_lists(version: str = NEWER) -> dict[str, tuple[str, ...]]:
     """Every code list of `version`'s layout, by name (a Heading's `code_list`)."""
