@@ -255,8 +255,8 @@ ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config f
 SinceOpt = Annotated[str | None, typer.Option("--since", help=(
     "Window start: 12m, 6m, 1y, 52w, 365d or an ISO date (default 12m; 6m, Ofsted's window, in the annex-a profile)."))]
 ProfileOpt = Annotated[str | None, typer.Option("--profile", help=(
-    "disabled-children (default: the six lists of disabled children) or annex-a (Ofsted's Annex A Lists 1-11 "
-    "for all children); default: profile in the config."))]
+    "disabled-children (the sheets about disabled children) or annex-a (Ofsted's Annex A Lists 1-11 "
+    "for all children); default: profile in the config, else disabled-children."))]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Reference date, YYYY-MM-DD or DD/MM/YYYY (default today).")]
 AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing", help="Go on when an export is missing: the lists that need it are marked NOT PRODUCED on their sheets, the others are built.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 4 when there are data-quality findings.")]
@@ -456,7 +456,8 @@ def build(
     verbose: VerboseOpt = False,
 ) -> None:
     """Build the lists into one workbook: the Summary, the profile's list sheets (disabled-children:
-    1a, 1b, 2–6; annex-a: List 1 … List 11), Changes since the last run in the same folder, and Data quality.
+    seven list sheets, 1a, 1b, 2–6; annex-a: List 1 … List 11), Changes since the last run in the
+    same folder, and Data quality.
 
     Example: ofsted-lists build --input exports/ --since 12m --as-of 2026-03-31;
     ofsted-lists build --profile annex-a --as-of 2026-03-31

@@ -14,7 +14,6 @@ import pandas as pd
 from . import disability, readers
 from .config import Config
 from .errors import InputError, UsageError
-from .lists import not_produced
 from .pipeline import Run
 from .readers.annex_a_lists import numbered
 from .schema import DATE_KINDS, TABLES
@@ -94,7 +93,8 @@ def explain(run: Run, config: Config, child_id: str, verbose: bool = False) -> l
               else "Lists (only disabled children are listed):"]
     for module, result in zip(run.profile.lists, run.lists):
         if not result.produced:
-            lines.append(f"{INDENT}{result.spec.sheet}: {not_produced(result).lower()}")
+            why = ("not built yet" if result.spec.pending else f"no {', '.join(result.spec.needs)} export")
+            lines.append(f"{INDENT}{result.spec.sheet}: not produced ({why})")
             continue
         verdict = module.explain(ctx, key)
         lines.append(f"{INDENT}{result.spec.sheet}: {'ON the list' if verdict.listed else 'not on the list'}")
