@@ -302,3 +302,20 @@ def test_unknown_profile_is_a_usage_error(tmp_path, args):
     res = CliRunner().invoke(app, ["validate", "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF, *args])
     assert res.exit_code == 2
     assert "--profile must be disabled-children or annex-a" in res.output
+
+
+def test_profile_in_the_config_is_used_when_no_profile_is_given(tmp_path):
+    wb = _build(tmp_path, config='profile = "annex-a"\n')
+    assert wb.sheetnames[1] == "List 1"
+
+
+@pytest.mark.parametrize("toml, says", [
+    ('profile = "full"\n', "profile must be disabled-children or annex-a"),
+    ('[annex_a]\nversion = "2021"\n', "annex_a.version must be"),
+])
+def test_a_bad_profile_or_annex_a_version_in_the_config_is_a_usage_error(tmp_path, toml, says):
+    (tmp_path / "c.toml").write_text(toml, encoding="utf-8")
+    res = CliRunner().invoke(app, ["validate", "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF,
+                                   "--config", str(tmp_path / "c.toml")])
+    assert res.exit_code == 2
+    assert says in " ".join(res.output.split())
