@@ -319,3 +319,17 @@ def test_a_bad_profile_or_annex_a_version_in_the_config_is_a_usage_error(tmp_pat
                                    "--config", str(tmp_path / "c.toml")])
     assert res.exit_code == 2
     assert says in " ".join(res.output.split())
+
+
+def test_changes_compare_only_with_an_earlier_workbook_of_the_same_profile(tmp_path):
+    out = tmp_path / "out"
+
+    def build(profile: str, as_of: str):
+        res = CliRunner().invoke(app, ["build", "--input", str(SAMPLE_DATA), "--as-of", as_of, "--out", str(out),
+                                       "--profile", profile])
+        assert res.exit_code == 0, res.output
+        return " ".join(res.output.split())
+
+    build("disabled-children", "2026-11-20")
+    assert "No earlier workbook of this profile" in build("annex-a", "2026-11-24")
+    assert "Changes since 24/11/2026" in build("annex-a", SAMPLE_AS_OF)
