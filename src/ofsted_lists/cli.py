@@ -381,12 +381,14 @@ def _table(title: str, columns: list[str], rows, right: set[str] = frozenset()) 
 
 
 def _show(run: pipeline.Run, ui: UI) -> None:
+    # A profile of all children leaves no one out for unknown disability: no such column.
+    unknown = [] if run.profile.all_children else ["Unknown disability"]
     ui.print(_table(
-        f"Lists at {run.as_of:%d/%m/%Y}, window {run.window.describe()}",
-        ["Sheet", "Rows", "Children", "Unknown disability", "Note"],
-        [(r.spec.sheet, f"{len(r.frame):,}", f"{pipeline.children(r):,}", f"{r.unknown_children:,}",
-          pipeline._note(r)) for r in run.lists],
-        right={"Rows", "Children", "Unknown disability"},
+        f"Lists at {run.as_of:%d/%m/%Y}, window {pipeline.window_text(run)}",
+        ["Sheet", "Rows", "Children", *unknown, "Note"],
+        [(r.spec.sheet, f"{len(r.frame):,}", f"{pipeline.children(r):,}",
+          *([f"{r.unknown_children:,}"] if unknown else []), pipeline._note(r)) for r in run.lists],
+        right={"Rows", "Children", *unknown},
     ))
     counts = run.findings.counts()
     if counts:

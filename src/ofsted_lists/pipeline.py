@@ -195,12 +195,13 @@ def summary_blocks(run: Run) -> list[Block]:
         "Sheet": [r.spec.sheet for r in run.lists],
         "Rows": [len(r.frame) for r in run.lists],
         "Children": [children(r) for r in run.lists],
-        "Children with unknown disability (not listed)": [r.unknown_children for r in run.lists],
         "Note": [_note(r) for r in run.lists],
         "Annex A list": [r.spec.annex_a for r in run.lists],
         "History-dependent values": [r.history for r in run.lists],
         "Rule" + ("" if run.profile.all_children else " (disabled children only)"): [r.spec.rule for r in run.lists],
     })
+    if not run.profile.all_children:  # every child is listed in a profile of all children: none left out
+        lists.insert(3, "Children with unknown disability (not listed)", [r.unknown_children for r in run.lists])
     counts = run.findings.counts()
     quality_block = pd.DataFrame({"Finding": list(counts), "Count": list(counts.values())}) if counts else \
         pd.DataFrame({"Finding": ["none"], "Count": [0]})
