@@ -166,8 +166,14 @@ def _open_ranked(df: pd.DataFrame, start: str, end: str, as_of: pd.Timestamp) ->
     """(chosen, others) among the records of `df` open at the as-of date: per child the
     latest-starting one; on a same-day start the later end wins (open counts as latest)."""
     live = df[open_at(df[start], df[end], as_of).to_numpy(dtype=bool)]
+    return ranked_per_child(live, start, end)
+
+
+def ranked_per_child(df: pd.DataFrame, start: str, end: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(chosen, others) among the records of `df`: per child the latest-starting one; on a
+    same-day start the later `end` wins (blank, open, counts as latest), then the later row."""
     far = pd.Timestamp.max.normalize()
-    ranked = live.assign(_end=live[end].fillna(far)).sort_values(
+    ranked = df.assign(_end=df[end].fillna(far)).sort_values(
         ["child_id", start, "_end", "_row", "_file"], kind="stable")
     chosen = ranked.drop_duplicates("child_id", keep="last")
     others = ranked[~ranked.index.isin(chosen.index)]

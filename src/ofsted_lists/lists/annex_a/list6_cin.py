@@ -15,7 +15,9 @@ import pandas as pd
 
 from ...readers.annex_a_lists import CODES
 from .. import derive, l4_cin_plans
-from .._common import TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, not_after, verdict
+from .._common import (
+    TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, not_after, ranked_per_child, verdict,
+)
 from ...quality import NO_CASE_STATUS
 from ._spec import annex_spec
 
@@ -88,11 +90,7 @@ def episodes(ctx: Context) -> pd.DataFrame:
 def chosen(ep: pd.DataFrame) -> pd.DataFrame:
     """Per child, the qualifying episode with the latest referral date; a same-day tie goes
     to the open one, else the later closure, then the later row (as `latest_open` ranks)."""
-    q = ep[ep["_qualifies"].to_numpy(dtype=bool)]
-    far = pd.Timestamp.max.normalize()
-    q = q.assign(_end=q["_closed"].fillna(far)).sort_values(["child_id", "referral_date", "_end", "_file", "_row"],
-                                                            kind="stable")
-    return q.drop_duplicates("child_id", keep="last").drop(columns="_end")
+    return ranked_per_child(ep[ep["_qualifies"].to_numpy(dtype=bool)], "referral_date", "_closed")[0]
 
 
 def _assessing(ctx: Context, child_ids: pd.Series) -> pd.Series:

@@ -8,7 +8,8 @@ import pandas as pd
 
 from .. import derive, l5_cp_plans as l5
 from .._common import (
-    TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, given_or_derived, not_after, verdict, yes_no,
+    TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, given_or_derived, not_after, ranked_per_child,
+    verdict, yes_no,
 )
 from ._spec import annex_spec
 
@@ -33,10 +34,9 @@ def selected(ctx: Context, p: pd.DataFrame) -> pd.Series:
 def chosen(ctx: Context, p: pd.DataFrame) -> pd.DataFrame:
     """Per child, the latest-starting selected plan; same-day starts: the later end (open latest)."""
     q = p[selected(ctx, p).to_numpy(dtype=bool)]
-    far = pd.Timestamp.max.normalize()
-    q = q.assign(_end=not_after(q["cpp_end_date"], ctx.as_of).fillna(far)).sort_values(
-        ["child_id", "cpp_start_date", "_end", "_file", "_row"], kind="stable")
-    return q.drop_duplicates("child_id", keep="last").drop(columns="_end")
+    # An end after the as-of date has not happened: the plan counts as open in the ranking.
+    q = q.assign(_ended=not_after(q["cpp_end_date"], ctx.as_of))
+    return ranked_per_child(q, "cpp_start_date", "_ended")[0].drop(columns="_ended")
 
 
 def build(ctx: Context) -> ListResult:
