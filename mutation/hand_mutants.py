@@ -26,6 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 PINS = "tests/test_rule_pins.py::"
 LISTS = "tests/test_lists.py::"
 DERIVE = "tests/test_derive.py::"
+ANNEX = "tests/test_annex_a_profile.py::"
 
 
 class Mutant(NamedTuple):
@@ -302,6 +303,45 @@ MUTANTS = [
     m("window last day excluded", "window.py",
       "self.end + datetime.timedelta(days=1)", "self.end",
       LISTS + "test_contact_window_is_inclusive_at_both_ends"),
+    # The annex-a profile (SPEC §9).
+    m("annex all children disability always yes", "lists/_common.py",
+      "status.map(DISABILITY_ANSWERS).to_numpy() if ctx.all_children else YES", "YES",
+      ANNEX + "test_annex_a_lists_every_child_with_disability_yes_no_unknown"),
+    m("annex list 2 ended on the window start left out", "lists/annex_a/list2_early_help.py",
+      'e["eh_end_date"] >= pd.Timestamp(ctx.window.start)', 'e["eh_end_date"] > pd.Timestamp(ctx.window.start)',
+      ANNEX + "test_list2_takes_every_early_help_episode_open_in_the_window_one_row_each"),
+    m("annex list 4 authorised on the window start left out", "lists/annex_a/list4_assessments.py",
+      'a["authorisation_date"] >= pd.Timestamp(ctx.window.start)',
+      'a["authorisation_date"] > pd.Timestamp(ctx.window.start)',
+      ANNEX + "test_list4_takes_assessments_open_in_the_window_not_authorised_before_it"),
+    m("annex list 6 closed on the window start left out", "lists/annex_a/list6_cin.py",
+      "(closed_at.isna() | (closed_at >= start))", "(closed_at.isna() | (closed_at > start))",
+      ANNEX + "test_list6_episode_closed_the_day_before_the_window_is_off_and_on_its_start_is_on"),
+    m("annex list 6 assessment qualifies RC8 and care leavers", "lists/annex_a/list6_cin.py",
+      "plan | (assessed & ~plan_only)", "plan | assessed",
+      ANNEX + "test_list6_rc8_and_rc9_episodes_qualify_only_through_a_plan",
+      ANNEX + "test_list6_care_leaver_with_an_open_episode_only_assessed_is_off"),
+    m("annex list 6 NFA referrals qualify", "lists/annex_a/list6_cin.py",
+      'ep["_qualifies"] = ~nfa & (', 'ep["_qualifies"] = (',
+      ANNEX + "test_list6_nfa_referral_is_not_an_episode_of_need",
+      ANNEX + "test_list6_one_row_per_child_the_latest_qualifying_episode"),
+    m("annex list 6 closed episode not first", "lists/annex_a/list6_cin.py",
+      "first=((closed, derive.CLOSED_EPISODE),)", "first=()",
+      ANNEX + "test_list6_episode_closed_the_day_before_the_window_is_off_and_on_its_start_is_on"),
+    m("annex list 6 open assessment not last", "lists/annex_a/list6_cin.py",
+      "last=((assessing, derive.OPEN_ASSESSMENT),)", "last=()",
+      ANNEX + "test_list6_case_status_each_branch_and_the_fallback_with_a_finding"),
+    m("annex list 7 other LAs' plans kept", "lists/annex_a/list7_cp.py",
+      "(p[\"cpp_end_date\"] >= pd.Timestamp(ctx.window.start))) & own_plans(p)",
+      "(p[\"cpp_end_date\"] >= pd.Timestamp(ctx.window.start)))",
+      ANNEX + "test_list7_plans_of_another_la_are_left_out"),
+    m("annex list 7 ended on the window start left out", "lists/annex_a/list7_cp.py",
+      "(p[\"cpp_end_date\"] >= pd.Timestamp(ctx.window.start))", "(p[\"cpp_end_date\"] > pd.Timestamp(ctx.window.start))",
+      ANNEX + "test_list7_plan_ending_the_day_before_the_window_is_off_and_on_its_start_is_on"),
+    m("annex list 7 end date blank", "lists/annex_a/list7_cp.py",
+      '"Child Protection Plan End Date": ended,', '"Child Protection Plan End Date": ended.where(ended > ctx.as_of),',
+      ANNEX + "test_list7_plan_ending_on_the_as_of_date_is_listed_with_its_end_date",
+      ANNEX + "test_list7_one_row_per_child_the_latest_starting_plan_open_or_ended"),
 ]
 
 

@@ -177,7 +177,8 @@ def test_key_lines_follow_tables_dotted_keys_and_multiline_strings():
 def test_the_example_config_is_valid_and_uses_every_section():
     path = REPO / "ofsted-lists.example.toml"
     raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    assert set(raw) == {"input", "output", "rules", "columns", "tables", "values", "sample", "fail_on", "freshness"}
+    assert set(raw) == {"input", "output", "rules", "columns", "tables", "values", "sample", "fail_on", "freshness",
+                        "profile", "annex_a"}
     cfg = config.load(path, explicit=True)
     assert set(cfg.values) == set(config.VALUE_MAPPINGS)
     assert cfg.core_assessment_types and cfg.sample_counts and cfg.tables["children"].columns and cfg.columns

@@ -77,7 +77,7 @@ def test_synopsis_check_names_missing_and_extra_options_and_commands():
     problems = _problems(_commands(), synopses)
     assert "README has no synopsis of `ofsted-lists build`" in problems
     assert "README has a synopsis of `ofsted-lists extra`, a command the CLI does not have" in problems
-    assert ("README synopsis of `ofsted-lists validate` lacks --config/-c, --since, --allow-missing, --strict, "
+    assert ("README synopsis of `ofsted-lists validate` lacks --config/-c, --profile, --since, --allow-missing, --strict, "
             "--fail-on, --verbose/-v") in problems
     assert "README synopsis of `ofsted-lists validate` shows --bogus, which the command does not have" in problems
     assert not any("`ofsted-lists`" in p for p in problems)  # --version shown: the group is right

@@ -19,7 +19,7 @@ import pandas as pd
 
 from . import quality
 from .config import Config
-from .lists import SPECS
+from .lists import SPECS, ListSpec
 from .lists._common import CHILD_FEEDS, Feed, not_produced
 from .normalise import Dataset
 from .readers import Header, InputFile, recognise, shows_name
@@ -94,12 +94,15 @@ def collect(run: Run, config: Config) -> list[Warning]:
     """Every warning of the run, kind by kind in KINDS order."""
     parts = [(f, p) for f in run.read.files for p in f.parts]
     built = {r.spec.sheet for r in run.lists if r.produced}
+    specs = run.profile.specs
     found = [
-        *_missing_columns(parts, built, config),
-        *_empty_tables(run.read.files, parts, config),
-        *_stale(run.latest, run.as_of, config.freshness_days),
+        *_missing_columns(parts, built, config, specs),
+        *_empty_tables(run.read.files, parts, config, specs),
+        *_stale(run.latest, run.as_of, config.freshness_days, specs),
+        # A list the profile does not build yet (`pending`) is not produced by design: no warning.
         *(Warning(NOT_PRODUCED, "", f"no {', '.join(r.spec.needs)} export: sheet {r.spec.sheet} is not "
-                  "produced; its first row says NOT PRODUCED") for r in run.lists if not r.produced),
+                  "produced; its first row says NOT PRODUCED") for r in run.lists
+          if not r.produced and not r.spec.pending),
         *_unmapped(run.dataset, run.findings),
     ]
     private = [f.name for f in run.read.files if f.parts and not shows_name(f, config)]
@@ -142,19 +145,20 @@ def _lookalikes(table: str, column: str, unused: tuple[str, ...]) -> str:
     return f" (add the column to the export, or map its heading under {where})"
 
 
-def _feeds() -> dict[tuple[str, str], list[tuple[str, Feed]]]:
-    """(table, column) -> the (sheet, feed) pairs of every list it fills."""
+def _feeds(specs: tuple[ListSpec, ...] = SPECS) -> dict[tuple[str, str], list[tuple[str, Feed]]]:
+    """(table, column) -> the (sheet, feed) pairs of every list of `specs` it fills."""
     out: dict[tuple[str, str], list[tuple[str, Feed]]] = {}
-    for spec in SPECS:
+    for spec in specs:
         for feed in spec.feeds:
             out.setdefault((feed.table or spec.needs[0], feed.column), []).append((spec.sheet, feed))
     return out
 
 
-def _missing_columns(parts: list[tuple[InputFile, Header]], built: set[str], config: Config) -> list[Warning]:
+def _missing_columns(parts: list[tuple[InputFile, Header]], built: set[str], config: Config,
+                     specs: tuple[ListSpec, ...] = SPECS) -> list[Warning]:
     parts = [(f, p) for f, p in parts if p.rows]  # a file with no rows changes nothing (an empty-table warning)
     out = []
-    for (table, column), uses in _feeds().items():
+    for (table, column), uses in _feeds(specs).items():
         for file, part in parts:
             if part.table != table or column in part.columns:
                 continue
@@ -188,7 +192,8 @@ def _missing_columns(parts: list[tuple[InputFile, Header]], built: set[str], con
     return out
 
 
-def _empty_tables(files: list[InputFile], parts: list[tuple[InputFile, Header]], config: Config) -> list[Warning]:
+def _empty_tables(files: list[InputFile], parts: list[tuple[InputFile, Header]], config: Config,
+                  specs: tuple[ListSpec, ...] = SPECS) -> list[Warning]:
     out = [Warning(EMPTY_TABLE, f.name, f"{f.name} has an Excel name but is really a text (CSV) file: it was read "
                    "as text; check it is the export meant, and name it .csv") for f in files if f.as_text and f.parts]
     rows = Counter()
@@ -197,7 +202,7 @@ def _empty_tables(files: list[InputFile], parts: list[tuple[InputFile, Header]],
     for file, part in parts:
         if part.rows:
             continue
-        sheets = [s.sheet for s in SPECS if part.table in s.needs]
+        sheets = [s.sheet for s in specs if part.table in s.needs]
         if rows[part.table]:
             effect = f"it adds no {part.table} records"
         elif sheets:
@@ -234,7 +239,8 @@ def latest_by_file(latest: dict[str, pd.Series]) -> dict[str, dt.date]:
     return out
 
 
-def _stale(latest: dict[str, pd.Series], as_of: dt.date, days: int) -> list[Warning]:
+def _stale(latest: dict[str, pd.Series], as_of: dt.date, days: int,
+           specs: tuple[ListSpec, ...] = SPECS) -> list[Warning]:
     as_of = pd.Timestamp(as_of)
     out = []
     for name, per in latest.items():
@@ -242,7 +248,7 @@ def _stale(latest: dict[str, pd.Series], as_of: dt.date, days: int) -> list[Warn
         if latest >= as_of - pd.Timedelta(days=days):
             continue
         files = ", ".join(per.index)
-        sheets = ", ".join(s.sheet for s in SPECS if name in s.needs)
+        sheets = ", ".join(s.sheet for s in specs if name in s.needs)
         out.append(Warning(STALE, files, (
             f"{files}: the latest {name} record is dated {latest:%d/%m/%Y}, {(as_of - latest).days} days before "
             f"the as-of date {as_of:%d/%m/%Y} (more than {days}): the export looks out of date, and {sheets} "

@@ -252,7 +252,11 @@ def _report_bug(exc: BaseException):
 
 InputOpt = Annotated[Path | None, typer.Option("--input", "-i", help="Folder of exports (default: input.dir from the config, else ./sample_data).")]
 ConfigOpt = Annotated[Path | None, typer.Option("--config", "-c", help="Config file (default ./ofsted-lists.toml when present).")]
-SinceOpt = Annotated[str, typer.Option("--since", help="Window start: 12m, 6m, 1y, 52w, 365d or an ISO date.")]
+SinceOpt = Annotated[str | None, typer.Option("--since", help=(
+    "Window start: 12m, 6m, 1y, 52w, 365d or an ISO date (default 12m; 6m, Ofsted's window, in the annex-a profile)."))]
+ProfileOpt = Annotated[str | None, typer.Option("--profile", help=(
+    "disabled-children (the sheets about disabled children) or annex-a (Ofsted's Annex A Lists 1-11 "
+    "for all children); default: profile in the config, else disabled-children."))]
 AsOfOpt = Annotated[str | None, typer.Option("--as-of", help="Reference date, YYYY-MM-DD or DD/MM/YYYY (default today).")]
 AllowMissingOpt = Annotated[bool, typer.Option("--allow-missing", help="Go on when an export is missing: the lists that need it are marked NOT PRODUCED on their sheets, the others are built.")]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Exit 4 when there are data-quality findings.")]
@@ -344,14 +348,21 @@ def _check_writable(folder: Path) -> None:
         raise output.not_writable(folder)
 
 
-def _run(input_dir, cfg: config_mod.Config, since, as_of, allow_missing, ui: UI) -> pipeline.Run:
+def _profile(given: str | None, cfg: config_mod.Config):
+    """--profile, else the config's `profile`, else disabled-children (SPEC §2)."""
+    from . import profiles
+
+    return profiles.get(given if given is not None else cfg.profile)
+
+
+def _run(input_dir, cfg: config_mod.Config, since, as_of, allow_missing, ui: UI, profile=None) -> pipeline.Run:
     today = dt.date.today()
     as_of_date = parse_as_of(as_of, today)
     folder = _input_dir(input_dir, cfg)
     try:
         with ui.progress() as (progress, stage):
             run = pipeline.build_lists(
-                folder, cfg, as_of=as_of_date, since=since,
+                folder, cfg, as_of=as_of_date, since=since, profile=profile or _profile(None, cfg),
                 allow_missing=allow_missing, today=today, progress=progress, stage=stage,
             )
     except UserError as exc:
@@ -370,12 +381,14 @@ def _table(title: str, columns: list[str], rows, right: set[str] = frozenset()) 
 
 
 def _show(run: pipeline.Run, ui: UI) -> None:
+    # A profile of all children leaves no one out for unknown disability: no such column.
+    unknown = [] if run.profile.all_children else ["Unknown disability"]
     ui.print(_table(
-        f"Lists at {run.as_of:%d/%m/%Y}, window {run.window.describe()}",
-        ["Sheet", "Rows", "Children", "Unknown disability", "Note"],
-        [(r.spec.sheet, f"{len(r.frame):,}", f"{r.frame['Child Unique ID'].nunique():,}", f"{r.unknown_children:,}",
-          pipeline._note(r)) for r in run.lists],
-        right={"Rows", "Children", "Unknown disability"},
+        f"Lists at {run.as_of:%d/%m/%Y}, window {pipeline.window_text(run)}",
+        ["Sheet", "Rows", "Children", *unknown, "Note"],
+        [(r.spec.sheet, f"{len(r.frame):,}", f"{pipeline.children(r):,}",
+          *([f"{r.unknown_children:,}"] if unknown else []), pipeline._note(r)) for r in run.lists],
+        right={"Rows", "Children", *unknown},
     ))
     counts = run.findings.counts()
     if counts:
@@ -432,7 +445,8 @@ def _finish(run: pipeline.Run, ui: UI, strict: bool, fail_on: frozenset[str], wr
 def build(
     input: InputOpt = None,
     config: ConfigOpt = None,
-    since: SinceOpt = "12m",
+    profile: ProfileOpt = None,
+    since: SinceOpt = None,
     as_of: AsOfOpt = None,
     out: OutOpt = None,
     format: Annotated[str, typer.Option("--format", help="xlsx (default) or csv (one CSV per sheet in a folder).")] = "xlsx",
@@ -443,10 +457,12 @@ def build(
     quiet: QuietOpt = False,
     verbose: VerboseOpt = False,
 ) -> None:
-    """Build the lists of disabled children into one workbook: the Summary, seven list sheets
-    (1a, 1b, 2–6), Changes since the last run in the same folder, and Data quality.
+    """Build the lists into one workbook: the Summary, the profile's list sheets (disabled-children:
+    seven list sheets, 1a, 1b, 2–6; annex-a: List 1 … List 11), Changes since the last run in the
+    same folder, and Data quality.
 
-    Example: ofsted-lists build --input exports/ --since 12m --as-of 2026-03-31
+    Example: ofsted-lists build --input exports/ --since 12m --as-of 2026-03-31;
+    ofsted-lists build --profile annex-a --as-of 2026-03-31
     """
     from . import changes, workbook
 
@@ -459,6 +475,7 @@ def build(
     if format == "csv" and out is not None and out.suffix.lower() == ".xlsx":
         raise UsageError("--format csv writes a folder of CSV files: give --out a folder, not an .xlsx name")
     cfg = _config(config)
+    chosen = _profile(profile, cfg)
     kinds = _fail_on(fail_on, cfg)
     _check_writable(_out_folder(out, cfg))
     if format == "csv":
@@ -467,10 +484,10 @@ def build(
         folder = out or _out_folder(out, cfg) / f"ofsted-lists_{parse_as_of(as_of, dt.date.today()):%Y-%m-%d}"
         output.restore_folder(folder)
         output.restore_folders(folder.parent, CSV_FOLDER)
-    run = _run(input, cfg, since, as_of, allow_missing, ui)
+    run = _run(input, cfg, since, as_of, allow_missing, ui, chosen)
     dest = folder if format == "csv" else _output_path(out, cfg, f"ofsted-lists_{run.as_of:%Y-%m-%d}.xlsx")
     with ui.status("comparing with the last run"):
-        diff = changes.compare(run.lists, run.as_of, pipeline.PROFILE, dest.parent, password=password,
+        diff = changes.compare(run.lists, run.as_of, run.profile.name, dest.parent, password=password,
                                csv_output=format == "csv")
     with ui.status("writing the lists"):
         rep = pipeline.report(run, diff)
@@ -492,7 +509,7 @@ def sample(
     input: InputOpt = None,
     config: ConfigOpt = None,
     seed: Annotated[int | None, typer.Option("--seed", min=1, help="Seed of the draw (default: a new one, printed and recorded).")] = None,
-    since: SinceOpt = "12m",
+    since: SinceOpt = None,
     as_of: AsOfOpt = None,
     out: OutOpt = None,
     allow_missing: AllowMissingOpt = False,
@@ -511,7 +528,10 @@ def sample(
     password = _password(password_env)
     cfg = _config(config)
     _check_writable(_out_folder(out, cfg))
-    run = _run(input, cfg, since, as_of, allow_missing, ui)
+    from .profiles import DISABLED_CHILDREN
+
+    # The sample is drawn from the disabled-children lists, whatever the config's profile.
+    run = _run(input, cfg, since, as_of, allow_missing, ui, DISABLED_CHILDREN)
     seed = seed if seed is not None else sample_mod.new_seed()
     with ui.status("drawing and writing the sample"):
         drawn = sample_mod.draw(run, seed, cfg.sample_counts)
@@ -536,7 +556,8 @@ def sample(
 def validate(
     input: InputOpt = None,
     config: ConfigOpt = None,
-    since: SinceOpt = "12m",
+    profile: ProfileOpt = None,
+    since: SinceOpt = None,
     as_of: AsOfOpt = None,
     allow_missing: AllowMissingOpt = False,
     strict: StrictOpt = False,
@@ -550,8 +571,9 @@ def validate(
     """
     ui = UI(quiet, verbose)
     cfg = _config(config)
+    chosen = _profile(profile, cfg)
     kinds = _fail_on(fail_on, cfg)
-    run = _run(input, cfg, since, as_of, allow_missing, ui)
+    run = _run(input, cfg, since, as_of, allow_missing, ui, chosen)
     _show(run, ui)
     _finish(run, ui, strict, kinds, written=False)
 
@@ -562,7 +584,8 @@ def explain(
     child_id: Annotated[str, typer.Argument(metavar="CHILD_ID", help="The child's identifier, as the exports write it.")],
     input: InputOpt = None,
     config: ConfigOpt = None,
-    since: SinceOpt = "12m",
+    profile: ProfileOpt = None,
+    since: SinceOpt = None,
     as_of: AsOfOpt = None,
     allow_missing: AllowMissingOpt = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display (the explanation is still printed).")] = False,
@@ -580,7 +603,8 @@ def explain(
     from . import explain as explain_mod
 
     cfg = _config(config)
-    run = _run(input, cfg, since, as_of, allow_missing, UI(quiet, verbose))
+    chosen = _profile(profile, cfg)
+    run = _run(input, cfg, since, as_of, allow_missing, UI(quiet, verbose), chosen)
     out = UI(False, verbose)
     for line in explain_mod.explain(run, cfg, child_id, verbose):
         out.print(line)

@@ -63,6 +63,8 @@ class Config:
     key_lines: dict[tuple[str, ...], int] = field(default_factory=dict, repr=False, compare=False)
     fail_on: frozenset[str] = frozenset()  # warning kinds that end a run with exit 4 (alerts.KINDS)
     freshness_days: int = 14  # an event table whose latest record is older than this is stale
+    profile: str | None = None  # `profile = "annex-a"`: the profile when --profile is not given
+    annex_a_version: str = "newer"  # [annex_a] version: "2019" writes the August 2019 layout (SPEC §9)
 
     def table(self, name: str) -> TableConfig:
         """The table's settings; its column mappings include those of [columns] it has no
@@ -305,7 +307,10 @@ def load(path: Path | None, *, explicit: bool, defer: bool = False) -> Config:
     return parse(raw, path, text, defer=defer)
 
 
-SECTIONS = {"input", "output", "tables", "columns", "values", "rules", "sample", "fail_on", "freshness"}
+SECTIONS = {"input", "output", "tables", "columns", "values", "rules", "sample", "fail_on", "freshness", "profile",
+            "annex_a"}
+# [annex_a] version: the layout written (annex-a-full.md §6.5); "2023" names the newer one.
+ANNEX_A_VERSIONS = {"2019": "2019", "2023": "newer", "newer": "newer"}
 
 
 def parse(raw: dict, path: Path, text: str = "", *, defer: bool = False) -> Config:
@@ -364,6 +369,24 @@ def parse(raw: dict, path: Path, text: str = "", *, defer: bool = False) -> Conf
         section = c.table(raw.get("freshness", {}), ("freshness",), {"days"})
         if "days" in section:
             cfg.freshness_days = c.integer(section["days"], ("freshness", "days"), 0, 3650)
+    if "profile" in raw:
+        from .profiles import PROFILES  # imported here: the profiles need the lists
+
+        with c.each():
+            name = c.string(raw["profile"], ("profile",)).strip().lower()
+            if name not in PROFILES:
+                raise c.fail(("profile",), f"profile must be {' or '.join(PROFILES)}, not '{raw['profile']}'")
+            cfg.profile = name
+    with c.each():
+        section = c.table(raw.get("annex_a", {}), ("annex_a",), {"version"})
+        if "version" in section:
+            given = section["version"]  # `version = 2019` (a number) means the same as "2019"
+            version = str(given) if isinstance(given, int) and not isinstance(given, bool) else \
+                c.string(given, ("annex_a", "version")).strip().lower()
+            if version not in ANNEX_A_VERSIONS:
+                raise c.fail(("annex_a", "version"), f"annex_a.version must be \"2019\" or \"2023\" (the newer "
+                                                     f"layout), not '{section['version']}'")
+            cfg.annex_a_version = ANNEX_A_VERSIONS[version]
     if "sample" in raw:
         from .sample import CATEGORIES  # imported here: sample needs the whole pipeline
 

@@ -14,7 +14,6 @@ import pandas as pd
 from . import disability, readers
 from .config import Config
 from .errors import InputError, UsageError
-from .lists import LISTS
 from .pipeline import Run
 from .readers.annex_a_lists import numbered
 from .schema import DATE_KINDS, TABLES
@@ -90,10 +89,12 @@ def explain(run: Run, config: Config, child_id: str, verbose: bool = False) -> l
     lines += [INDENT + f for f in findings] or [INDENT + "none"]
     head, detail = disability.explain(run.dataset, config, ctx.disability, key)
     lines += ["", f"Disability: {head}"] + [INDENT + d for d in detail]
-    lines += ["", "Lists (only disabled children are listed):"]
-    for module, result in zip(LISTS, run.lists):
+    lines += ["", "Lists (every child is listed):" if run.profile.all_children
+              else "Lists (only disabled children are listed):"]
+    for module, result in zip(run.profile.lists, run.lists):
         if not result.produced:
-            lines.append(f"{INDENT}{result.spec.sheet}: not produced (no {', '.join(result.spec.needs)} export)")
+            why = ("not built yet" if result.spec.pending else f"no {', '.join(result.spec.needs)} export")
+            lines.append(f"{INDENT}{result.spec.sheet}: not produced ({why})")
             continue
         verdict = module.explain(ctx, key)
         lines.append(f"{INDENT}{result.spec.sheet}: {'ON the list' if verdict.listed else 'not on the list'}")

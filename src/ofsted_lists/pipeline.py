@@ -18,7 +18,9 @@ from . import __version__, alerts, care_history, disability, quality, readers, t
 from .changes import Changes
 from .config import Config
 from .errors import InputError
-from .lists import LISTS, Context, ListResult, child_columns, empty, not_produced
+from .lists import Context, ListResult, child_columns, empty, not_produced
+from .lists.annex_a._spec import in_version
+from .profiles import DISABLED_CHILDREN, Profile
 from .normalise import Dataset, normalise
 from .quality import Findings
 from .readers import ReadResult
@@ -26,7 +28,7 @@ from .terminal import describe_unread
 from .window import Window, make_window
 from .workbook import Block, Chart, Report, Sheet
 
-PROFILE = "disabled-children"
+PROFILE = DISABLED_CHILDREN.name  # the default profile's name
 
 
 @dataclass
@@ -41,16 +43,20 @@ class Run:
     context: Context | None = None  # what the lists were built from (`explain` asks it again)
     warnings: list[alerts.Warning] = field(default_factory=list)  # SPEC §10.1
     latest: dict[str, pd.Series] = field(default_factory=dict)  # event table -> file -> latest record date
+    profile: Profile = DISABLED_CHILDREN
 
     @property
     def as_of(self) -> dt.date:
         return self.window.end
 
 
-def missing_tables(present: set[str]) -> dict[str, list[str]]:
-    """Tables the lists need and the input lacks -> the sheets that need them."""
+def missing_tables(present: set[str], profile: Profile = DISABLED_CHILDREN) -> dict[str, list[str]]:
+    """Tables the profile's lists need and the input lacks -> the sheets that need them
+    (lists the profile may leave "not produced" without --allow-missing are not counted)."""
     out: dict[str, list[str]] = {}
-    for module in LISTS:
+    for module in profile.lists:
+        if module.SPEC.key in profile.optional:
+            continue
         for table in module.SPEC.needs:
             if table not in present:
                 out.setdefault(table, []).append(module.SPEC.sheet)
@@ -62,17 +68,18 @@ def build_lists(
     config: Config,
     *,
     as_of: dt.date,
-    since: str = "12m",
+    since: str | None = None,
     allow_missing: bool = False,
+    profile: Profile = DISABLED_CHILDREN,
     today: dt.date | None = None,
     progress: Callable[[str, int, int], None] | None = None,  # (files being read, bytes done, bytes in all)
     stage: Callable[[str], None] | None = None,
 ) -> Run:
     today = today or dt.date.today()
-    window = make_window(since, as_of)
+    window = make_window(since or profile.since, as_of)
     findings = Findings()
     read = readers.read_folder(input_dir, config, findings, progress, as_of=as_of)
-    missing = missing_tables(set(read.tables))
+    missing = missing_tables(set(read.tables), profile)
     if missing and not allow_missing:
         lines = "; ".join(f"no {t} export (needed by {', '.join(s)})" for t, s in missing.items())
         fix = f" Add the export to {input_dir}, name it in ofsted-lists.toml, or give --allow-missing to write the other lists"
@@ -92,27 +99,35 @@ def build_lists(
     say("building the lists")
     status = disability.assess(ds, config, findings)
     ctx = Context(ds=ds, window=window, disability=status, children=child_columns(ds, config, findings),
-                  config=config, findings=findings)
-    results = _build_all(ctx, missing)
-    run = Run(window, today, read, ds, results, findings, dt.datetime.now().replace(microsecond=0), ctx)
+                  config=config, findings=findings, all_children=profile.all_children)
+    results = _build_all(ctx, missing, profile)
+    run = Run(window, today, read, ds, results, findings, dt.datetime.now().replace(microsecond=0), ctx,
+              profile=profile)
     run.latest = alerts.latest_records(ds)
     run.warnings = alerts.collect(run, config)
     return run
 
 
-def _build_all(ctx: Context, missing: dict[str, list[str]]) -> list[ListResult]:
-    """Every list, two at a time; each collects its own findings, added in sheet order."""
+def _build_all(ctx: Context, missing: dict[str, list[str]], profile: Profile) -> list[ListResult]:
+    """Every list of the profile, two at a time; each collects its own findings, added in sheet order."""
+    present = set(ctx.ds.tables)
 
     def one(module) -> tuple[ListResult, Findings]:
-        if any(t in missing for t in module.SPEC.needs):
+        if any(t in missing or t not in present for t in module.SPEC.needs):
             return empty(module.SPEC), Findings()
         own = Findings()
         return module.build(replace(ctx, findings=own)), own
 
-    built = threads.map_ordered(one, LISTS)
+    built = threads.map_ordered(one, profile.lists)
     for _, own in built:
         ctx.findings.extend(own)
     return [result for result, _ in built]
+
+
+def children(result: ListResult) -> int:
+    """The distinct children on a list (0 on a list of adopters, which has no child column)."""
+    frame = result.frame
+    return int(frame["Child Unique ID"].nunique()) if "Child Unique ID" in frame else 0
 
 
 def _note(result: ListResult) -> str:
@@ -149,9 +164,23 @@ def per_month(run: Run) -> pd.DataFrame:
 
     return pd.DataFrame({
         "Month": [month_label(m, run.window) for m in months],
-        "Contacts": count("1a", "Date of Contact"),
-        "Referrals": count("1b", "Date of referral"),
+        "Contacts": count(*run.profile.chart[0]),
+        "Referrals": count(*run.profile.chart[1]),
     })
+
+
+def window_text(run: Run) -> str:
+    """The window, and (in a profile with a standard window) whether it is Ofsted's (SPEC §9)."""
+    text = run.window.describe()
+    standard = run.profile.standard_since
+    if standard and make_window(standard, run.as_of).start != run.window.start:
+        text += f": not Ofsted's standard window ({standard} before the as-of date)"
+    return text
+
+
+def profile_text(run: Run) -> str:
+    """The profile's name, as the Summary's Profile row holds it (`changes.py` reads it)."""
+    return run.profile.name
 
 
 def summary_blocks(run: Run) -> list[Block]:
@@ -159,19 +188,20 @@ def summary_blocks(run: Run) -> list[Block]:
     about = pd.DataFrame({
         "Item": ["As-of date", "Window", "Profile", "Contact outcomes derived from referrals",
                  "Tool version", "Generated"],
-        "Value": [run.as_of, run.window.describe(), PROFILE, derived, f"ofsted-lists {__version__}",
+        "Value": [run.as_of, window_text(run), profile_text(run), derived, f"ofsted-lists {__version__}",
                   run.generated.strftime("%d/%m/%Y %H:%M:%S")],
     })
     lists = pd.DataFrame({  # the counts beside the sheet names, the long text after them
         "Sheet": [r.spec.sheet for r in run.lists],
         "Rows": [len(r.frame) for r in run.lists],
-        "Children": [int(r.frame["Child Unique ID"].nunique()) for r in run.lists],
-        "Children with unknown disability (not listed)": [r.unknown_children for r in run.lists],
+        "Children": [children(r) for r in run.lists],
         "Note": [_note(r) for r in run.lists],
         "Annex A list": [r.spec.annex_a for r in run.lists],
         "History-dependent values": [r.history for r in run.lists],
-        "Rule (disabled children only)": [r.spec.rule for r in run.lists],
+        "Rule" + ("" if run.profile.all_children else " (disabled children only)"): [r.spec.rule for r in run.lists],
     })
+    if not run.profile.all_children:  # every child is listed in a profile of all children: none left out
+        lists.insert(3, "Children with unknown disability (not listed)", [r.unknown_children for r in run.lists])
     counts = run.findings.counts()
     quality_block = pd.DataFrame({"Finding": list(counts), "Count": list(counts.values())}) if counts else \
         pd.DataFrame({"Finding": ["none"], "Count": [0]})
@@ -186,7 +216,7 @@ def summary_blocks(run: Run) -> list[Block]:
         "SHA-256": [f.sha256 for f in run.read.files],
     })
     return [
-        Block("Ofsted inspection lists: protecting disabled children", about),
+        Block(run.profile.title, about),
         Block("Warnings", alerts.table(run.warnings)),
         Block("Lists", lists),
         Block("Data quality findings", quality_block),
@@ -227,13 +257,21 @@ def unknown_disability(run: Run) -> pd.DataFrame:
 def report(run: Run, changes: Changes | None = None) -> Report:
     """The workbook of `run`; with `changes` (SPEC §10.4), a Changes sheet after the lists
     and its counts at the end of the Summary."""
-    sheets = [Sheet(r.spec.sheet, r.frame, banner=None if r.produced else not_produced(r)) for r in run.lists]
+    version = run.context.config.annex_a_version if run.context is not None else "newer"
+    sheets = [Sheet(r.spec.sheet, _in_layout(run, r, version), banner=None if r.produced else not_produced(r))
+              for r in run.lists]
     blocks = summary_blocks(run)
     if changes is not None:
         sheets.append(changes.sheet())
         blocks.append(changes.block())
-    sheets.append(Sheet(UNKNOWN_SHEET, unknown_disability(run)))
+    if run.profile.unknown_sheet:
+        sheets.append(Sheet(UNKNOWN_SHEET, unknown_disability(run)))
     # A problem is a sentence: it wraps rather than run under the next column.
     sheets.append(Sheet("Data quality", quality.sheet(run.findings.table(), run.read.la_headings()), wrap=("Problem",)))
     chart = next(i for i, b in enumerate(blocks) if b.title == CHART_TITLE)
     return Report(summary=blocks, chart=Chart(chart, CHART_TITLE), sheets=sheets)
+
+
+def _in_layout(run: Run, result: ListResult, version: str) -> pd.DataFrame:
+    """A list's frame as the workbook writes it: an Annex A list in the configured layout."""
+    return in_version(result.spec, result.frame, version) if run.profile.all_children else result.frame

@@ -40,6 +40,8 @@ BAD_COUNT = "not a whole number"
 # An Annex A workbook checked against Ofsted's template (readers/annex_a.py).
 NOT_A_CODE = "not an Annex A code"
 ANNEX_A_BLANK = "blank where Annex A needs a value"
+# Annex A List 6: an open episode of need with none of the four statuses (annex-a-full.md §2.6).
+NO_CASE_STATUS = "open episode with no case status"
 
 KINDS = (
     UNPARSEABLE_DATE, UNPARSEABLE_YESNO, NOT_AN_ID, MISSING_DATE, END_BEFORE_START,
@@ -47,7 +49,7 @@ KINDS = (
     OVERLAPPING_PLANS, DETAILS_DISAGREE, UNMAPPED_CODE, EXPECTED_DOB_PASSED,
     DUPLICATE_CHILD, OLD_CODE, EPISODE_NOT_ENDED, OVERLAPPING_EPISODES, X1_NOT_CONTINUED, PERIOD_NOT_STARTED_S,
     PERIOD_BEFORE_FILES, UNRECOGNISED, UNUSED_COLUMN, TWO_SOURCES, UNJOINED, BAD_COUNT, NOT_A_CODE,
-    ANNEX_A_BLANK,
+    ANNEX_A_BLANK, NO_CASE_STATUS,
 )
 # Informational kinds do not count as problems for --strict. A period of care that began
 # before the earliest 903 file is what any LA's recent files hold, not a recording error.

@@ -11,7 +11,7 @@ import pandas as pd
 
 from .. import codes, quality
 from ..config import Config
-from ..disability import DISABLED, UNKNOWN, Disability
+from ..disability import DISABLED, NOT_DISABLED, UNKNOWN, Disability
 from ..normalise import Dataset
 from ..quality import Findings
 from ..values import day
@@ -56,9 +56,13 @@ class ListSpec:
     disability_flag: bool      # sheets 2–5 carry "Does the Child have a Disability"
     rule: str                  # the inclusion rule in plain words (README, Summary)
     feeds: tuple[Feed, ...] = ()  # optional input columns behind its columns
+    pending: bool = False      # a list of the profile not built yet: always "not produced"
+    headings: tuple[str, ...] = ()  # every heading in order, where not the child columns + flag + columns
 
     @property
     def all_columns(self) -> list[str]:
+        if self.headings:
+            return list(self.headings)
         flag = [DISABILITY_FLAG] if self.disability_flag else []
         return [*CHILD_COLUMNS, *flag, *self.columns]
 
@@ -71,10 +75,17 @@ class Context:
     children: pd.DataFrame     # output-ready child columns, index child_id
     config: Config
     findings: Findings
+    # The profile's choice (profiles.py): False lists disabled children only (SPEC §4),
+    # True lists every child and writes the disability flag a) / b) / c) (SPEC §9).
+    all_children: bool = False
 
     @property
     def as_of(self) -> pd.Timestamp:
         return pd.Timestamp(self.window.end)
+
+    def listed(self, status: pd.Series) -> pd.Series:
+        """Which children of `status` (disability per row) the profile lists."""
+        return pd.Series(True, index=status.index) if self.all_children else listed_status(status)
 
 
 @dataclass(frozen=True)
@@ -155,8 +166,14 @@ def _open_ranked(df: pd.DataFrame, start: str, end: str, as_of: pd.Timestamp) ->
     """(chosen, others) among the records of `df` open at the as-of date: per child the
     latest-starting one; on a same-day start the later end wins (open counts as latest)."""
     live = df[open_at(df[start], df[end], as_of).to_numpy(dtype=bool)]
+    return ranked_per_child(live, start, end)
+
+
+def ranked_per_child(df: pd.DataFrame, start: str, end: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(chosen, others) among the records of `df`: per child the latest-starting one; on a
+    same-day start the later `end` wins (blank, open, counts as latest), then the later row."""
     far = pd.Timestamp.max.normalize()
-    ranked = live.assign(_end=live[end].fillna(far)).sort_values(
+    ranked = df.assign(_end=df[end].fillna(far)).sort_values(
         ["child_id", start, "_end", "_row", "_file"], kind="stable")
     chosen = ranked.drop_duplicates("child_id", keep="last")
     others = ranked[~ranked.index.isin(chosen.index)]
@@ -206,23 +223,31 @@ def listed_status(status: pd.Series) -> pd.Series:
     return status == DISABLED
 
 
-def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListResult:
-    """Keep disabled children, add the child columns, order and sort (SPEC §4).
+# `Does the Child have a Disability` for every child (SPEC §9, §3.1): disabled / records
+# but not disabled / no record.
+DISABILITY_ANSWERS = {DISABLED: YES, NOT_DISABLED: NO, UNKNOWN: UNKNOWN_ANSWER}
 
-    `rows` holds `child_id`, the spec's own columns and optionally `_key`, the key date
-    when it is not simply the `key_date` column; children with unknown disability are
-    kept (each one's latest key date) before they are dropped."""
+
+def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListResult:
+    """Keep the children the profile lists (disabled ones, SPEC §4; all, SPEC §9), add the
+    child columns, keep the spec's columns, order and sort.
+
+    `rows` holds `child_id`, the spec's own columns (others are dropped) and optionally
+    `_key`, the key date when it is not simply the `key_date` column; children left out
+    for unknown disability are kept (each one's latest key date) before they are dropped."""
     status = ctx.disability.of(rows["child_id"])
     keys = rows["_key"] if "_key" in rows else rows[spec.key_date]
-    unknown = pd.Series(keys.to_numpy(), index=rows["child_id"].to_numpy())[(status == UNKNOWN).to_numpy()]
+    left_out = (status == UNKNOWN).to_numpy() & (not ctx.all_children)
+    unknown = pd.Series(keys.to_numpy(), index=rows["child_id"].to_numpy())[left_out]
     unknown = unknown.groupby(level=0).max() if len(unknown) else unknown.astype("datetime64[ns]")
-    rows = rows[listed_status(status).to_numpy()]
+    listed = ctx.listed(status).to_numpy()
+    rows, status = rows[listed], status[listed]
     child = ctx.children.reindex(rows["child_id"].to_numpy()).reset_index(drop=True)
     own = rows.reset_index(drop=True)
     key = own.pop("_key") if "_key" in own else own[spec.key_date]
     frame = pd.concat([child, own.drop(columns="child_id")], axis=1)
     if spec.disability_flag:
-        frame[DISABILITY_FLAG] = YES
+        frame[DISABILITY_FLAG] = status.map(DISABILITY_ANSWERS).to_numpy() if ctx.all_children else YES
     if DISABILITY_CODES in spec.columns:
         frame[DISABILITY_CODES] = ctx.disability.codes_text.reindex(own["child_id"].to_numpy()).to_numpy()
     frame = frame[spec.all_columns]
@@ -235,7 +260,9 @@ def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListRes
 
 
 def not_produced(result: ListResult) -> str:
-    """The banner of a list not produced, and its note on the Summary (SPEC §2)."""
+    """The banner of a list not produced, and its note on the Summary (SPEC §2, §9)."""
+    if result.spec.pending:
+        return "NOT PRODUCED: not built yet; it will be produced from the " + ", ".join(result.spec.needs) + " export"
     return "NOT PRODUCED: no " + ", ".join(result.spec.needs) + " export"
 
 
@@ -308,6 +335,8 @@ def verdict(ctx: Context, spec: ListSpec, child_id: str, meets_rule: bool, reaso
     if not meets_rule:
         return Verdict(False, [*reasons, f"not on the list: no record of the child meets the rule, {spec.rule}"])
     status = ctx.disability.of(pd.Series([child_id], dtype="str"))
+    if ctx.all_children:
+        return Verdict(True, [*reasons, "on the list: the rule is met (this profile lists every child)"])
     if listed_status(status).iloc[0]:
         return Verdict(True, [*reasons, "on the list: the rule is met and the child is disabled"])
     why = ("disability unknown (no disability record); counted in the Summary's unknown-disability column"

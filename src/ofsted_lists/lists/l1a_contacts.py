@@ -47,7 +47,8 @@ def selected(ctx: Context, contacts: pd.DataFrame) -> pd.Series:
     return ctx.window.contains(contacts["contact_date"])
 
 
-def build(ctx: Context) -> ListResult:
+def build(ctx: Context, spec: ListSpec = SPEC) -> ListResult:
+    """The list of `spec` (this one, or a profile's list of the same rows: Annex A List 1)."""
     c = ctx.ds.tables["contacts"]
     # Only the columns used here: filtering copies every column it keeps.
     c = c.loc[selected(ctx, c).to_numpy(),
@@ -62,11 +63,11 @@ def build(ctx: Context) -> ListResult:
         "Contact Outcome": led.map({True: "Referral", False: "No referral"}).astype("str"),
         "_derived": derive & led.notna(),
     })
-    result = finish(SPEC, ctx, rows.drop(columns="_derived"))
-    listed = ctx.disability.of(rows["child_id"]) == "disabled"
+    result = finish(spec, ctx, rows.drop(columns="_derived"))
+    listed = ctx.listed(ctx.disability.of(rows["child_id"])).to_numpy()
     result.derived_outcomes = int((rows["_derived"] & listed).sum())
     return result
 
 
-def explain(ctx: Context, child_id: str) -> Verdict:
-    return explain_window(ctx, SPEC, child_id, "contacts", "contact_date", "contact", selected)
+def explain(ctx: Context, child_id: str, spec: ListSpec = SPEC) -> Verdict:
+    return explain_window(ctx, spec, child_id, "contacts", "contact_date", "contact", selected)

@@ -36,7 +36,8 @@ def selected(ctx: Context, referrals: pd.DataFrame) -> pd.Series:
     return ctx.window.contains(referrals["referral_date"])
 
 
-def build(ctx: Context) -> ListResult:
+def build(ctx: Context, spec: ListSpec = SPEC) -> ListResult:
+    """The list of `spec` (this one, or a profile's list of the same rows: Annex A List 3)."""
     r = ctx.ds.tables["referrals"]
     # Only the columns used: filtering copies every column it keeps.
     happened = r.loc[(r["referral_date"] <= ctx.as_of).to_numpy(), ["child_id", "referral_date"]]
@@ -56,8 +57,8 @@ def build(ctx: Context) -> ListResult:
         TEAM: r["team"],
         WORKER: r["worker"],
     })
-    return finish(SPEC, ctx, rows, history=history)
+    return finish(spec, ctx, rows, history=history)
 
 
-def explain(ctx: Context, child_id: str) -> Verdict:
-    return explain_window(ctx, SPEC, child_id, "referrals", "referral_date", "referral", selected)
+def explain(ctx: Context, child_id: str, spec: ListSpec = SPEC) -> Verdict:
+    return explain_window(ctx, spec, child_id, "referrals", "referral_date", "referral", selected)

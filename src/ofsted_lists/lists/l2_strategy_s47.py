@@ -90,7 +90,8 @@ def selected(ctx: Context, s: pd.DataFrame) -> pd.Series:
     return by_strategy | by_start
 
 
-def build(ctx: Context) -> ListResult:
+def build(ctx: Context, spec: ListSpec = SPEC) -> ListResult:
+    """The list of `spec` (this one, or a profile's list of the same rows: Annex A List 5)."""
     s = as_at(ctx, ctx.ds.tables["s47"])
     counts = s47_counts(s)
     s = s[selected(ctx, s).to_numpy()]
@@ -113,10 +114,10 @@ def build(ctx: Context) -> ListResult:
         # The key date (sort, sample) is the strategy discussion, else the enquiry start.
         "_key": s["_strategy"].fillna(s["_s47_start"]),
     })
-    return finish(SPEC, ctx, rows, history=f"{s47_from}; {icpc_from}")
+    return finish(spec, ctx, rows, history=f"{s47_from}; {icpc_from}")
 
 
-def explain(ctx: Context, child_id: str) -> Verdict:
+def explain(ctx: Context, child_id: str, spec: ListSpec = SPEC) -> Verdict:
     s = child_rows(ctx, "s47", child_id, "strategy_date")
     if s.empty:
         return Verdict(False, ["not on the list: no strategy discussion or s47 enquiry recorded for the child"])
@@ -129,4 +130,4 @@ def explain(ctx: Context, child_id: str) -> Verdict:
                  for what, d, inside in (("strategy discussion", row["strategy_date"], by_strategy),
                                          ("s47 enquiry start", row["s47_start_date"], by_start))]
         reasons.append(f"s47 record (row {row['_row']}): " + "; ".join(parts))
-    return verdict(ctx, SPEC, child_id, bool(keep.any()), reasons)
+    return verdict(ctx, spec, child_id, bool(keep.any()), reasons)

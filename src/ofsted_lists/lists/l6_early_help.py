@@ -35,8 +35,12 @@ SPEC = ListSpec(
 
 
 def build(ctx: Context) -> ListResult:
-    e = latest_open(ctx, *PLAN)
-    rows = pd.DataFrame({
+    return finish(SPEC, ctx, rows(ctx, latest_open(ctx, *PLAN)))
+
+
+def rows(ctx: Context, e: pd.DataFrame) -> pd.DataFrame:
+    """The columns of each early help episode of `e` (this sheet's, and Annex A List 2's)."""
+    return pd.DataFrame({
         "child_id": e["child_id"],
         "Assessment start date": e["eh_start_date"],
         # Open at the as-of date, so any end date lies after it: blank while open.
@@ -47,7 +51,6 @@ def build(ctx: Context) -> ListResult:
         TEAM: e["team"],
         WORKER: e["worker"],
     })
-    return finish(SPEC, ctx, rows)
 
 
 def explain(ctx: Context, child_id: str) -> Verdict:

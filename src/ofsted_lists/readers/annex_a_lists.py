@@ -16,6 +16,11 @@ from importlib import resources
 
 from ..schema import norm
 
+# The Annex A layouts a workbook can be written in (annex-a-full.md §6.2): the newer one
+# (the 2023 schema, the January 2024 sample), the default, and Ofsted's August 2019 template.
+NEWER, V2019 = "newer", "2019"
+VERSIONS = (NEWER, V2019)
+
 # What a cell must be, besides a code-list name (a key of CODES).
 DATE, COUNT, TEXT, ID = "date", "count", "text", "id"
 # Cells that fill no canonical column of the list's table, but another record of the row.
@@ -31,6 +36,15 @@ class Heading:
     column: str | None       # canonical column of the list's table, a record above, or None (checked only)
     check: str               # DATE, COUNT, TEXT, ID or a code list
     required: bool = False   # Annex A allows no blank
+    t19: str | None = None        # the August 2019 template's heading, where it differs from names[0]
+    t19_check: str | None = None  # its code list there, where it differs from `check`
+
+    def heading(self, version: str = NEWER) -> str:
+        """The heading a workbook of `version` writes ("2019" or the newer layout)."""
+        return self.t19 if version == V2019 and self.t19 else self.names[0]
+
+    def code_list(self, version: str = NEWER) -> str:
+        return self.t19_check if version == V2019 and self.t19_check else self.check
 
     @property
     def keys(self) -> frozenset[str]:
@@ -49,8 +63,8 @@ class AnnexList:
         return tuple(h for h in self.headings if h not in CHILD and h.column != FLAG)
 
 
-def _h(names: str | tuple[str, ...], column: str | None, check: str, required: bool = False) -> Heading:
-    return Heading((names,) if isinstance(names, str) else names, column, check, required)
+def _h(names: str | tuple[str, ...], column: str | None, check: str, required: bool = False, **t19) -> Heading:
+    return Heading((names,) if isinstance(names, str) else names, column, check, required, **t19)
 
 
 _ID = _h("Child Unique ID", "child_id", ID, True)
@@ -91,7 +105,8 @@ LISTS: tuple[AnnexList, ...] = (
         _h("Child Seen During Continuous Assessment", "child_seen", "yes_no_unknown", True),
         _h("Continuous Assessment Date of Authorisation", "authorisation_date", DATE),
         _h("Was the child assessed as requiring LA children's social care support?", "assessment_outcome",
-           "yes_no_unknown"),
+           "yes_no_unknown", t19="Was the child assessed as requiring LA children\u2019s social care support",
+           t19_check="yes_no"),
         _TEAM, _WORKER,
     )),
     AnnexList(5, "List 5: Section 47 enquiries and Initial Child Protection Conferences", "s47", (
@@ -113,7 +128,7 @@ LISTS: tuple[AnnexList, ...] = (
         _h("Date Child Was Last Seen", SEEN, DATE),
         _h("CIN Closure Date", "closure_date", DATE),
         _h("Reason for Closure", "closure_reason", "closure_reason"),
-        _h("Case Status", "case_status", "case_status", True),
+        _h("Case Status", "case_status", "case_status", True, t19="Case status"),
         _TEAM, _WORKER,
     )),
     AnnexList(7, "List 7: Child protection", "cp_plans", (
@@ -255,9 +270,28 @@ _FROM_T19 = {
 CODES: dict[str, tuple[str, ...]] = {
     key: (*_T19[t19], *_NEWER.get(key, ())) for key, t19 in _FROM_T19.items()
 }
+# The August 2019 template's code lists alone (`annex_a.version = "2019"` writes these).
+CODES_2019: dict[str, tuple[str, ...]] = {key: tuple(_T19[t19]) for key, t19 in _FROM_T19.items()}
 # List 11 orders gender its own way, and writes fostering for adoption without a letter (as the template does).
 CODES["adopter_gender"] = ("a) Male", "b) Female", "c) Neither", "d) Not stated/recorded")
 CODES["adopter_ffa"] = ("Yes", "No")
+CODES_2019["adopter_gender"], CODES_2019["adopter_ffa"] = CODES["adopter_gender"], CODES["adopter_ffa"]
+
+# PROPOSED (annex-a-full.md §6.2): a newer-only code written in the 2019 layout as the 2019
+# code that covered it before the newer one was added (closed after assessment and referred
+# to early help was RC8; early help, a 5D source, was another LA service, 5B); the newer
+# "c) Unknown" of the requiring-support question, which 2019 codes a)/b) only, as a blank.
+TO_2019 = {
+    "source": {"p1) 5D: LA services": "o) 5B: LA services"},
+    "closure_reason": {"RC9 - Case closed after assessment, referred to early help":
+                       "RC8 - Case closed after assessment, no further action"},
+    "yes_no": {"c) Unknown": None},
+}
+
+
+def code_lists(version: str = NEWER) -> dict[str, tuple[str, ...]]:
+    """Every code list of `version`'s layout, by name (a Heading's `code_list`)."""
+    return CODES_2019 if version == V2019 else CODES
 
 # A code's own part, before its label: "a) 1A" of "a) 1A: Individual", "RC1" of "RC1 - Adopted".
 _CODE_PART = re.compile(r"^(.+?)(?::| - )")

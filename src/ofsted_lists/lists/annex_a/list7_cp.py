@@ -1,0 +1,83 @@
+"""Annex A List 7 — child protection: one row per child, its latest-starting CP plan open at
+the as-of date or ended in the window, plans of another LA (`ola` yes) left out (SPEC §9,
+annex-a-full.md §2.7). Columns as sheet 5, with the plan's end date when it has ended."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .. import derive, l5_cp_plans as l5
+from .._common import (
+    TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, given_or_derived, not_after, ranked_per_child,
+    verdict, yes_no,
+)
+from ._spec import annex_spec
+
+SPEC = annex_spec(7, ("cp_plans",),
+                  "one row per child: the latest-starting CP plan open at the as-of date or ended in the window, "
+                  "other LAs' plans left out", "Child Protection Plan Start Date",
+                  feeds=tuple(f for f in l5.SPEC.feeds))
+
+
+def own_plans(p: pd.DataFrame) -> pd.Series:
+    """Not a plan of another LA (`ola` yes): Ofsted lists the LA's own plans."""
+    return ~p["ola"].astype("boolean").fillna(False)
+
+
+def selected(ctx: Context, p: pd.DataFrame) -> pd.Series:
+    """Started on or before the as-of date and not ended before the window start (open at
+    the as-of date, or ended in the window: a plan ending on the as-of date has ended), own LA."""
+    return (p["cpp_start_date"] <= ctx.as_of) & (
+        p["cpp_end_date"].isna() | (p["cpp_end_date"] >= pd.Timestamp(ctx.window.start))) & own_plans(p)
+
+
+def chosen(ctx: Context, p: pd.DataFrame) -> pd.DataFrame:
+    """Per child, the latest-starting selected plan; same-day starts: the later end (open latest)."""
+    q = p[selected(ctx, p).to_numpy(dtype=bool)]
+    # An end after the as-of date has not happened: the plan counts as open in the ranking.
+    q = q.assign(_ended=not_after(q["cpp_end_date"], ctx.as_of))
+    return ranked_per_child(q, "cpp_start_date", "_ended")[0].drop(columns="_ended")
+
+
+def build(ctx: Context) -> ListResult:
+    plans = ctx.ds.tables["cp_plans"]
+    p = chosen(ctx, plans)
+    ended = not_after(p["cpp_end_date"], ctx.as_of)  # an end after the as-of date has not happened yet
+    previous, history = given_or_derived(l5.PREVIOUS, p["previous_cp_plans"], l5.previous_plans(plans, p))
+    # A ceased plan's visits stop at its end day.
+    visit = derive.last_statutory_visit(ctx, p.assign(_ended=ended), "cpp_start_date", "_ended")
+    epo = yes_no(p["epo_6_months"]).fillna(derive.epo_last_six_months(ctx, p["child_id"]))
+    rows = pd.DataFrame({
+        "child_id": p["child_id"],
+        "Child Protection Plan Start Date": p["cpp_start_date"],
+        "Initial Category of Abuse": p["initial_category_code"],
+        "Latest Category of Abuse": p["latest_category_code"],
+        "Date of the Last Statutory Visit": visit["date"],
+        "Was the Child Seen Alone?": visit["seen_alone"],
+        "Date of latest review conference": not_after(p["last_review_date"], ctx.as_of),
+        "Child Protection Plan End Date": ended,
+        l5.EPO: epo.astype("str"),
+        l5.PREVIOUS: previous,
+        TEAM: p["team"],
+        WORKER: p["worker"],
+    })
+    return finish(SPEC, ctx, rows, history=history)
+
+
+def explain(ctx: Context, child_id: str) -> Verdict:
+    p = child_rows(ctx, "cp_plans", child_id, "cpp_start_date")
+    if p.empty:
+        return Verdict(False, ["not on the list: no CP plan recorded for the child"])
+    keep, own, pick = selected(ctx, p), own_plans(p), chosen(ctx, p)
+    reasons = []
+    for i, row in p.iterrows():
+        what = f"CP plan from {day(row['cpp_start_date'])} (row {row['_row']})"
+        if not own.loc[i]:
+            reasons.append(f"{what} is a plan of another LA: left out")
+        elif not keep.loc[i]:
+            reasons.append(f"{what} is neither open at {day(ctx.as_of)} nor ended in the window")
+        elif i in pick.index:
+            reasons.append(f"{what} is open at the as-of date or ended in the window; the latest-starting one, listed")
+        else:
+            reasons.append(f"{what} qualifies, but a later-starting plan is the one listed")
+    return verdict(ctx, SPEC, child_id, not pick.empty, reasons)
