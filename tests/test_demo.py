@@ -202,7 +202,8 @@ def _check_chronology(frames: dict[str, pd.DataFrame], until: dt.date) -> None:
     first_here = pd.concat([frames[t][["child_id", d]].set_axis(["child_id", "date"], axis=1) for t, d in
                             (("contacts", "contact_date"), ("referrals", "referral_date"))])
     first_here = first_here.groupby("child_id")["date"].min()
-    assert (other["cpp_end_date"] < other["child_id"].map(first_here)).all()
+    here = first_here.reindex(other["child_id"].to_numpy()).to_numpy()  # (map trips on an empty frame)
+    assert (other["cpp_end_date"].to_numpy() < here).all()
     assert other["previous_cp_plans"].eq("").all() and other["worker"].eq("").all()
 
     visits, orders = frames["visits"], frames["orders"]

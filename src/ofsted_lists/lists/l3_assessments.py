@@ -62,18 +62,15 @@ def selected(ctx: Context, a: pd.DataFrame) -> pd.Series:
     return in_window(ctx, a) & ~core(ctx, a)
 
 
-def build(ctx: Context) -> ListResult:
-    a = ctx.ds.tables["assessments"]
-    a = a[selected(ctx, a).to_numpy()]
+def annex_columns(ctx: Context, a: pd.DataFrame) -> pd.DataFrame:
+    """The Annex A List 4 columns of each assessment of `a`, as at the as-of date: the
+    authorisation and the outcome are known only once authorised (when the export has
+    authorisation dates at all). Sheet 3 and Annex A List 4 both write these."""
     authorised = not_after(a["authorisation_date"], ctx.as_of)
-    outcome = a["assessment_outcome_code"]
-    # Outcome known only once authorised (when the export has authorisation dates at all).
+    support = a["assessment_outcome_code"].map(SUPPORT)
     if ctx.ds.has_column("assessments", "authorisation_date"):
-        support = outcome.map(SUPPORT).where(authorised.notna())
-    else:
-        support = outcome.map(SUPPORT)
-    outcome = outcome.where(~(a["authorisation_date"] > ctx.as_of))
-    rows = pd.DataFrame({
+        support = support.where(authorised.notna())
+    return pd.DataFrame({
         "child_id": a["child_id"],
         "Continuous Assessment Start Date": a["assessment_start_date"],
         "Child Seen During Continuous Assessment": yes_no(a["child_seen"], unknown=UNKNOWN_ANSWER),
@@ -81,9 +78,16 @@ def build(ctx: Context) -> ListResult:
         REQUIRING_SUPPORT: support.astype("str"),
         TEAM: a["team"],
         WORKER: a["worker"],
-        "Assessment Type": a["assessment_type"],
-        "Assessment Outcome": outcome.map(OUTCOME_WORDS).astype("str"),
     })
+
+
+def build(ctx: Context) -> ListResult:
+    a = ctx.ds.tables["assessments"]
+    a = a[selected(ctx, a).to_numpy()]
+    rows = annex_columns(ctx, a)
+    rows["Assessment Type"] = a["assessment_type"]
+    outcome = a["assessment_outcome_code"].where(~(a["authorisation_date"] > ctx.as_of))
+    rows["Assessment Outcome"] = outcome.map(OUTCOME_WORDS).astype("str")
     return finish(SPEC, ctx, rows)
 
 

@@ -7,9 +7,7 @@ from __future__ import annotations
 import pandas as pd
 
 from .. import l3_assessments as l3
-from .._common import (
-    TEAM, UNKNOWN_ANSWER, WORKER, Context, ListResult, Verdict, child_rows, day, finish, not_after, verdict, yes_no,
-)
+from .._common import Context, ListResult, Verdict, child_rows, day, finish, verdict
 from ._spec import annex_spec
 
 SPEC = annex_spec(4, ("assessments",),
@@ -29,29 +27,9 @@ def selected(ctx: Context, a: pd.DataFrame) -> pd.Series:
     return open_in_window(ctx, a) & ~l3.core(ctx, a)
 
 
-def rows(ctx: Context, a: pd.DataFrame) -> pd.DataFrame:
-    """The Annex A columns of each assessment of `a`, as at the as-of date (sheet 3's
-    meanings: the outcome is known only once authorised, `l3.SUPPORT` says what it answers).
-    TODO(lead): sheet 3 (`l3_assessments.build`, helper A's file) derives the same columns
-    inline; it can call this function so that they are written once."""
-    authorised = not_after(a["authorisation_date"], ctx.as_of)
-    support = a["assessment_outcome_code"].map(l3.SUPPORT)
-    if ctx.ds.has_column("assessments", "authorisation_date"):
-        support = support.where(authorised.notna())
-    return pd.DataFrame({
-        "child_id": a["child_id"],
-        "Continuous Assessment Start Date": a["assessment_start_date"],
-        "Child Seen During Continuous Assessment": yes_no(a["child_seen"], unknown=UNKNOWN_ANSWER),
-        "Continuous Assessment Date of Authorisation": authorised,
-        l3.REQUIRING_SUPPORT: support.astype("str"),
-        TEAM: a["team"],
-        WORKER: a["worker"],
-    })
-
-
 def build(ctx: Context) -> ListResult:
     a = ctx.ds.tables["assessments"]
-    return finish(SPEC, ctx, rows(ctx, a[selected(ctx, a).to_numpy(dtype=bool)]))
+    return finish(SPEC, ctx, l3.annex_columns(ctx, a[selected(ctx, a).to_numpy(dtype=bool)]))
 
 
 def explain(ctx: Context, child_id: str) -> Verdict:
