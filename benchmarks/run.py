@@ -47,6 +47,9 @@ TARGETS = {  # name -> (limit, comparison) ; checked at TARGET_CONTACTS
     "xlsx build peak RSS (GB)": (1.5, "<="),
     "csv build / parse floor": (1.5, "<="),
     "cin-xml read / iterparse floor": (1.5, "<="),
+    # issue 11: the full Annex A is no more than 20 % slower than the disabled-children lists
+    "annex-a / disabled (xlsx)": (1.2, "<="),
+    "annex-a / disabled (csv)": (1.2, "<="),
 }
 
 # The CIN census XML (issue 10): the LA's referrals, assessments, s47s and plans as one file,
@@ -313,9 +316,9 @@ def floor_cmd(program: str, folder: Path) -> list[str]:
     return [sys.executable, "-c", program, *_files(folder)]
 
 
-def build_cmd(folder: Path, out: Path) -> list[str]:
+def build_cmd(folder: Path, out: Path, profile: str | None = None) -> list[str]:
     return [sys.executable, "-m", "ofsted_lists.cli", "build", "--input", str(folder), "--as-of", UNTIL,
-            "--out", str(out), "--quiet"]
+            "--out", str(out), "--quiet", *(("--profile", profile) if profile else ())]
 
 
 def naive_cmd(folder: Path, out: Path) -> list[str]:
@@ -402,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="also build the LA written as SSD extracts (demo-data --format ssd), against the CSV floor")
     ap.add_argument("--cin-xml", action="store_true",
                     help="also time reading the LA as one CIN census XML against an iterparse loop")
+    ap.add_argument("--annex-a", action="store_true",
+                    help="also build the xlsx and csv sets with --profile annex-a (Annex A Lists 1-11)")
     ap.add_argument("--naive-worker", nargs=2, metavar=("INPUT", "OUT"), help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
     if args.naive_worker:
@@ -425,6 +430,8 @@ def main(argv: list[str] | None = None) -> int:
         readers["ssd"] = readers["csv"]
     floors = {fmt: {name: Series(name) for name in progs} for fmt, progs in readers.items()}
     builds = {fmt: Series(f"ofsted-lists build ({fmt})") for fmt in folders}
+    full = [fmt for fmt in ("xlsx", "csv") if args.annex_a]  # the sets also built as the full Annex A
+    annex = {fmt: Series(f"ofsted-lists build --profile annex-a ({fmt})") for fmt in full}
     naive = Series("naive pandas+openpyxl (xlsx)")
 
     with tempfile.TemporaryDirectory(prefix="ofsted-bench-") as tmp:
@@ -438,6 +445,11 @@ def main(argv: list[str] | None = None) -> int:
                 sample = run_process(build_cmd(folder, outs[fmt]))
                 builds[fmt].samples.append(sample)
                 print(f"rep {rep} {fmt} build  {'':<30} {sample.secs:8.2f} s  {sample.rss_mb:,.0f} MB", flush=True)
+                if fmt in annex:
+                    sample = run_process(build_cmd(folder, Path(tmp) / f"annex-a-{fmt}.xlsx", "annex-a"))
+                    annex[fmt].samples.append(sample)
+                    print(f"rep {rep} {fmt} build  {'--profile annex-a':<30} {sample.secs:8.2f} s  "
+                          f"{sample.rss_mb:,.0f} MB", flush=True)
             if xml:
                 for series, cmd in ((xml_floor, floor_cmd(_XML_FLOOR, xml)),
                                     (xml_read, [sys.executable, "-c", _XML_READ, str(xml)])):
@@ -467,6 +479,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{fmt:<4} build − parse floor {builds[fmt].median - best.median:22.2f} s  "
               "(imports, checking, rules, writing: what the build adds to reading)")
         ratios[f"{fmt} build / parse floor"] = builds[fmt].median / best.median
+        if fmt in annex:
+            print(f"{fmt:<4} build {'--profile annex-a':<32} {annex[fmt].describe()}")
+            ratios[f"annex-a / disabled ({fmt})"] = annex[fmt].median / builds[fmt].median
     if naive.samples:
         print(f"xlsx naive {'pandas+openpyxl, n=1':<27} {naive.describe()}")
         ratios["naive / xlsx build"] = naive.median / builds["xlsx"].median
@@ -488,6 +503,10 @@ def main(argv: list[str] | None = None) -> int:
     if "ssd" in builds:
         print(f"ssd build / parse floor      {ratios['ssd build / parse floor']:8.2f}  (no target yet)")
         print(f"ssd build peak RSS (GB)      {builds['ssd'].peak_rss_mb / 1000:8.2f}")
+    for fmt in annex:
+        print(f"{fmt} annex-a build / parse floor {annex[fmt].median / min(s.median for s in floors[fmt].values()):6.2f}×"
+              f"   peak RSS (GB) {annex[fmt].peak_rss_mb / 1000:.2f}")
+        print(_check(f"annex-a / disabled ({fmt})", ratios[f"annex-a / disabled ({fmt})"], at_target))
     if xml:
         print(f"cin-xml read  {xml_floor.label:<32} {xml_floor.describe()}")
         print(f"cin-xml read  {xml_read.label:<32} {xml_read.describe()}")

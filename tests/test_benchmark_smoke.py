@@ -21,13 +21,14 @@ def _module():
 
 def test_benchmark_runs_at_a_tiny_size_and_prints_every_ratio(tmp_path, capsys):
     proc = subprocess.run(
-        [sys.executable, str(SCRIPT), "--contacts", "2000", "--reps", "1", "--data-dir", str(tmp_path), "--cin-xml"],
+        [sys.executable, str(SCRIPT), "--contacts", "2000", "--reps", "1", "--data-dir", str(tmp_path), "--cin-xml",
+         "--annex-a"],
         capture_output=True, text=True, timeout=300,
     )
     assert proc.returncode == 0, proc.stderr[-2000:]
     out = proc.stdout
     for line in ("xlsx build / parse floor", "naive / xlsx build", "xlsx build peak RSS (GB)", "csv build / parse floor",
-                 "cin-xml read / iterparse floor"):
+                 "cin-xml read / iterparse floor", "annex-a / disabled (xlsx)", "annex-a / disabled (csv)"):
         assert re.search(rf"^{re.escape(line)}\s+\d+\.\d\d", out, re.MULTILINE), line
     # Away from 1,000,000 contacts the targets are shown but not judged.
     assert "PASS" not in out and "FAIL" not in out

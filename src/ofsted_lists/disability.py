@@ -18,6 +18,7 @@ import pyarrow.compute as pc
 
 from . import codes, quality, values
 from .config import Config
+from .uniques import among
 from .errors import InputError
 from .normalise import PROVENANCE, Dataset
 from .quality import Findings
@@ -113,7 +114,7 @@ def assess(ds: Dataset, config: Config, findings: Findings) -> Disability:
     status = pd.Series(NOT_DISABLED, index=pd.Index(long["child_id"].unique(), name="child_id"), dtype="str")
     status[disabled_ids] = DISABLED
 
-    none_rows = long[(long["code"] == "NONE") & long["child_id"].isin(disabled_ids)]
+    none_rows = long[(long["code"] == "NONE").to_numpy(dtype=bool) & among(long["child_id"], disabled_ids)]
     findings.add(none_rows.drop_duplicates("child_id"), None, "disability", quality.NONE_WITH_CODES,
                  "NONE recorded beside real disability codes; NONE ignored")
 

@@ -8,6 +8,7 @@ from collections.abc import Hashable, Sequence
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 
 def factorize(values: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -49,3 +50,18 @@ def str_series(items: Sequence[object], index: pd.Index | None = None) -> pd.Ser
     except UnicodeEncodeError:  # lone surrogates, e.g. from a file decoded with surrogateescape
         return pd.Series([v.encode("utf-8", "replace").decode("utf-8") if isinstance(v, str) else v
                           for v in items], index=index, dtype="str")
+
+
+def among(values: pd.Series, pool) -> np.ndarray:
+    """`values.isin(pool)` as a bool array, by pyarrow's hash set: pandas' `isin` on
+    arrow-backed text turns every pool value into a Python object first (a tenth of a
+    second for a pool of child ids). NA is in no pool."""
+    pool = pd.Series(pool, dtype="object").dropna()
+    if not len(values) or not len(pool):
+        return np.zeros(len(values), dtype=bool)
+    try:
+        arr = pa.array(values, from_pandas=True)
+        found = pc.is_in(arr, value_set=pa.array(pool.astype(str).to_numpy(), type=pa.string()).cast(arr.type))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return values.isin(pool).to_numpy(dtype=bool)
+    return found.to_numpy(zero_copy_only=False).astype(bool)

@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from ..schema import norm
+from ..uniques import among
 from ..window import months_before
 from ._common import NO, UNKNOWN_ANSWER, YES, Context, count_last_12_months, latest_open, open_at, yes_no
 
@@ -58,7 +59,7 @@ def status_flags(ctx: Context, child_ids: pd.Series) -> pd.DataFrame:
                         lambda e: ~e["ls"].isin(NOT_LOOKED_AFTER_LS).to_numpy(dtype=bool))
     cp = _children_open(ctx, "cp_plans", "cpp_start_date", "cpp_end_date")
     cin = _children_open(ctx, "cin_plans", "cin_plan_start_date", "cin_plan_end_date")
-    return pd.DataFrame({name: child_ids.isin(ids).to_numpy(dtype=bool)
+    return pd.DataFrame({name: among(child_ids, ids)
                          for name, ids in (("looked_after", la), ("cp_plan", cp), ("cin_plan", cin))},
                         index=child_ids.index)
 
@@ -190,5 +191,5 @@ def epo_last_six_months(ctx: Context, child_ids: pd.Series) -> pd.Series:
 
     orders = overlapping("orders", "start_date", "end_date", lambda o: is_protection_order(o["order_type"]))
     episodes = overlapping("episodes", "decom", "dec", lambda e: e["ls"].isin(PROTECTION_LS).to_numpy(dtype=bool))
-    hit = child_ids.isin(orders.union(episodes)).to_numpy(dtype=bool)
+    hit = among(child_ids, orders.union(episodes))
     return pd.Series(np.where(hit, YES, NO), index=child_ids.index, dtype="str")

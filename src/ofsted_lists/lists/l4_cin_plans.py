@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 
 from . import derive
+from ..uniques import among
 from ._common import (
     DISABILITY_CODES, TEAM, WORKER, Context, Feed, ListResult, ListSpec, Verdict, explain_open, finish, latest_open,
 )
@@ -32,12 +33,14 @@ SPEC = ListSpec(
 )
 
 
-def _referrals(ctx: Context) -> pd.DataFrame:
-    """The referrals on or before the as-of date, by date then spreadsheet order (the later
-    row wins a same-day tie)."""
+def _referrals(ctx: Context, child_ids: pd.Series) -> pd.DataFrame:
+    """The referrals of `child_ids` on or before the as-of date, by date then spreadsheet
+    order (the later row wins a same-day tie). The children's first: the few listed
+    children's referrals are sorted, not every referral of the LA."""
     r = ctx.ds.tables["referrals"]
-    r = r.loc[(r["referral_date"] <= ctx.as_of).to_numpy(dtype=bool),
-              ["child_id", "referral_date", "primary_need", "primary_need_code", "_file", "_row"]]
+    keep = among(r["child_id"], child_ids.unique()) & (r["referral_date"] <= ctx.as_of).to_numpy(dtype=bool)
+    r = r.loc[keep, ["child_id", "referral_date", "primary_need", "primary_need_code", "_file",
+                                          "_row"]]
     return r.sort_values(["referral_date", "_file", "_row"], kind="stable")
 
 
@@ -49,7 +52,7 @@ def episode_referral(ctx: Context, plans: pd.DataFrame) -> pd.DataFrame:
                         "primary_need_code": pd.Series(pd.NA, index=plans.index, dtype="str")})
     if not ctx.ds.has("referrals") or plans.empty:
         return out
-    r = _referrals(ctx)
+    r = _referrals(ctx, plans["child_id"])
     left = pd.DataFrame({"_at": range(len(plans)), "child_id": plans["child_id"].to_numpy(),
                          "_start": plans["cin_plan_start_date"].to_numpy(dtype="datetime64[ns]")})
     right = r[["child_id", "referral_date", "primary_need_code"]].astype({"referral_date": "datetime64[ns]"})
@@ -65,7 +68,7 @@ def primary_need(ctx: Context, child_ids: pd.Series) -> pd.Series:
     """From the child's latest referral on or before the as-of date that records one."""
     if not ctx.ds.has("referrals"):
         return pd.Series(pd.NA, index=child_ids.index, dtype="str")
-    r = _referrals(ctx)
+    r = _referrals(ctx, child_ids)
     r = r[r["primary_need"].notna().to_numpy(dtype=bool)].drop_duplicates("child_id", keep="last")
     need = r.set_index("child_id")["primary_need_code"]
     return pd.Series(need.reindex(child_ids.to_numpy()).to_numpy(), index=child_ids.index, dtype="str")

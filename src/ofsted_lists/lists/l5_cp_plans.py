@@ -53,15 +53,17 @@ def previous_plans(all_plans: pd.DataFrame, chosen: pd.DataFrame) -> pd.Series:
     return earlier.groupby(merged["index"]).sum().reindex(chosen.index).fillna(0).astype("Int64")
 
 
-def build(ctx: Context) -> ListResult:
-    plans = ctx.ds.tables["cp_plans"]
-    p = latest_open(ctx, *PLAN)
+def annex_columns(ctx: Context, plans: pd.DataFrame, p: pd.DataFrame, ended: pd.Series) -> tuple[pd.DataFrame, str]:
+    """The Annex A List 7 columns of each chosen plan of `p` (one per child, from all the
+    child's `plans`), with `ended` its end as at the as-of date (NaT while open: a ceased
+    plan's visits stop at its end day); and the Summary's words on where the previous-plans
+    count came from. Sheet 5 and Annex A List 7 both write these."""
     # The LA's own count where the input gives it (the CIN census, an Annex A), else counted.
     previous, history = given_or_derived(PREVIOUS, p["previous_cp_plans"], previous_plans(plans, p))
-    visit = derive.last_statutory_visit(ctx, p, "cpp_start_date")
+    visit = derive.last_statutory_visit(ctx, p.assign(_ended=ended), "cpp_start_date", "_ended")
     # The flag as an Annex A List 7 gives it, else derived from orders and the 903.
     epo = yes_no(p["epo_6_months"]).fillna(derive.epo_last_six_months(ctx, p["child_id"]))
-    rows = pd.DataFrame({
+    return pd.DataFrame({
         "child_id": p["child_id"],
         "Child Protection Plan Start Date": p["cpp_start_date"],
         "Initial Category of Abuse": p["initial_category_code"],
@@ -69,14 +71,20 @@ def build(ctx: Context) -> ListResult:
         "Date of the Last Statutory Visit": visit["date"],
         "Was the Child Seen Alone?": visit["seen_alone"],
         "Date of latest review conference": not_after(p["last_review_date"], ctx.as_of),
-        # The plan is open at the as-of date: it has not ended yet.
-        "Child Protection Plan End Date": pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]"),
+        "Child Protection Plan End Date": ended,
         EPO: epo.astype("str"),
         PREVIOUS: previous,
         TEAM: p["team"],
         WORKER: p["worker"],
-        "Days on Plan": (ctx.as_of - p["cpp_start_date"]).dt.days.astype("Int64"),
-    })
+    }), history
+
+
+def build(ctx: Context) -> ListResult:
+    p = latest_open(ctx, *PLAN)
+    # The plan is open at the as-of date: it has not ended yet.
+    rows, history = annex_columns(ctx, ctx.ds.tables["cp_plans"], p,
+                                  pd.Series(pd.NaT, index=p.index, dtype="datetime64[ns]"))
+    rows["Days on Plan"] = (ctx.as_of - p["cpp_start_date"]).dt.days.astype("Int64")
     return finish(SPEC, ctx, rows, history=history)
 
 

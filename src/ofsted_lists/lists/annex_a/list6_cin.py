@@ -19,6 +19,7 @@ from .._common import (
     TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, not_after, ranked_per_child, verdict,
 )
 from ...quality import NO_CASE_STATUS
+from ...uniques import among
 from ._spec import annex_spec
 
 SPEC = annex_spec(6, ("referrals",),
@@ -61,7 +62,7 @@ def _care_leavers(ctx: Context, child_ids: pd.Series) -> np.ndarray:
         return np.zeros(len(child_ids), dtype=bool)
     c = ctx.ds.tables["care_leavers"]
     live = (c["start_date"].isna() | (c["start_date"] <= ctx.as_of)) & (c["end_date"].isna() | (c["end_date"] > ctx.as_of))
-    return child_ids.isin(c.loc[live.to_numpy(dtype=bool), "child_id"]).to_numpy(dtype=bool)
+    return among(child_ids, c.loc[live.to_numpy(dtype=bool), "child_id"])
 
 
 def episodes(ctx: Context) -> pd.DataFrame:
@@ -100,7 +101,7 @@ def _assessing(ctx: Context, child_ids: pd.Series) -> pd.Series:
     a = ctx.ds.tables["assessments"]
     live = (a["assessment_start_date"] <= ctx.as_of) & (a["authorisation_date"].isna()
                                                         | (a["authorisation_date"] > ctx.as_of))
-    return child_ids.isin(a.loc[live.to_numpy(dtype=bool), "child_id"])
+    return pd.Series(among(child_ids, a.loc[live.to_numpy(dtype=bool), "child_id"]), index=child_ids.index)
 
 
 def build(ctx: Context) -> ListResult:

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .. import derive, l5_cp_plans as l5
-from .._common import (
-    TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, given_or_derived, not_after, ranked_per_child,
-    verdict, yes_no,
-)
+from .. import l5_cp_plans as l5
+from .._common import Context, ListResult, Verdict, child_rows, day, finish, not_after, ranked_per_child, verdict
 from ._spec import annex_spec
 
 SPEC = annex_spec(7, ("cp_plans",),
@@ -43,24 +40,7 @@ def build(ctx: Context) -> ListResult:
     plans = ctx.ds.tables["cp_plans"]
     p = chosen(ctx, plans)
     ended = not_after(p["cpp_end_date"], ctx.as_of)  # an end after the as-of date has not happened yet
-    previous, history = given_or_derived(l5.PREVIOUS, p["previous_cp_plans"], l5.previous_plans(plans, p))
-    # A ceased plan's visits stop at its end day.
-    visit = derive.last_statutory_visit(ctx, p.assign(_ended=ended), "cpp_start_date", "_ended")
-    epo = yes_no(p["epo_6_months"]).fillna(derive.epo_last_six_months(ctx, p["child_id"]))
-    rows = pd.DataFrame({
-        "child_id": p["child_id"],
-        "Child Protection Plan Start Date": p["cpp_start_date"],
-        "Initial Category of Abuse": p["initial_category_code"],
-        "Latest Category of Abuse": p["latest_category_code"],
-        "Date of the Last Statutory Visit": visit["date"],
-        "Was the Child Seen Alone?": visit["seen_alone"],
-        "Date of latest review conference": not_after(p["last_review_date"], ctx.as_of),
-        "Child Protection Plan End Date": ended,
-        l5.EPO: epo.astype("str"),
-        l5.PREVIOUS: previous,
-        TEAM: p["team"],
-        WORKER: p["worker"],
-    })
+    rows, history = l5.annex_columns(ctx, plans, p, ended)
     return finish(SPEC, ctx, rows, history=history)
 
 
