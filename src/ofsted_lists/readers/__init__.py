@@ -322,7 +322,7 @@ OWN_TABLES: dict[str, tuple[Table, str]] = {}
 # its cells as text)]) -> the sheets they did not read, for `cms`.
 WORKBOOK_FORMATS: list[Callable[[Source, list], list]] = []
 
-from . import annex_a, cin_census, cms, ssd, ssda903, xml_parts, xmlsafe  # noqa: E402  (they use the records above)
+from . import annex_a, cin_census, cms, ssd, ssda903, xmlsafe  # noqa: E402  (they use the records above)
 
 HEADING_FORMATS.append(ssda903.claim)
 HEADING_FORMATS.append(ssd.claim)
@@ -440,14 +440,11 @@ def _read_files(paths: list[Path], config: Config, progress: Callable[[str, int,
 
     excel = [p for p in paths if p.suffix.lower() in EXCEL_SUFFIXES]
     excel_worker.POOL.prestart(min(len(excel), threads.WORKERS))  # their start overlaps the CSV reads
-    if any(p.suffix.lower() == ".xml" and sizes[p] >= xml_parts.MIN_BYTES for p in paths):
-        xml_parts.prestart()  # a large return is read in two parts: the second's process starts now
     try:
         return threads.map_ordered(start, paths, start_first=sizes.__getitem__, on_done=finished)
     finally:
         if not excel_worker.KEEP_WARM:
             excel_worker.POOL.close()  # idle parse processes would hold memory through the build
-        xml_parts.close_warm()
 
 
 def _release_memory() -> None:

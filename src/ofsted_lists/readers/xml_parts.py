@@ -40,7 +40,7 @@ from . import xmlsafe
 MIN_BYTES = 16 << 20
 # The share of the document this process reads: the worker starts later (a new interpreter
 # and its imports, about 0.3 s) and its tables cross a pipe, so it is given less.
-FIRST_SHARE = 0.52
+FIRST_SHARE = 0.54
 _HEAD_BYTES = 1 << 16  # the ancestors' start tags lie in a return's first few hundred bytes
 _SEND = 4 << 20  # one write per 4 MB: the writing thread waits for the GIL once per write
 _FRAME = struct.Struct("<IQ")  # name length, IPC bytes; a name length of 0 ends the answer
@@ -138,9 +138,6 @@ class FirstPart(io.RawIOBase):
         return out
 
 
-_WARM: list[subprocess.Popen] = []  # a worker started ahead (`prestart`), waiting for its part
-
-
 def _spawn() -> subprocess.Popen:
     src = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
@@ -152,38 +149,13 @@ def _spawn() -> subprocess.Popen:
     return proc
 
 
-def prestart() -> None:
-    """Start a worker now, for a large XML file about to be read: its interpreter and
-    imports (0.3 s) then overlap the reading of the file."""
-    if not _WARM:
-        try:
-            _WARM.append(_spawn())
-        except OSError:
-            pass  # no second process: the part will say so, and the file is read whole
-
-
-def close_warm() -> None:
-    """Stop a worker started ahead that no file used."""
-    while _WARM:
-        proc = _WARM.pop()
-        proc.kill()
-        proc.wait()
-        for pipe in (proc.stdin, proc.stdout):
-            pipe.close()
-
-
 class SecondPart:
     """The second part of `raw`, parsed by `<module>.part(stream, *args)` in a fresh
-    interpreter (one started ahead, else a new one) from the moment this is made;
-    `tables()` waits for its answer."""
+    interpreter from the moment this is made; `tables()` waits for its answer."""
 
     def __init__(self, raw: bytes, where: Cut, module: str, args: list[str]) -> None:
-        warm = _WARM.pop() if _WARM else None
-        if warm is not None and warm.poll() is not None:  # it has gone: start another
-            for pipe in (warm.stdin, warm.stdout):
-                pipe.close()
-            warm = None
-        self.proc = warm or _spawn()
+        # Not started ahead of the read: the two processes' peaks would then coincide.
+        self.proc = _spawn()
         request = (json.dumps([module, *args]) + "\n").encode()
         self.sender = threading.Thread(target=self._send, args=(request + where.opening,
                                                                 memoryview(raw)[where.at:]), daemon=True)
