@@ -333,3 +333,15 @@ def test_changes_compare_only_with_an_earlier_workbook_of_the_same_profile(tmp_p
     build("disabled-children", "2026-11-20")
     assert "No earlier workbook of this profile" in build("annex-a", "2026-11-24")
     assert "Changes since 24/11/2026" in build("annex-a", SAMPLE_AS_OF)
+
+
+def test_each_profile_writes_its_own_workbook_so_one_never_overwrites_the_other(tmp_path):
+    out = tmp_path / "out"
+    for profile in ("disabled-children", "annex-a", "disabled-children"):
+        res = CliRunner().invoke(app, ["build", "--input", str(SAMPLE_DATA), "--as-of", SAMPLE_AS_OF, "--out",
+                                       str(out), "--profile", profile, "--quiet"])
+        assert res.exit_code == 0, res.output
+    names = sorted(p.name for p in out.glob("*.xlsx"))
+    assert names == [f"ofsted-lists_{SAMPLE_AS_OF}.xlsx", f"ofsted-lists_annex-a_{SAMPLE_AS_OF}.xlsx"]
+    assert openpyxl.load_workbook(out / names[1], read_only=True).sheetnames[1] == "List 1"
+    assert openpyxl.load_workbook(out / names[0], read_only=True).sheetnames[1] == "1a Contacts"

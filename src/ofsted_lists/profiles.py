@@ -23,6 +23,7 @@ class Profile:
     chart: tuple[tuple[str, str], tuple[str, str]]  # (list key, date column) of contacts, of referrals
     unknown_sheet: bool         # the `Unknown disability` sheet (SPEC §5)
     optional: tuple[str, ...] = ()  # list keys "not produced" without --allow-missing when their table is absent
+    stem: str = "ofsted-lists"  # the default output's name before `_<as-of>`: each profile its own file
 
     @property
     def specs(self):
@@ -37,7 +38,7 @@ ANNEX_A = Profile(
     "annex-a", "Ofsted ILACS Annex A: Lists 1-11, all children", ANNEX_A_LISTS,
     all_children=True, since="6m", standard_since="6m",
     chart=(("1", "Date of Contact"), ("3", "Date of referral")), unknown_sheet=False,
-    optional=("8", "9", "10", "11"))
+    optional=("8", "9", "10", "11"), stem="ofsted-lists_annex-a")
 
 PROFILES = {p.name: p for p in (DISABLED_CHILDREN, ANNEX_A)}
 DEFAULT = DISABLED_CHILDREN.name
