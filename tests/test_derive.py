@@ -142,11 +142,13 @@ def test_epo_counts_a_spell_ending_on_the_window_start_not_the_day_before(tmp_pa
                "end_date": "2025-08-31"},
               {"child_id": "PP", "order_type": "Police protection", "start_date": AS_OF, "end_date": ""},
               {"child_id": "LATER", "order_type": "EPO", "start_date": "2026-03-02", "end_date": ""},
-              {"child_id": "OTHER", "order_type": "Care order", "start_date": "2025-12-01", "end_date": ""}]
-    ctx = ctx_of(exports(tmp_path, children=[kid(c) for c in ("ON", "BEFORE", "PP", "LATER", "OTHER")],
+              {"child_id": "OTHER", "order_type": "Care order", "start_date": "2025-12-01", "end_date": ""},
+              {"child_id": "UNTYPED", "order_type": "", "start_date": "2025-12-01", "end_date": ""}]
+    ctx = ctx_of(exports(tmp_path, children=[kid(c) for c in ("ON", "BEFORE", "PP", "LATER", "OTHER", "UNTYPED")],
                          orders=orders))
-    got = derive.epo_last_six_months(ctx, ids("ON", "BEFORE", "PP", "LATER", "OTHER", "NONE"))
-    assert got.tolist() == ["a) Yes", "b) No", "a) Yes", "b) No", "b) No", "b) No"]
+    got = derive.epo_last_six_months(ctx, ids("ON", "BEFORE", "PP", "LATER", "OTHER", "UNTYPED", "NONE"))
+    # An order of no recorded type is no evidence of an EPO or police protection.
+    assert got.tolist() == ["a) Yes", "b) No", "a) Yes", "b) No", "b) No", "b) No", "b) No"]
 
 
 def test_epo_counts_a_903_episode_with_ls_l1_or_l2_in_the_six_months(tmp_path):
