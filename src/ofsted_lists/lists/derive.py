@@ -21,7 +21,7 @@ from ._common import NO, UNKNOWN_ANSWER, YES, Context, count_last_12_months, lat
 
 __all__ = [
     "LOOKED_AFTER", "CP_PLAN", "CIN_PLAN", "OPEN_ASSESSMENT", "CLOSED_EPISODE", "NOT_LOOKED_AFTER_LS",
-    "status_flags", "case_status", "last_seen", "last_statutory_visit", "epo_last_six_months",
+    "children_open", "status_flags", "case_status", "last_seen", "last_statutory_visit", "epo_last_six_months",
     "is_cp_visit", "is_protection_order", "open_at", "latest_open", "count_last_12_months",
 ]
 
@@ -39,7 +39,7 @@ PROTECTION_LS = ("L1", "L2")
 EPO_MONTHS = 6
 
 
-def _children_open(ctx: Context, table: str, start: str, end: str, keep=None) -> pd.Index:
+def children_open(ctx: Context, table: str, start: str, end: str, keep=None) -> pd.Index:
     """The ids of the children with a `table` record open at the as-of date (`keep`: a
     further mask over the table's rows). Empty when the input has no such table."""
     if not ctx.ds.has(table):
@@ -55,23 +55,24 @@ def status_flags(ctx: Context, child_ids: pd.Series) -> pd.DataFrame:
     """Per row of `child_ids`, at the as-of date (SPEC §4 sheet 4, annex-a-full.md §2.6):
     `looked_after` (a 903 `episodes` row open, its LS not V3/V4), `cp_plan` (a CP plan
     open), `cin_plan` (a CIN plan open). All False where the table is absent."""
-    la = _children_open(ctx, "episodes", "decom", "dec",
+    la = children_open(ctx, "episodes", "decom", "dec",
                         lambda e: ~e["ls"].isin(NOT_LOOKED_AFTER_LS).to_numpy(dtype=bool))
-    cp = _children_open(ctx, "cp_plans", "cpp_start_date", "cpp_end_date")
-    cin = _children_open(ctx, "cin_plans", "cin_plan_start_date", "cin_plan_end_date")
+    cp = children_open(ctx, "cp_plans", "cpp_start_date", "cpp_end_date")
+    cin = children_open(ctx, "cin_plans", "cin_plan_start_date", "cin_plan_end_date")
     return pd.DataFrame({name: among(child_ids, ids)
                          for name, ids in (("looked_after", la), ("cp_plan", cp), ("cin_plan", cin))},
                         index=child_ids.index)
 
 
-def case_status(ctx: Context, child_ids: pd.Series, first: tuple = (), last: tuple = ()) -> pd.Series:
+def case_status(ctx: Context, child_ids: pd.Series, first: tuple = (), last: tuple = (),
+                flags: pd.DataFrame | None = None) -> pd.Series:
     """Annex A `Case Status`: the first branch that applies (SPEC §4 sheet 4). The branches
     are `first`, then a) looked after, b) CP plan, c) CIN plan (from `status_flags`), then
     `last`; none applies: `c) Child in need plan`. `first`/`last` are (mask, code) pairs,
     each mask row for row with `child_ids`: the full profile passes
     `first=((closed, CLOSED_EPISODE),)` and `last=((assessing, OPEN_ASSESSMENT),)`
     (annex-a-full.md §2.6) and can tell the rows no branch met from `status_flags`."""
-    flags = status_flags(ctx, child_ids)
+    flags = status_flags(ctx, child_ids) if flags is None else flags  # a caller that needs them too passes them
     branches = [*first, (flags["looked_after"], LOOKED_AFTER), (flags["cp_plan"], CP_PLAN),
                 (flags["cin_plan"], CIN_PLAN), *last]
     conditions = [np.asarray(pd.Series(m).fillna(False), dtype=bool) for m, _ in branches]

@@ -96,12 +96,8 @@ def chosen(ep: pd.DataFrame) -> pd.DataFrame:
 
 def _assessing(ctx: Context, child_ids: pd.Series) -> pd.Series:
     """An assessment open at the as-of date: started, not authorised (blank or later)."""
-    if not ctx.ds.has("assessments"):
-        return pd.Series(False, index=child_ids.index)
-    a = ctx.ds.tables["assessments"]
-    live = (a["assessment_start_date"] <= ctx.as_of) & (a["authorisation_date"].isna()
-                                                        | (a["authorisation_date"] > ctx.as_of))
-    return pd.Series(among(child_ids, a.loc[live.to_numpy(dtype=bool), "child_id"]), index=child_ids.index)
+    live = derive.children_open(ctx, "assessments", "assessment_start_date", "authorisation_date")
+    return pd.Series(among(child_ids, live), index=child_ids.index)
 
 
 def build(ctx: Context) -> ListResult:
@@ -109,9 +105,9 @@ def build(ctx: Context) -> ListResult:
     ids = e["child_id"]
     closed = e["_closed"].notna()
     assessing = _assessing(ctx, ids)
-    status = derive.case_status(ctx, ids, first=((closed, derive.CLOSED_EPISODE),),
-                                last=((assessing, derive.OPEN_ASSESSMENT),))
     flags = derive.status_flags(ctx, ids)
+    status = derive.case_status(ctx, ids, first=((closed, derive.CLOSED_EPISODE),),
+                                last=((assessing, derive.OPEN_ASSESSMENT),), flags=flags)
     none = ~closed & ~assessing & ~flags.any(axis=1)
     ctx.findings.add(e, none, "closure_date", NO_CASE_STATUS,
                      "the episode is open at the as-of date with no CIN plan, CP plan, looked-after spell or open "
