@@ -27,6 +27,7 @@ import pandas as pd
 from . import excel_worker
 from .lists import ListResult
 from .output import decrypt_xlsx
+from .profiles import PROFILES
 from .readers import encrypted
 from .window import command_line_date
 from .workbook import SUMMARY, Block, Sheet, _part_name, formula_like
@@ -36,7 +37,8 @@ ID = "Child Unique ID"
 JOINED, LEFT = "joined", "left"
 NO_CHANGE = "no child joined or left"
 COLUMNS = ["List", "Change", ID, "Earlier as-of date"]
-_DATED = r"ofsted-lists_(?:annex-a_)?([0-9]{4}-[0-9]{2}-[0-9]{2})"  # each profile's default name (profiles.stem)
+# Every profile's default output name: `<stem>_<as-of>` (profiles.Profile.stem).
+_DATED = "(?:" + "|".join(re.escape(p.stem) for p in PROFILES.values()) + r")_([0-9]{4}-[0-9]{2}-[0-9]{2})"
 XLSX_NAME = re.compile(_DATED + r"\.xlsx")
 CSV_NAME = re.compile(_DATED)
 MAX_BYTES = 1 << 30  # an earlier workbook larger than this is not read into memory

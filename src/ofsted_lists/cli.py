@@ -33,7 +33,6 @@ from .window import parse_as_of
 
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, as a shell reports a command whose reader went away
 EXIT_INTERRUPTED = 130
-CSV_FOLDER = re.compile(r"ofsted-lists_(?:annex-a_)?\d{4}-\d{2}-\d{2}")  # build --format csv's dated folders
 EXIT_CODES_HELP = (
     "Exit codes: 0 success (warnings allowed); 2 usage error (bad option, --since, --as-of or config); "
     "3 input or output error (missing file, table or column, unreadable file, output not writable) — nothing "
@@ -483,7 +482,7 @@ def build(
         # previous set is back even if this run fails.
         folder = out or _out_folder(out, cfg) / f"{chosen.stem}_{parse_as_of(as_of, dt.date.today()):%Y-%m-%d}"
         output.restore_folder(folder)
-        output.restore_folders(folder.parent, CSV_FOLDER)
+        output.restore_folders(folder.parent, changes.CSV_NAME)  # every profile's dated folders
     run = _run(input, cfg, since, as_of, allow_missing, ui, chosen)
     dest = folder if format == "csv" else _output_path(out, cfg, f"{chosen.stem}_{run.as_of:%Y-%m-%d}.xlsx")
     with ui.status("comparing with the last run"):
