@@ -95,17 +95,30 @@ def _one_per_episode(episodes: pd.DataFrame) -> pd.DataFrame:
     return ep.sort_values(_KEY, kind="stable").reset_index(drop=True)
 
 
+def continues(episodes: pd.DataFrame) -> np.ndarray:
+    """Per row of `history`'s episodes: the episode continues the period of the row before
+    (same child, that one ended X1 on the day this one starts, and this one is not an S)."""
+    same = episodes["child_id"].eq(episodes["child_id"].shift())
+    return (same & (episodes["rec"].shift() == X1) & (episodes["decom"] == episodes["dec"].shift())
+            & (episodes["rne"] != S)).to_numpy(dtype=bool, na_value=False)
+
+
+def period_of(episodes: pd.DataFrame) -> np.ndarray:
+    """Per row of `history`'s episodes, the number of its period of care: the row of
+    `periods(episodes)` it belongs to (0, 1, … in the same order)."""
+    return np.cumsum(~continues(episodes)) - 1
+
+
 def periods(episodes: pd.DataFrame) -> pd.DataFrame:
     """One row per period of care, from `history`'s episodes: a period starts at an S
     episode (or at the child's first episode in the files, or after an episode that did
     not end X1), continues through each X1 end whose next episode starts that day, and
     ends at the first other end. `start` is blank when the period began before the
-    earliest file (never the first episode's DECOM); `end` is blank while it is open."""
-    same = episodes["child_id"].eq(episodes["child_id"].shift())
-    continues = (same & (episodes["rec"].shift() == X1) & (episodes["decom"] == episodes["dec"].shift())
-                 & (episodes["rne"] != S)).to_numpy(dtype=bool, na_value=False)
-    ends = ~pd.Series(continues).shift(-1, fill_value=False).to_numpy(dtype=bool)
-    first, last = episodes[~continues], episodes[ends]
+    earliest file (never the first episode's DECOM); `end` is blank while it is open.
+    `first` and `last` are the positions (row numbers) of its first and last episodes."""
+    cont = continues(episodes)
+    ends = ~pd.Series(cont).shift(-1, fill_value=False).to_numpy(dtype=bool)
+    first, last = episodes[~cont], episodes[ends]
     unknown = first[START_UNKNOWN].to_numpy(dtype=bool)
     return pd.DataFrame({
         "child_id": first["child_id"].to_numpy(),
@@ -113,5 +126,7 @@ def periods(episodes: pd.DataFrame) -> pd.DataFrame:
         START_UNKNOWN: unknown,
         "end": last["dec"].to_numpy(),
         "rec": last["rec"].to_numpy(),
-        "episodes": np.diff(np.append(np.flatnonzero(~continues), len(episodes))),
+        "episodes": np.diff(np.append(np.flatnonzero(~cont), len(episodes))),
+        "first": np.flatnonzero(~cont),
+        "last": np.flatnonzero(ends),
     })
