@@ -147,3 +147,50 @@ def test_block_writer_zips_fast_and_leaves_xlsxwriters_zip_as_it_was():
     assert _deflated_at(render_xlsx(report, block=True)) == {1}
     assert _deflated_at(render_xlsx(report, block=False)) == {6}
     assert xlsxwriter.workbook.ZipFile is zipfile.ZipFile
+
+
+def _sst_part(cls, strings: list[str]) -> str:
+    """The shared-string part `cls` writes for `strings` (in that order)."""
+    from xlsxwriter.sharedstrings import SharedStringTable
+
+    table = SharedStringTable()
+    for s in strings:
+        table._get_shared_string_index(s)
+    table._sort_string_data()
+    part = cls()
+    part.string_table = table
+    part._set_filehandle(io.StringIO())
+    part._assemble_xml_file()
+    return part.fh.getvalue()
+
+
+_AWKWARD = ["plain", "a & b < c > d", '"quoted" and \'single\'', " lead", "trail ", "\tTab", "line\nbreak",
+            "ctrl\x01\x1f", "_x0041_ literal", "<r><t>rich</t></r>", "<r>not closed", "é £ ‘quote’", "\u00a0nbsp",
+            "emoji 😀", "=1+1", "x" * 300, "end\u2028"]
+
+
+def test_fast_shared_strings_write_the_bytes_xlsxwriter_writes():
+    from xlsxwriter.sharedstrings import SharedStrings
+
+    from ofsted_lists.workbook import _FastSharedStrings
+
+    assert _sst_part(_FastSharedStrings, _AWKWARD) == _sst_part(SharedStrings, _AWKWARD)
+    assert _sst_part(_FastSharedStrings, []) == _sst_part(SharedStrings, [])
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.text(max_size=20), max_size=30))
+def test_fast_shared_strings_match_xlsxwriter_on_any_text(strings):
+    from xlsxwriter.sharedstrings import SharedStrings
+
+    from ofsted_lists.workbook import _FastSharedStrings
+
+    assert _sst_part(_FastSharedStrings, strings) == _sst_part(SharedStrings, strings)
+
+
+def test_the_shared_string_swap_lasts_only_while_the_workbook_is_stored():
+    import xlsxwriter.packager
+    from xlsxwriter.sharedstrings import SharedStrings
+
+    render_xlsx(Report(summary=[], chart=None, sheets=[Sheet("L", _every_kind())]), block=True)
+    assert xlsxwriter.packager.SharedStrings is SharedStrings

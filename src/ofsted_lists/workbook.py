@@ -27,6 +27,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 import xlsxwriter
+import xlsxwriter.packager
+import xlsxwriter.sharedstrings
 import xlsxwriter.workbook
 import xlsxwriter.worksheet
 from pandas.api import types as pdt
@@ -414,21 +416,68 @@ class _FastZip(zipfile.ZipFile):
                          ZIP_LEVEL if compresslevel is None else compresslevel)
 
 
+# A shared string xlsxwriter writes in a way of its own (a control character or a literal
+# `_xHHHH_` escaped, leading or trailing space preserved, a rich string, any non-ASCII
+# character whose handling this module does not repeat): `_FastSharedStrings` leaves it to
+# xlsxwriter's `_write_si`. RE2 syntax, as pyarrow reads it.
+_SST_OWN_WAY = r"[^\x20-\x7e]|^ | $|_x[0-9a-fA-F]{4}_|^<r>"
+
+
+class _FastSharedStrings(xlsxwriter.sharedstrings.SharedStrings):
+    """xlsxwriter's shared-string part, its `<si>` elements made by pyarrow kernels: a list
+    of every child makes a hundred thousand strings, and xlsxwriter's loop writes them one
+    call at a time. The same bytes: plain strings are escaped as `_escape_data` escapes them
+    (& < >, quotes left), the others go through xlsxwriter's own `_write_si`."""
+
+    def _write_sst_strings(self) -> None:
+        strings = self.string_table.string_array
+        if not strings:
+            return
+        texts = pa.array(strings, pa.large_string())
+        escaped = texts
+        for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            escaped = pc.replace_substring(escaped, char, entity)
+        xml = _join("<si><t>", escaped, "</t></si>")
+        own = np.flatnonzero(pc.match_substring_regex(texts, _SST_OWN_WAY).to_numpy(zero_copy_only=False))
+        if own.size:
+            fh, pieces = self.fh, []
+            try:
+                for text in texts.take(pa.array(own)).to_pylist():
+                    self.fh = io.StringIO()
+                    self._write_si(text)
+                    pieces.append(self.fh.getvalue())
+            finally:
+                self.fh = fh
+            mask = np.zeros(len(texts), dtype=bool)
+            mask[own] = True
+            xml = pc.replace_with_mask(xml, pa.array(mask), pa.array(pieces, pa.large_string()))
+        self.fh.write(_concat(xml))
+
+
 class _FastWorkbook(xlsxwriter.Workbook):
-    """A workbook zipped by `_FastZip`. Swaps the name xlsxwriter's private `_store_workbook`
-    opens its zip by, for that call only; used only on `BLOCK_WRITER_XLSXWRITER` versions."""
+    """A workbook zipped by `_FastZip`, its shared strings written by `_FastSharedStrings`.
+    Swaps the names xlsxwriter's private `_store_workbook` opens its zip and makes its
+    shared-string part by, for that call only; used only on `BLOCK_WRITER_XLSXWRITER` versions."""
 
     def _store_workbook(self) -> None:
-        module = xlsxwriter.workbook
+        module, packager = xlsxwriter.workbook, xlsxwriter.packager
         plain, module.ZipFile = module.ZipFile, _FastZip
+        strings, packager.SharedStrings = packager.SharedStrings, _FastSharedStrings
         try:
             super()._store_workbook()
         finally:
             module.ZipFile = plain
+            packager.SharedStrings = strings
 
 
 def _large(value: str) -> pa.Scalar:
     return pa.scalar(value, pa.large_string())
+
+
+def _concat(texts: pa.Array) -> str:
+    """The strings of `texts` end to end, joined by pyarrow (no Python string per element)."""
+    whole = pa.LargeListArray.from_arrays(pa.array([0, len(texts)], pa.int64()), texts)
+    return pc.binary_join(whole, _large(""))[0].as_py()
 
 
 def _join(*parts) -> pa.Array:
@@ -456,10 +505,15 @@ def _number_text(a: np.ndarray) -> pa.Array:
 
 
 def _shared(ws, texts: list[str], refs: int) -> list[int]:
-    """Shared-string indices of `texts`, which `refs` cells reference in all."""
+    """Shared-string indices of `texts`, which `refs` cells reference in all: what
+    xlsxwriter's `_get_shared_string_index` gives one string at a time (a new string takes
+    the next index), for all of them in one pass over its dict."""
     table = ws.str_table
-    index = [table._get_shared_string_index(t) for t in texts]
-    table.count += refs - len(texts)  # the table counts references, one per call
+    strings = table.string_table
+    assert len(strings) == table.unique_count  # the invariant the one-pass form relies on
+    index = [strings.setdefault(t, len(strings)) for t in texts]
+    table.unique_count = len(strings)
+    table.count += refs  # the table counts references
     return index
 
 
@@ -469,18 +523,30 @@ def _style(fmt) -> str:
 
 
 def _text_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> tuple[pa.Array, int]:
+    """Text cells, worked out once per distinct value with pyarrow kernels (a list of
+    every child holds a hundred thousand distinct ids): each a shared string, quoted
+    (`cells.quote`) where a spreadsheet could take it for a formula."""
     codes, uniques = pd.factorize(s.astype("str"))
-    lens = [len(u) for u in uniques.tolist()]
-    texts = [_fit_text(u) for u in uniques.tolist()]
-    used = [i for i, t in enumerate(texts) if t]
-    codes = np.where(np.isin(codes, used), codes, -1)  # "" and NA: no cell
-    index = _shared(ws, [texts[i] for i in used], int((codes >= 0).sum()))
-    tails = [None] * len(texts)
-    plain, quote = _style(cells.text), _style(cells.quote)
-    for i, n in zip(used, index):
-        tails[i] = ('"' + (quote if formula_like(texts[i]) else plain) + f' t="s"><v>{n}</v></c>')
-    tail = pa.array(tails, pa.large_string()).take(pa.array(codes, mask=codes < 0))
-    return _join(ref, tail), min(max(lens, default=0), MAX_WIDTH)
+    texts = pa.array(uniques, pa.large_string())
+    lens = pc.utf8_length(texts).to_numpy(zero_copy_only=False)
+    long = np.flatnonzero(lens > MAX_TEXT)
+    if long.size:  # rare: cut, as `_fit_text` cuts
+        mask = np.zeros(len(texts), dtype=bool)
+        mask[long] = True
+        texts = pc.replace_with_mask(texts, pa.array(mask), pa.array(
+            [_fit_text(t) for t in texts.take(pa.array(long)).to_pylist()], pa.large_string()))
+    used = np.flatnonzero(lens > 0)
+    codes = np.where(lens[codes] > 0, codes, -1) if len(lens) else codes  # "" and NA: no cell
+    kept = texts.take(pa.array(used))
+    index = np.full(len(texts), -1, dtype=np.int64)
+    index[used] = _shared(ws, kept.to_pylist(), int((codes >= 0).sum()))
+    quoted = pc.match_substring_regex(kept, FORMULA_LIKE).to_numpy(zero_copy_only=False)
+    style = np.full(len(texts), _style(cells.text), dtype=object)
+    style[used[quoted]] = _style(cells.quote)
+    tails = _join('"', pa.array(style, pa.large_string()), ' t="s"><v>',
+                  pc.cast(pa.array(index), pa.large_string()), "</v></c>")
+    tail = tails.take(pa.array(codes, mask=codes < 0))
+    return _join(ref, tail), min(int(lens.max(initial=0)), MAX_WIDTH)
 
 
 def _date_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> pa.Array:
@@ -533,7 +599,7 @@ def _write_block(ws: _BlockSheet, frame: pd.DataFrame, fmts: _Formats, cells: li
     if len(frame) and len(parts):
         xml = pc.binary_join_element_wise(_join('<row r="', rows, '">'), *parts, _large("</row>"), _large(""),
                                           null_handling="replace", null_replacement="")
-        ws.block = "".join(xml.to_pylist())
+        ws.block = _concat(xml)
         ws.header_row = top
         ws.dim_rowmax = len(frame) + top
     return widths
