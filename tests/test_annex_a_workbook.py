@@ -263,10 +263,45 @@ def test_a_yes_on_list_8_alone_makes_the_child_disabled_on_lists_1_to_5(tmp_path
     assert result(run, "1a").unknown_children == 0  # C2's b) No is a record: not disabled, not unknown
     episodes = run.dataset.tables["episodes"]
     assert episodes["place"].tolist() == ["U6", "U6"] and episodes["rne"].fillna("").tolist() == ["S", ""]
-    # Dates no table types are checked where they stand: the List 8 child's birth, the health check.
+    # The List 8 child's birth is a 903 header item and the health check a health_checks
+    # record, each typed there (the check's date unparseable: the record left out).
     found = run.findings.table()
     bad = found.loc[(found["Kind"] == quality.UNPARSEABLE_DATE) & (found["Sheet"] == "List 8"), ["Row", "Column"]]
-    assert sorted(bad.values.tolist()) == [[2, "Date of Last Health Assessment"], [3, "Date of Birth"]]
+    assert sorted(bad.values.tolist()) == [[2, "check_date"], [3, "dob"]]
+    checks = run.dataset.tables["health_checks"]
+    assert checks[["child_id", "check_date", "check_type"]].values.tolist() == [["C3", pd.Timestamp("2025-06-01"),
+                                                                              "health"]]
+
+
+def test_list_8_and_9_cells_that_are_other_records_are_read_as_those_records(tmp_path):
+    list_8 = [*CHILD, "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)", FLAG,
+              "Date Started to be Looked After", "Date of Latest Statutory Review", "Date of Last Social Work Visit",
+              "What is the permanence plan for this child?", "Date of Last IRO Visit / Contact to the Child",
+              "Date of Last Health Assessment", "Date of Last Dental Check", "Start Date of Most Recent Placement",
+              "Placement Type"]
+    list_9 = [*CHILD, "Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)", FLAG,
+              "Allocated Team", "Allocated Worker", "Eligibility Category", "LA in Touch"]
+    folder = workbook(
+        tmp_path / "in",
+        List_4=[LIST_4, assessment("C1")],
+        List_8=[list_8, [*child("C1"), "a) Yes", "b) No", D(2025, 1, 1), D(2026, 1, 10), D(2026, 2, 11),
+                         "f) Long-term fostering", D(2026, 1, 10), D(2025, 9, 1), D(2025, 10, 2), D(2025, 1, 1),
+                         "f) U6: Foster placement - not FFA"],
+                [*child("C2"), "b) No", "b) No", D(2025, 1, 1), None, None, None, None, None, None, D(2025, 1, 1),
+                 "f) U6: Foster placement - not FFA"]],
+        List_9=[list_9, [*child("L1"), "a) Yes", "b) No", "Leaving Care", "PA", "a) Relevant child", "a) Yes"]],
+    )
+    run = run_lists(folder, AS_OF)
+    t = run.dataset.tables
+    assert t["reviews"][["child_id", "review"]].values.tolist() == [["C1", pd.Timestamp("2026-01-10")]]
+    visits = t["visits"].sort_values("visit_type")
+    assert visits[["child_id", "visit_date", "visit_type"]].values.tolist() == [
+        ["C1", pd.Timestamp("2026-02-11"), "cla"], ["C1", pd.Timestamp("2026-01-10"), "iro"]]
+    checks = t["health_checks"].sort_values("check_type")
+    assert checks[["check_date", "check_type", "status"]].values.tolist() == [
+        [pd.Timestamp("2025-10-02"), "dental", "completed"], [pd.Timestamp("2025-09-01"), "health", "completed"]]
+    assert t["permanence_plans"][["child_id", "plan"]].values.tolist() == [["C1", "f) Long-term fostering"]]
+    assert sorted(t["uasc"]["child_id"]) == ["C1", "L1"]  # the a) Yes answers only
 
 
 def test_title_rows_any_sheet_name_and_heading_variants(tmp_path):
@@ -329,3 +364,15 @@ def test_explain_reads_an_annex_a_with_adopters_and_names_its_list_sheets(tmp_pa
     res = invoke("explain", "C1", "--input", str(folder), "--as-of", AS_OF, "--allow-missing")
     assert res.exit_code == 0, res.output
     assert "assessments:" in res.output and "sheet 'List 4', row 2" in res.output and "A1" not in res.output
+
+
+def test_a_child_only_on_list_8_has_the_details_the_workbook_gives(tmp_path):
+    list_8 = [*CHILD, "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)", FLAG,
+              "Date Started to be Looked After", "Start Date of Most Recent Placement", "Placement Type"]
+    folder = workbook(tmp_path / "in", List_4=[LIST_4, assessment("C1")],
+                      List_8=[list_8, ["LAC", "b) Female", "m) BAFR", D(2012, 2, 29), 14, "b) No", "b) No",
+                                       D(2025, 1, 1), D(2025, 1, 1), "f) U6: Foster placement - not FFA"]])
+    run = run_lists(folder, AS_OF)
+    ch = run.context.children.loc["LAC"]
+    assert ch[["Gender", "Ethnicity"]].tolist() == ["b) Female", "o) BAFR"]
+    assert ch["Date of Birth"] == pd.Timestamp("2012-02-29")

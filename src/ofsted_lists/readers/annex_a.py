@@ -41,8 +41,8 @@ from .. import quality, values
 from ..schema import TABLES, all_columns, norm
 from . import Header, Source
 from .annex_a_lists import (
-    COUNT, DATE, FLAG, ID, SEEN, SEEN_ALONE, TEMPLATE_SHEETS, TEXT, VISIT, AnnexList, Heading, LISTS, is_code,
-    numbered,
+    COUNT, DATE, DENTAL, FLAG, HEALTH, ID, IRO_VISIT, PLAN, REVIEW, SEEN, SEEN_ALONE, SW_VISIT, TEMPLATE_SHEETS, TEXT,
+    UASC, VISIT, AnnexList, Heading, LISTS, is_code, numbered,
 )
 from .cms import HEADER_SCAN_ROWS, _frame_for, _heading, _report_unused, map_headings
 
@@ -53,6 +53,19 @@ SAME_RECORD = {"contacts": "contact_date", "referrals": "referral_date", "assess
                "s47": "s47_start_date", "cin_plans": "cin_plan_start_date", "cp_plans": "cpp_start_date",
                "early_help": "eh_start_date"}
 CIN_PLAN = "c) Child in need plan"
+# List 8's cells that are another record of the child: marker -> (table, the column the
+# cell fills, the record's other columns). A record with no date (a plan) is current.
+_RECORDS = {
+    REVIEW: ("reviews", "review", {}),
+    SW_VISIT: ("visits", "visit_date", {"visit_type": "cla", "statutory": "yes"}),
+    IRO_VISIT: ("visits", "visit_date", {"visit_type": "iro"}),
+    HEALTH: ("health_checks", "check_date", {"check_type": "health", "status": "completed"}),
+    DENTAL: ("health_checks", "check_date", {"check_type": "dental", "status": "completed"}),
+    PLAN: ("permanence_plans", "plan", {}),
+}
+# Headings whose cells `normalise` types in another table than the list's own.
+_OTHER_RECORD = (SEEN, VISIT, *_RECORDS)
+_YES = "a) Yes"
 # Excel's error values: a formula that failed, never a recorded value.
 _EXCEL_ERROR = re.compile(r"#(?:N/A|REF!|VALUE!|DIV/0!|NAME\?|NULL!|NUM!|SPILL!|CALC!)")
 # The 903 code of an Annex A label: "E1" of "E1: Placement order", "U6" of "f) U6: Foster placement".
@@ -141,7 +154,8 @@ def _read_list(src: Source, sheet: str, body: pa.Table, annex: AnnexList, header
     _report_unused(headings, {**{i: "" for i in found}, **extra}, src.name, sheet, header_idx + 1, findings)
     columns = {c.name for c in all_columns(table)}  # with the child details where the table takes them
     # The cells `normalise` types (and so checks) in a table: the list's own, and its visits.
-    typed = {h for h in found.values() if h.column in columns or h.column in (SEEN, VISIT)}
+    typed = {h for h in found.values() if h.column in columns or h.column in _OTHER_RECORD
+             or (annex.number in _HEADER_LISTS and h.column in _HEADER)}
     _check(cells, where, headings, found, typed, src, findings)
 
     def header(tbl: str, mapping: dict[int, str]) -> Header:
@@ -174,6 +188,10 @@ def _read_list(src: Source, sheet: str, body: pa.Table, annex: AnnexList, header
                     d.reset_index(drop=True)))
     if annex.number == 6:
         out.extend(_list6(sheet, cells, where, by_column, header, child_pos, pos))
+    if annex.number in (8, 9):
+        out.extend(_other_records(sheet, cells, where[annex.headings[0]], by_column, header, child_pos, pos))
+    if annex.number in _HEADER_LISTS:
+        out.extend(_details(sheet, cells, where[annex.headings[0]], by_column, header, child_pos, pos))
     if annex.number == 7 and VISIT in by_column:
         v = _frame(cells, {"child_id": where[annex.headings[0]], "visit_date": where[by_column[VISIT]],
                            **({"seen_alone": where[by_column[SEEN_ALONE]]} if SEEN_ALONE in by_column else {})})
@@ -220,12 +238,54 @@ def _list6(sheet, cells, where, by_column, header, child_pos, pos):
     return out
 
 
+def _other_records(sheet, cells, child, by_column, header, child_pos, pos):
+    """Lists 8 and 9's cells that are records of other tables (`_RECORDS`), one record per
+    filled cell, and a `uasc` record for each `a) Yes` to the UASC question: so that the list
+    built from the workbook shows what the workbook showed."""
+    out = []
+    for marker, (table, column, fixed) in _RECORDS.items():
+        if marker not in by_column:
+            continue
+        h = by_column[marker]
+        r = _frame(cells, {"child_id": child, column: f"h{pos[h]}"})
+        r = r[r[column].notna().to_numpy()].assign(**fixed)
+        out.append((table, sheet, header(table, {child_pos: "child_id", pos[h]: column}), r.reset_index(drop=True)))
+    if UASC in by_column:
+        h = by_column[UASC]
+        u = _frame(cells, {"child_id": child})
+        said = cells[f"h{pos[h]}"].map(norm, na_action="ignore")
+        u = u[(said == norm(_YES)).to_numpy(dtype=bool)]
+        out.append(("uasc", sheet, header("uasc", {child_pos: "child_id"}), u.reset_index(drop=True)))
+    return out
+
+
+# The child columns of Lists 8-10 as the 903 header holds them (the tables of these lists
+# carry no child details; `normalise` takes a child's details from the header).
+_HEADER = {"dob": "dob", "gender": "sex", "ethnicity": "ethnic"}
+_HEADER_LISTS = (8, 9, 10)
+
+
+def _details(sheet, cells, child, by_column, header, child_pos, pos):
+    """Lists 8-10's gender, ethnicity and date of birth, as 903 `header` rows."""
+    given = {_HEADER[c]: f"h{pos[by_column[c]]}" for c in _HEADER if c in by_column}
+    if not given:
+        return []
+    d = _frame(cells, {"child_id": child, **given})
+    return [("header", sheet, header("header", {child_pos: "child_id", **{pos[by_column[c]]: _HEADER[c]
+                                                                      for c in _HEADER if c in by_column}}),
+             d.reset_index(drop=True))]
+
+
+# Tables a list's cells make records of, kept only where the workbook gives some.
+_SOME_ONLY = frozenset({"visits", "uasc", *(table for table, _, _ in _RECORDS.values())})
+
+
 def _flags_once(parts: list[tuple[str, str, Header, pd.DataFrame]]) -> list:
     """The disability flags of all the lists as one `disabilities` frame, each child's answer
     once per value (a child on four lists is not four duplicate records), kept even when
-    empty (the workbook has a disability column); a list's visits only where it has some."""
+    empty (the workbook has a disability column); a list's other records only where it has some."""
     flags = [p for p in parts if p[0] == "disabilities"]
-    kept = [p for p in parts if p[0] != "disabilities" and (p[0] != "visits" or len(p[3]))]
+    kept = [p for p in parts if p[0] != "disabilities" and (p[0] not in _SOME_ONLY or len(p[3]))]
     if flags:
         frame = pd.concat([p[3] for p in flags], ignore_index=True)
         once = frame.assign(_code=frame["disability_code"].map(norm)).drop_duplicates(["child_id", "_code"])
@@ -277,7 +337,7 @@ def _check(cells: pd.DataFrame, where: dict[Heading, str], headings: list[str],
 def _column(h: Heading, heading: str, typed: set[Heading]) -> str:
     """A finding's column: the canonical one where the heading fills a table's column (the
     Data quality sheet shows the LA's heading beside it), else the heading itself."""
-    return h.column if h in typed and h.column not in (SEEN, VISIT) else heading
+    return h.column if h in typed and h.column not in _OTHER_RECORD else heading
 
 
 def _one_referral(parts: list[tuple[str, str, Header, pd.DataFrame]], numbers: dict[str, int],

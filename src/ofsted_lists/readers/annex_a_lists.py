@@ -28,6 +28,13 @@ FLAG = "disability flag"          # -> a `disabilities` record (Lists 4-10)
 SEEN = "last seen"                # List 6 -> a `visits` row, child seen
 VISIT = "last statutory visit"    # List 7 -> a `visits` row, a statutory CP visit
 SEEN_ALONE = "seen alone"         # List 7 -> that visit's seen_alone
+UASC = "uasc"                     # Lists 8, 9 -> a 903 `uasc` record when a) Yes
+REVIEW = "latest review"          # List 8 -> a 903 `reviews` row
+SW_VISIT = "last cla visit"       # List 8 -> a `visits` row of type cla
+IRO_VISIT = "last iro contact"    # List 8 -> a `visits` row of type iro
+HEALTH = "last health check"      # List 8 -> a completed `health_checks` row of type health
+DENTAL = "last dental check"      # List 8 -> a completed `health_checks` row of type dental
+PLAN = "permanence plan"          # List 8 -> a `permanence_plans` row (no dates: current)
 
 
 @dataclass(frozen=True)
@@ -147,7 +154,7 @@ LISTS: tuple[AnnexList, ...] = (
     )),
     AnnexList(8, "List 8: Children in care", "episodes", (
         *CHILD,
-        _h("Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)", None, "yes_no", True),
+        _h("Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N)", UASC, "yes_no", True),
         _DISABLED,
         _h("Date Started to be Looked After", "period_start", DATE, True),
         _h("Child's Category of Need", "cin", "primary_need", True),
@@ -156,12 +163,12 @@ LISTS: tuple[AnnexList, ...] = (
            "second_period", "yes_no", True),
         _h("Start date of current legal status", None, DATE, True),
         _h("Child's Legal Status", "ls", "legal_status", True),
-        _h("Date of Latest Statutory Review", None, DATE),
-        _h("Date of Last Social Work Visit", None, DATE),
-        _h("What is the permanence plan for this child?", None, "permanence_plan"),
-        _h("Date of Last IRO Visit / Contact to the Child", None, DATE),
-        _h("Date of Last Health Assessment", None, DATE),
-        _h("Date of Last Dental Check", None, DATE),
+        _h("Date of Latest Statutory Review", REVIEW, DATE),
+        _h("Date of Last Social Work Visit", SW_VISIT, DATE),
+        _h("What is the permanence plan for this child?", PLAN, "permanence_plan"),
+        _h("Date of Last IRO Visit / Contact to the Child", IRO_VISIT, DATE),
+        _h("Date of Last Health Assessment", HEALTH, DATE),
+        _h("Date of Last Dental Check", DENTAL, DATE),
         _h("Number of Placements in the Last 12 months", "placements_12m", COUNT, True),
         _h("Date Ceased to be Looked After", "dec", DATE),
         _h("Reason Ceased to be Looked After", "rec", "ceased_reason"),
@@ -182,7 +189,7 @@ LISTS: tuple[AnnexList, ...] = (
     )),
     AnnexList(9, "List 9: Care leavers", "care_leavers", (
         *CHILD,
-        _h("Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)", None, "yes_no"),
+        _h("Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)", UASC, "yes_no"),
         _DISABLED, _TEAM, _WORKER,
         _h("Allocated Personal Advisor", "personal_advisor", TEXT),
         _h("Eligibility Category", "eligibility", "eligibility", True),
