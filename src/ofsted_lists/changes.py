@@ -4,7 +4,8 @@ The output folder is the only memory between runs. The earlier output is the lat
 `ofsted-lists_<as-of>.xlsx` there (a CSV run: the folder `ofsted-lists_<as-of>`) dated
 before this run, confirmed by its Summary's profile and as-of date; an encrypted one is
 decrypted in memory with this run's password. Only its Summary and the first column of
-its other sheets are read (Child Unique ID is every list sheet's first column). An
+its other sheets are read (Child Unique ID is every list sheet's first column; on
+Annex A List 11 the adopter's identifier, which the Changes sheet gives in its place). An
 earlier output that cannot be read never fails the run: the sheet says why, and so does
 a warning line.
 """
@@ -138,12 +139,13 @@ def _diff(lists: list[ListResult], earlier: Earlier, since: dt.date, source: str
     rows, counts = [], []
     for r in lists:
         name = r.spec.sheet
-        before = _ids(earlier, name)
+        key = r.frame.columns[0] if len(r.frame.columns) else ID  # List 11: the adopter's identifier
+        before = _ids(earlier, name, key)
         if not r.produced or before is None or name in earlier.not_produced:
             which = "this run" if not r.produced else "the earlier run"
             counts.append((name, pd.NA, pd.NA, f"not compared: the list was not produced in {which}"))
             continue
-        now = set(r.frame[ID].dropna().astype(str))
+        now = set(r.frame[key].dropna().astype(str))
         joined, left = sorted(now - before), sorted(before - now)
         rows += [(name, JOINED, c) for c in joined] + [(name, LEFT, c) for c in left]
         counts.append((name, len(joined), len(left), ""))
@@ -154,9 +156,9 @@ def _diff(lists: list[ListResult], earlier: Earlier, since: dt.date, source: str
     return Changes(folder, since=since, source=source, frame=frame, counts=table)
 
 
-def _ids(earlier: Earlier, name: str) -> set[str] | None:
-    """The children on list sheet `name` (and its overflow parts) of the earlier output;
-    None when it has no such sheet."""
+def _ids(earlier: Earlier, name: str, key: str = ID) -> set[str] | None:
+    """The children (List 11: adopters) on list sheet `name` (and its overflow parts) of
+    the earlier output, the values under its heading `key`; None when it has no such sheet."""
     if name not in earlier.first_columns:
         return None
     ids: set[str] = set()
@@ -166,7 +168,7 @@ def _ids(earlier: Earlier, name: str) -> set[str] | None:
         if any(isinstance(v, str) and v.startswith("NOT PRODUCED") for v in column[:1]):
             return None  # a sheet marked not produced above its header
         try:
-            start = column.index(ID) + 1  # below the header (each part has its own)
+            start = column.index(key) + 1  # below the header (each part has its own)
         except ValueError:
             return None
         ids.update(v for v in column[start:] if v)
