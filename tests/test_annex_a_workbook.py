@@ -376,3 +376,16 @@ def test_a_child_only_on_list_8_has_the_details_the_workbook_gives(tmp_path):
     ch = run.context.children.loc["LAC"]
     assert ch[["Gender", "Ethnicity"]].tolist() == ["b) Female", "o) BAFR"]
     assert ch["Date of Birth"] == pd.Timestamp("2012-02-29")
+
+
+def test_the_2019_headings_are_ofsteds_august_2019_template_exactly():
+    """Every list's 2019 headings (newer-only columns left out) are the template's own
+    cells, character for character: trailing spaces and curly quotes included."""
+    from ofsted_lists.readers.annex_a_lists import BY_NUMBER, V2019
+
+    book = openpyxl.load_workbook(DATA / "FrontDoorDataCollaboration" / "2015-01-sample.xlsx", read_only=True)
+    for n in range(1, 12):
+        rows = list(book[f"List_{n}"].iter_rows(values_only=True, max_row=5))
+        header = next(r for r in rows if r and r[0] in ("Child Unique ID", "Individual adopter identifier"))
+        ours = [h.heading(V2019) for h in BY_NUMBER[n].headings if not h.newer_only]
+        assert [h for h in header if h is not None] == ours, n

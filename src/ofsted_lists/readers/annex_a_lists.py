@@ -45,6 +45,7 @@ class Heading:
     required: bool = False   # Annex A allows no blank
     t19: str | None = None        # the August 2019 template's heading, where it differs from names[0]
     t19_check: str | None = None  # its code list there, where it differs from `check`
+    newer_only: bool = False      # a column the August 2019 template does not have (List 9's newer four)
 
     def heading(self, version: str = NEWER) -> str:
         """The heading a workbook of `version` writes ("2019" or the newer layout)."""
@@ -170,7 +171,7 @@ LISTS: tuple[AnnexList, ...] = (
         _h("Date of Last Health Assessment", HEALTH, DATE),
         _h("Date of Last Dental Check", DENTAL, DATE),
         _h("Number of Placements in the Last 12 months", "placements_12m", COUNT, True),
-        _h("Date Ceased to be Looked After", "dec", DATE),
+        _h("Date Ceased to be Looked After", "dec", DATE, t19="Date Ceased to be Looked After "),
         _h("Reason Ceased to be Looked After", "rec", "ceased_reason"),
         _h("Start Date of Most Recent Placement", "decom", DATE, True),
         _h("Placement Type", "place", "placement_type", True),
@@ -179,8 +180,10 @@ LISTS: tuple[AnnexList, ...] = (
         _h("URN of Placement", "urn", TEXT),
         _h("Placement Location", None, "placement_location"),
         _h("LA of Placement", "placement_la", TEXT),
-        _h("Number of Episodes the Child has been 'Missing' from their Placement in the last 12 months", None, COUNT),
-        _h("Number of Episodes the Child has been 'Absent' from their Placement in the last 12 months", None, COUNT),
+        _h("Number of Episodes the Child has been 'Missing' from their Placement in the last 12 months", None, COUNT,
+           t19="Number of Episodes the Child has been \u2018Missing\u2019 from their Placement in the last 12 months"),
+        _h("Number of Episodes the Child has been 'Absent' from their Placement in the last 12 months", None, COUNT,
+           t19="Number of Episodes the Child has been \u2018Absent\u2019 from their Placement in the last 12 months"),
         _h("Was the child offered a Return Interview after their last missing episode (Y/N)?", None,
            "yes_no_unknown"),
         _h("Did the child accept a Return Interview after their last missing episode (Y/N)?", None,
@@ -189,13 +192,14 @@ LISTS: tuple[AnnexList, ...] = (
     )),
     AnnexList(9, "List 9: Care leavers", "care_leavers", (
         *CHILD,
-        _h("Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)", UASC, "yes_no"),
+        _h("Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)", UASC, "yes_no",
+           newer_only=True),
         _DISABLED, _TEAM, _WORKER,
-        _h("Allocated Personal Advisor", "personal_advisor", TEXT),
+        _h("Allocated Personal Advisor", "personal_advisor", TEXT, newer_only=True),
         _h("Eligibility Category", "eligibility", "eligibility", True),
-        _h("Latest Pathway Plan Review Date", "pathway_plan_review_date", DATE),
-        _h("LA in Touch", "in_touch", "in_touch", True),
-        _h("Latest Date of Contact", "latest_contact_date", DATE),
+        _h("Latest Pathway Plan Review Date", "pathway_plan_review_date", DATE, newer_only=True),
+        _h("LA in Touch", "in_touch", "in_touch", True, t19="LA In Touch "),
+        _h("Latest Date of Contact", "latest_contact_date", DATE, newer_only=True),
         _h("Type of Accommodation", "accommodation", "accommodation"),
         _h("Suitability of Accommodation", "accommodation_suitable", "suitability"),
         _h("Activity Status", "activity", "activity"),
@@ -210,7 +214,7 @@ LISTS: tuple[AnnexList, ...] = (
         _h("Date of Placement Order", None, DATE),
         _h("Date of Matching Child and Prospective Adopters", "date_match", DATE),
         _h("Date Placed for Adoption", None, DATE),
-        _h("Date of Adoption Order", None, DATE),
+        _h("Date of Adoption Order", None, DATE, t19="Date of Adoption Order "),
         _h("Date of Decision that Child Should No Longer be Placed for Adoption", "date_placed_ceased", DATE),
         _h("Reason Why Child No Longer Placed for Adoption", "reason_placed_ceased", "rd_reason"),
         _h("Date the child was placed for fostering in FFA or concurrent planning placement", None, DATE),
@@ -293,6 +297,18 @@ TO_2019 = {
     "closure_reason": {"RC9 - Case closed after assessment, referred to early help":
                        "RC8 - Case closed after assessment, no further action"},
     "yes_no": {"c) Unknown": None},
+    # The 903 split F3/P3 (training or employment) into apprenticeships (F4/P4) and the rest
+    # (F5/P5) in 2021-22; E17 (stayed with the carers at 18) is newer than 2019, when such
+    # an end was "any other reason"; the 2019 template has no category for eligible children
+    # (still looked after, so on List 8): blank.
+    "activity": {"F4: Full time in an apprenticeship": "F3: Full time in training or employment",
+                 "F5: Full time in training or employment (not apprenticeship)":
+                     "F3: Full time in training or employment",
+                 "P4: Part time in an apprenticeship": "P3: Part time in training or employment",
+                 "P5: Part time in training or employment (not apprenticeship)":
+                     "P3: Part time in training or employment"},
+    "ceased_reason": {"v) E17: Aged 18+ and remained with current carers": "t) E8: Care ceased for any other reason"},
+    "eligibility": {"d) Eligible child": None},
 }
 
 

@@ -25,7 +25,8 @@ def annex_spec(number: int, needs: tuple[str, ...], rule: str, key_date: str, fe
 
 def in_version(spec: ListSpec, frame: pd.DataFrame, version: str) -> pd.DataFrame:
     """The sheet of `spec` in `version`'s layout: the newer one as built; the 2019 one with
-    the 2019 headings and each coded column's newer-only codes as the 2019 code (`TO_2019`)."""
+    the 2019 headings, without the newer-only columns, and each coded column's newer-only
+    codes as the 2019 code (`TO_2019`)."""
     if version == NEWER:
         return frame
     out = frame.copy()
@@ -40,4 +41,6 @@ def in_version(spec: ListSpec, frame: pd.DataFrame, version: str) -> pd.DataFram
             hit = col.isin(list(newer_only)).to_numpy(dtype=bool)
             if hit.any():
                 out[name] = col.mask(hit, col.map(newer_only))
-    return out.rename(columns={h.heading(): h.heading(version) for h in BY_NUMBER[int(spec.key)].headings})
+    gone = [h.heading() for h in BY_NUMBER[int(spec.key)].headings if h.newer_only and h.heading() in out]
+    return out.drop(columns=gone).rename(
+        columns={h.heading(): h.heading(version) for h in BY_NUMBER[int(spec.key)].headings})
