@@ -168,9 +168,15 @@ def _feeds(specs: tuple[ListSpec, ...] = SPECS) -> dict[tuple[str, str], list[tu
 
 def _missing_columns(parts: list[tuple[InputFile, Header]], built: set[str], config: Config,
                      specs: tuple[ListSpec, ...] = SPECS) -> list[Warning]:
+    given = {p.table for _, p in parts}
     parts = [(f, p) for f, p in parts if p.rows]  # a file with no rows changes nothing (an empty-table warning)
     out = []
     for (table, column), uses in _feeds(specs).items():
+        if not column:  # the whole table feeds the columns: missing when no file gives it
+            effects = [f"on {sheet}, {feed.effect}" for sheet, feed in uses if sheet in built]
+            if effects and table not in given:
+                out.append(Warning(MISSING_COLUMN, "", f"no {table} export: " + "; ".join(effects)))
+            continue
         for file, part in parts:
             if part.table != table or column in part.columns:
                 continue

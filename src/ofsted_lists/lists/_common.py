@@ -30,7 +30,7 @@ class Feed:
     """An optional input column that fills a list column, and what the list shows when the
     export has no heading for it (a `missing-column` warning, SPEC §10.1)."""
 
-    column: str                       # canonical column
+    column: str                       # canonical column; "": the whole `table` (warned when no file gives it)
     effect: str                       # "Allocated Team will be blank"
     table: str = ""                   # "": the list's own table (its first `needs`)
     unless: tuple[str, ...] = ()      # columns that stand in for it: no warning when one is there
