@@ -138,6 +138,9 @@ def _diff(lists: list[ListResult], earlier: Earlier, since: dt.date, source: str
     rows, counts = [], []
     for r in lists:
         name = r.spec.sheet
+        if ID not in r.frame:  # List 11: its rows are adopters
+            counts.append((name, pd.NA, pd.NA, "not compared: a list of adopters, not children"))
+            continue
         before = _ids(earlier, name)
         if not r.produced or before is None or name in earlier.not_produced:
             which = "this run" if not r.produced else "the earlier run"
