@@ -4,6 +4,7 @@ the CLI (headings in order, every coded cell in its code list)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import openpyxl
@@ -175,6 +176,24 @@ def test_list9_eligibility_as_recorded_mapped_and_an_unmappable_value_blank_with
     assert bad["Child Unique ID"].tolist() == ["X"]
 
 
+def test_list9_an_unmapped_oc3_code_is_blank_and_reported_at_its_oc3_row(tmp_path):
+    oc3 = [{"CHILD": "C1", "DOB": "01/06/2007", "IN_TOUCH": "MAYBE", "ACTIV": "Q9", "ACCOM": "Q1"}]
+    run = annex(tmp_path, care_leavers=[leaver("C1", in_touch="yes")], oc3=oc3)
+    row = listed(run, 9).iloc[0]
+    assert row["LA in Touch"] == "a) Yes"  # the care leavers value: the oc3 one is not read
+    assert pd.isna(row["Type of Accommodation"]) and pd.isna(row["Activity Status"])
+    for column in ("accom", "activ"):
+        assert found(run, quality.UNMAPPED_CODE, column)["File"].tolist() == ["oc3.csv"]
+    assert found(run, quality.UNMAPPED_CODE, "in_touch").empty
+
+
+def test_list9_contact_and_review_dates_after_the_as_of_date_are_blank(tmp_path):
+    rows = [leaver("C1", latest_contact_date="2026-03-02", pathway_plan_review_date=AS_OF)]
+    run = annex(tmp_path, care_leavers=rows)
+    row = listed(run, 9).iloc[0]
+    assert pd.isna(row["Latest Date of Contact"]) and row["Latest Pathway Plan Review Date"] == D(AS_OF)
+
+
 def test_list9_eligibility_is_never_derived_from_the_care_history(tmp_path):
     # Looked after from 14 to 17: eligible by 903 rule 1001, but nothing is recorded.
     episodes = [ep("C1", "2021-06-01", dec="2024-07-01", rec="E8")]
@@ -301,6 +320,9 @@ def test_needs_any_changes_no_other_list_and_counts_a_table_missing_only_when_al
     assert spec.lacks(set())
     assert all(not m.SPEC.needs_any for m in ANNEX_A.lists if m is not list10_adoption)
     assert list9_care_leavers.SPEC.lacks({"episodes"})
+    strict = dataclasses.replace(ANNEX_A, optional=())  # as if Lists 8-11 were required
+    assert "List 10" not in missing_tables({"placed_for_adoption"}, strict).get("episodes", [])
+    assert missing_tables(set(), strict)["placed_for_adoption"] == ["List 10"]
 
 
 def test_list10_explain_gives_each_decision_and_the_rule_met(tmp_path):

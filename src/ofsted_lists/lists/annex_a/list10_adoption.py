@@ -55,18 +55,12 @@ def _table(ctx: Context, name: str) -> pd.DataFrame:
 
 
 def periods(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(episodes with `_period`, the row of `periods` each belongs to; `periods`, with `_from`,
-    the first episode's DECOM, and `adoption`, its E11/E12 end on or before the as-of date)."""
+    """(the merged episodes with `_period`, the row of `periods` each belongs to; the periods
+    of care, with `_from`, the first episode's DECOM, and `adoption`, the E11/E12 end on or
+    before the as-of date). Both empty without an episodes table."""
+    ep = _table(ctx, "episodes")
     if not ctx.ds.has("episodes"):
-        ep = pd.DataFrame({c: pd.Series(dtype="str") for c in ("child_id", "ls", "place", "rec")})
-        ep = ep.assign(decom=pd.Series(dtype="datetime64[ns]"), dec=pd.Series(dtype="datetime64[ns]"),
-                       _period=pd.Series(dtype="int64"))
-        per = pd.DataFrame({"child_id": pd.Series(dtype="str"), "start": pd.Series(dtype="datetime64[ns]"),
-                            "end": pd.Series(dtype="datetime64[ns]"), "rec": pd.Series(dtype="str"),
-                            care_history.START_UNKNOWN: pd.Series(dtype=bool), "first": pd.Series(dtype="int64"),
-                            "_from": pd.Series(dtype="datetime64[ns]"), "adoption": pd.Series(dtype="datetime64[ns]")})
-        return ep, per
-    ep = ctx.ds.tables["episodes"]
+        ep = ep.assign(**{care_history.START_UNKNOWN: pd.Series(dtype=bool)})
     per = care_history.periods(ep)
     ep = ep.assign(_period=care_history.period_of(ep))
     per["_from"] = ep["decom"].to_numpy()[per["first"].to_numpy()]
@@ -92,12 +86,11 @@ def _ad1(ctx: Context) -> pd.DataFrame:
         .set_index("child_id")
 
 
-def cohort(ctx: Context) -> pd.DataFrame:
+def cohort(ctx: Context, per: pd.DataFrame, dec: pd.DataFrame, ad1: pd.DataFrame) -> pd.DataFrame:
     """One row per child on the list (index child_id): `adopted` (a), `in_force` (b),
-    `reversed` (c), `decision` (the date shown), `_period` (its period's row, -1 none)."""
-    ep, per = periods(ctx)
+    `reversed` (c), `decision` (the date shown), `_period` (its row of `per`, -1 none);
+    from `periods`, `decisions` and `_ad1`."""
     first = w12_start(ctx)
-    dec, ad1 = decisions(ctx), _ad1(ctx)
     pfa = _table(ctx, "placed_for_adoption")
     ceased = pfa["date_placed_ceased"]
     reversed_ids = pfa.loc[((ceased >= first) & (ceased <= ctx.as_of)).to_numpy(dtype=bool), "child_id"]
@@ -145,9 +138,10 @@ def _first_decom(ctx: Context, ep: pd.DataFrame, per: pd.DataFrame, chosen: np.n
 
 def build(ctx: Context) -> ListResult:
     ep, per = periods(ctx)
-    c = cohort(ctx)
+    dec, ad1 = decisions(ctx), _ad1(ctx)
+    c = cohort(ctx, per, dec, ad1)
     ids = c.index.to_series(index=c.index)
-    dec, ad1 = decisions(ctx).reindex(c.index), _ad1(ctx).reindex(c.index)
+    dec, ad1 = dec.reindex(c.index), ad1.reindex(c.index)
     chosen = c["_period"].to_numpy()
     valid = chosen >= 0
     at = np.where(valid, chosen, 0)
@@ -182,7 +176,7 @@ def build(ctx: Context) -> ListResult:
 
 
 def explain(ctx: Context, child_id: str) -> Verdict:
-    c = cohort(ctx)
+    c = cohort(ctx, periods(ctx)[1], decisions(ctx), _ad1(ctx))
     mine = child_rows(ctx, "placed_for_adoption", child_id, "date_placed") if ctx.ds.has("placed_for_adoption") \
         else pd.DataFrame()
     at, first = day(ctx.as_of), day(w12_start(ctx))

@@ -18,7 +18,9 @@ from ...codes import leaving_care as lc
 from ...quality import OVERLAPPING_PLANS
 from ...uniques import among
 from .. import derive
-from .._common import TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, ranked_per_child, verdict, yes_no
+from .._common import (
+    TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, not_after, ranked_per_child, verdict, yes_no,
+)
 from ._spec import annex_spec
 
 SPEC = annex_spec(9, ("care_leavers",),
@@ -73,14 +75,13 @@ def coded(ctx: Context, inv: pd.DataFrame) -> pd.DataFrame:
     gives one, else the latest oc3 row's, mapped to the Annex A labels. Suitability: the
     care_leavers value, else the digit of the accommodation code used (`B1`, the 903 form)."""
     oc3 = latest_oc3(ctx, inv["child_id"])
-    out, accom = {}, {}
+    out = {}
     for column, heading, read in (("in_touch", IN_TOUCH, lc.in_touch),
                                   ("accommodation", ACCOMMODATION, lc.accommodation),
                                   ("activity", ACTIVITY, lc.activity)):
         own = _given(inv[column]).to_numpy(dtype=bool)
         out[heading] = pd.concat([_read(ctx, inv[own], column, read), _read(ctx, oc3[~own], OC3[column], read)])
-        if column == "accommodation":
-            accom = pd.concat([inv.loc[own, column], oc3.loc[~own, OC3[column]]])
+    accom = inv["accommodation"].where(_given(inv["accommodation"]), oc3["accom"])
     given = _given(inv["accommodation_suitable"]).to_numpy(dtype=bool)
     out[SUITABILITY] = pd.concat([_read(ctx, inv[given], "accommodation_suitable", lc.suitability),
                                   lc.suitability_in(accom.loc[inv.index[~given]])])
@@ -104,8 +105,9 @@ def build(ctx: Context) -> ListResult:
         WORKER: inv["worker"],
         "Allocated Personal Advisor": inv["personal_advisor"],
         "Eligibility Category": eligibility.values,
-        "Latest Pathway Plan Review Date": inv["pathway_plan_review_date"],
-        "Latest Date of Contact": inv["latest_contact_date"],
+        # A review or contact dated after the as-of date has not happened yet.
+        "Latest Pathway Plan Review Date": not_after(inv["pathway_plan_review_date"], ctx.as_of),
+        "Latest Date of Contact": not_after(inv["latest_contact_date"], ctx.as_of),
         **coded(ctx, inv),
         "_key": inv["start_date"],
     })
