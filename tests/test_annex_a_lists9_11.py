@@ -164,7 +164,7 @@ def test_list9_activity_codes_with_or_without_labels_and_in_touch_codes():
 
 
 def test_list9_eligibility_as_recorded_mapped_and_an_unmappable_value_blank_with_a_finding(tmp_path):
-    spellings = {"R": "Relevant", "FR": "former relevant child", "Q": "QUALIFYING", "E": "d) Eligible child",
+    spellings = {"R": "Relevant", "FR": "former relevant (18+)", "Q": "QUALIFYING", "E": "d) Eligible child",
                  "X": "No Current Eligibility", "B": ""}
     rows = [leaver(c, eligibility=e) for c, e in spellings.items()]
     run = annex(tmp_path, [kid(c) for c in spellings], care_leavers=rows)

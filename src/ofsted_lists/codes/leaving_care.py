@@ -73,6 +73,8 @@ ON_HOLD = _LEFT["2"]
 # 903 codes of "none / not applicable" in ACCOM and ACTIV: a blank cell, not an unmapped one.
 _NOTHING = frozenset({"0"})
 # A code with its label after it: "F1 - Full time…", "B: Parents", "a) Yes".
+# A remark in brackets after the value: "Former relevant (18+)".
+_ASIDE = re.compile(r"\([^)]*\)")
 _CODE_FIRST = re.compile(r"^\s*([A-Za-z]{1,4}\d?|\d)\s*(?::|-|–|\)|\s)\s*\S")
 
 
@@ -91,7 +93,7 @@ def _named(table: dict[str, str], text: str) -> str | None:
     """The label `text` names: itself, or its code part before a label."""
     if is_blank(prep(text)):
         return ""
-    label = table.get(norm(text))
+    label = table.get(norm(text)) or table.get(norm(_ASIDE.sub("", text)))
     if label is None and (m := _CODE_FIRST.match(text)):
         label = table.get(norm(m.group(1)))
     return label
