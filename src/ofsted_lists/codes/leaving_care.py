@@ -34,47 +34,43 @@ def _words(labels: dict[str, str], split: str) -> dict[str, str]:
     return out
 
 
-_ELIGIBILITY_LABELS = {label[0]: label for label in CODES["eligibility"]}  # "a" -> "a) Relevant child"
-_ELIGIBILITY = {norm(w): _ELIGIBILITY_LABELS[c] for c, words in {
-    "a": ("a", "Relevant", "Relevant child"), "b": ("b", "Former relevant", "Former relevant child"),
-    "c": ("c", "Qualifying", "Qualifying care leaver"), "d": ("d", "Eligible", "Eligible child"),
-}.items() for w in words} | {norm(label): label for label in CODES["eligibility"]}
+def _also(labels: dict[str, str], words: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Local spellings: each of a code's `words` -> its label."""
+    return {norm(w): labels[code] for code, spellings in words.items() for w in spellings}
 
-# 903 IN_TOUCH codes (rule 131) and Annex A's a)-f).
-_IN_TOUCH_CODES = dict(zip(("YES", "NO", "DIED", "REFU", "NREQ", "RHOM"), CODES["in_touch"]))
-_IN_TOUCH = {norm(label): label for label in CODES["in_touch"]} | {
-    norm(code): label for code, label in _IN_TOUCH_CODES.items()} | {
-    norm(w): _IN_TOUCH_CODES[c] for c, words in {
-        "YES": ("y", "true", "in touch"), "NO": ("n", "false", "not in touch"),
-        "DIED": ("deceased", "young person died"), "REFU": ("refused", "young person refused contact"),
-        "NREQ": ("not required", "no longer requires services", "no longer requires contact"),
-        "RHOM": ("returned home", "returned home to parents"),
-    }.items() for w in words}
 
+_ELIGIBILITY_CODES = _by_code("eligibility", ")")                # "a" -> "a) Relevant child"
+_ELIGIBILITY = _words(_ELIGIBILITY_CODES, ") ") | _also(_ELIGIBILITY_CODES, {
+    "a": ("Relevant",), "b": ("Former relevant",), "c": ("Qualifying",), "d": ("Eligible",)})
+# Annex A's a)-f) carry the 903 IN_TOUCH codes (rule 131) as their words: YES NO DIED REFU NREQ RHOM.
+_IN_TOUCH_CODES = _by_code("in_touch", ")")
+_IN_TOUCH = _words(_IN_TOUCH_CODES, ") ") | _also(_IN_TOUCH_CODES, {
+    "a": ("y", "true", "in touch"), "b": ("n", "false", "not in touch"),
+    "c": ("deceased", "young person died"), "d": ("refused", "young person refused contact"),
+    "e": ("not required", "no longer requires services", "no longer requires contact"),
+    "f": ("returned home", "returned home to parents")})
 _ACCOMMODATION = _by_code("accommodation", ":")                 # "B" -> "B: Parents/relatives"
 _ACCOMMODATION_WORDS = _words(_ACCOMMODATION, ":")
-SUITABLE, UNSUITABLE = CODES["suitability"]
+_SUITABILITY_CODES = _by_code("suitability", ")")
+SUITABLE, UNSUITABLE = _SUITABILITY_CODES["a"], _SUITABILITY_CODES["b"]
 # The 903 ACCOM digit: 1 suitable, 2 unsuitable (annex-a-full.md §2.9, UNCONFIRMED reading).
 _SUITABILITY_DIGIT = {"1": SUITABLE, "2": UNSUITABLE}
-_SUITABILITY = {norm(SUITABLE): SUITABLE, norm(UNSUITABLE): UNSUITABLE} | {
-    norm(w): SUITABLE for w in ("1", "a", "suitable", "y", "yes", "true")} | {
-    norm(w): UNSUITABLE for w in ("2", "b", "unsuitable", "not suitable", "n", "no", "false")}
+_SUITABILITY = _words(_SUITABILITY_CODES, ") ") | _also(_SUITABILITY_CODES, {
+    "a": ("1", "y", "yes", "true"), "b": ("2", "not suitable", "n", "no", "false")})
 _ACTIVITY = _by_code("activity", ":")
 _ACTIVITY_WORDS = _words(_ACTIVITY, ":")
 _RD = _by_code("rd_reason", " - ")
 _RD_WORDS = _words(_RD, " - ")
 _LEFT = _by_code("left_reason", " - ")
-_LEFT_WORDS = _words(_LEFT, " - ") | {
-    norm(w): _LEFT[c] for c, words in {
-        "1": ("withdrew", "adopter withdrew", "withdrawn"), "2": ("on hold", "put on hold"),
-        "3": ("refused", "application refused"),
-    }.items() for w in words}
+_LEFT_WORDS = _words(_LEFT, " - ") | _also(_LEFT, {
+    "1": ("withdrew", "adopter withdrew", "withdrawn"), "2": ("on hold", "put on hold"),
+    "3": ("refused", "application refused")})
 ON_HOLD = _LEFT["2"]
 # 903 codes of "none / not applicable" in ACCOM and ACTIV: a blank cell, not an unmapped one.
 _NOTHING = frozenset({"0"})
-# A code with its label after it: "F1 - Full time…", "B: Parents", "a) Yes".
 # A remark in brackets after the value: "Former relevant (18+)".
 _ASIDE = re.compile(r"\([^)]*\)")
+# A code with its label after it: "F1 - Full time…", "B: Parents", "a) Yes".
 _CODE_FIRST = re.compile(r"^\s*([A-Za-z]{1,4}\d?|\d)\s*(?::|-|–|\)|\s)\s*\S")
 
 
