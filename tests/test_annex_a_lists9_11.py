@@ -111,6 +111,14 @@ def test_list9_one_row_per_young_person_the_latest_starting_open_involvement(tmp
     assert len(found(run, quality.OVERLAPPING_PLANS, "start_date")) == 1
 
 
+def test_list9_a_blank_start_ranks_before_any_dated_one(tmp_path):
+    rows = [leaver("C1", start="2020-01-01", eligibility="Relevant"), leaver("C1", start="", eligibility="Qualifying")]
+    run = annex(tmp_path, care_leavers=rows)
+    assert listed(run, 9)["Eligibility Category"].tolist() == ["a) Relevant child"]
+    assert found(run, quality.OVERLAPPING_PLANS, "start_date")["Problem"].tolist() == [
+        "another leaving-care involvement is open at the as-of date; the latest-starting one is used"]
+
+
 def test_list9_oc3_fills_each_field_the_care_leavers_record_leaves_blank(tmp_path):
     rows = [leaver("C1", in_touch="NO", activity="F1"),   # accommodation and suitability blank: from oc3
             leaver("C2", accommodation="U", accommodation_suitable="2"),
@@ -174,6 +182,8 @@ def test_list9_eligibility_as_recorded_mapped_and_an_unmappable_value_blank_with
     assert pd.isna(got["X"]) and pd.isna(got["B"])
     bad = found(run, quality.UNMAPPED_CODE, "eligibility")
     assert bad["Child Unique ID"].tolist() == ["X"]
+    assert bad["Problem"].tolist() == [
+        "value 'No Current Eligibility' is no Annex A eligibility category; written blank (never guessed)"]
 
 
 def test_list9_an_unmapped_oc3_code_is_blank_and_reported_at_its_oc3_row(tmp_path):
@@ -182,8 +192,10 @@ def test_list9_an_unmapped_oc3_code_is_blank_and_reported_at_its_oc3_row(tmp_pat
     row = listed(run, 9).iloc[0]
     assert row["LA in Touch"] == "a) Yes"  # the care leavers value: the oc3 one is not read
     assert pd.isna(row["Type of Accommodation"]) and pd.isna(row["Activity Status"])
-    for column in ("accom", "activ"):
-        assert found(run, quality.UNMAPPED_CODE, column)["File"].tolist() == ["oc3.csv"]
+    for column, value in (("accom", "Q1"), ("activ", "Q9")):
+        bad = found(run, quality.UNMAPPED_CODE, column)
+        assert bad["File"].tolist() == ["oc3.csv"]
+        assert bad["Problem"].tolist() == [f"value '{value}' maps to no Annex A code; written blank"]
     assert found(run, quality.UNMAPPED_CODE, "in_touch").empty
 
 
@@ -227,11 +239,21 @@ def adopted(cid, dec, decom="2023-01-10"):
 
 
 def test_list10_adoption_order_on_the_first_day_of_the_12_months_is_on_the_day_before_off(tmp_path):
-    episodes = [*adopted("IN", "2025-03-01"), *adopted("BEFORE", "2025-02-28")]
-    run = annex(tmp_path, [kid("IN"), kid("BEFORE")], episodes=episodes)
+    episodes = [*adopted("IN", "2025-03-01"), *adopted("BEFORE", "2025-02-28"), *adopted("AS_OF", AS_OF),
+                *adopted("AFTER", "2026-03-02")]
+    run = annex(tmp_path, [kid(c) for c in ("IN", "BEFORE", "AS_OF", "AFTER")], episodes=episodes)
     f = listed(run, 10)
-    assert f["Child Unique ID"].tolist() == ["IN"]
-    assert f["Date of Adoption Order"].tolist() == [D("2025-03-01")]
+    assert by_child(f, "Date of Adoption Order") == {"IN": D("2025-03-01"), "AS_OF": D(AS_OF)}
+
+
+def test_list10_a_period_ending_any_other_way_is_no_adoption(tmp_path):
+    episodes = [ep("HOME", "2024-01-01", dec="2025-06-01", rec="E13"),        # returned home in the 12 months
+                ep("R", "2024-01-01", ls="E1", dec="2025-07-01", rec="E8")]
+    pfa = [decision("R", "2024-03-01", "2025-06-01", "RD2")]
+    run = annex(tmp_path, [kid("HOME"), kid("R")], episodes=episodes, pfa=pfa)
+    f = listed(run, 10)
+    assert f["Child Unique ID"].tolist() == ["R"]
+    assert f["Date of Adoption Order"].isna().all() and f["Date of Placement Order"].tolist() == [D("2024-01-01")]
 
 
 def test_list10_dates_from_the_episodes_of_the_period(tmp_path):
@@ -357,6 +379,19 @@ def test_list11_who_is_listed(tmp_path):
     assert sorted(listed(run, 11)["Individual adopter identifier"]) == ["MID", "WITHDREW"]
     row = listed(run, 11).set_index("Individual adopter identifier").loc["WITHDREW"]
     assert row["Reason for leaving adoption process"] == "1 - Adopter withdrew from process"
+
+
+def test_list11_edges_of_the_12_months_and_of_the_as_of_date(tmp_path):
+    old = "2023-01-01"
+    rows = [adopter("APPLIED_AS_OF", applied=AS_OF),                                    # mid-process: on
+            adopter("LEFT_FIRST_DAY", applied=old, left_date="2025-03-01", left_reason="1"),  # a step that day: on
+            adopter("LEFT_DAY_BEFORE", applied=old, left_date="2025-02-28", left_reason="1"),  # off
+            adopter("LEFT_AS_OF", applied=old, left_date=AS_OF, left_reason="3"),            # a step that day: on
+            adopter("HOLD_AS_OF", applied=old, left_date=AS_OF, left_reason="2"),            # on hold: off
+            adopter("LEFT_NO_REASON", applied=old, left_date="2025-09-01")]                  # left, not on hold: on
+    run = annex(tmp_path, adopters=rows)
+    assert sorted(listed(run, 11)["Individual adopter identifier"]) == [
+        "APPLIED_AS_OF", "LEFT_AS_OF", "LEFT_FIRST_DAY", "LEFT_NO_REASON"]
 
 
 def test_list11_gender_in_its_own_order_and_the_other_codes(tmp_path):
