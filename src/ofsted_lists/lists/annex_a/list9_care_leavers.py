@@ -17,6 +17,7 @@ import pandas as pd
 from ...codes import leaving_care as lc
 from ...quality import OVERLAPPING_PLANS
 from ...uniques import among
+from ...values import blank
 from .. import derive
 from .._common import (
     TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, not_after, ranked_per_child, verdict, yes_no,
@@ -59,7 +60,7 @@ def latest_oc3(ctx: Context, child_ids: pd.Series) -> pd.DataFrame:
 
 def _given(values: pd.Series) -> pd.Series:
     """A care_leavers cell that holds something (the oc3 value is used only where it does not)."""
-    return values.notna() & values.astype("str").str.strip().ne("")
+    return ~blank(values)
 
 
 def _read(ctx: Context, frame: pd.DataFrame, column: str, read) -> pd.Series:
