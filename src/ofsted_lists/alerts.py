@@ -100,7 +100,7 @@ def collect(run: Run, config: Config) -> list[Warning]:
         *_empty_tables(run.read.files, parts, config, specs),
         *_stale(run.latest, run.as_of, config.freshness_days, specs),
         # A list the profile does not build yet (`pending`) is not produced by design: no warning.
-        *(Warning(NOT_PRODUCED, "", f"no {', '.join(r.spec.needs)} export: sheet {r.spec.sheet} is not "
+        *(Warning(NOT_PRODUCED, "", f"no {r.spec.needs_words} export: sheet {r.spec.sheet} is not "
                   "produced; its first row says NOT PRODUCED") for r in run.lists
           if not r.produced and not r.spec.pending),
         *_unmapped(run.dataset, run.findings),

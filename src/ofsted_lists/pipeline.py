@@ -55,7 +55,7 @@ def missing_tables(present: set[str], profile: Profile = DISABLED_CHILDREN) -> d
     (lists the profile may leave "not produced" without --allow-missing are not counted)."""
     out: dict[str, list[str]] = {}
     for module in profile.lists:
-        if module.SPEC.key in profile.optional:
+        if module.SPEC.key in profile.optional or not module.SPEC.lacks(present):
             continue
         for table in module.SPEC.needs:
             if table not in present:
@@ -113,7 +113,7 @@ def _build_all(ctx: Context, missing: dict[str, list[str]], profile: Profile) ->
     present = set(ctx.ds.tables)
 
     def one(module) -> tuple[ListResult, Findings]:
-        if any(t in missing or t not in present for t in module.SPEC.needs):
+        if module.SPEC.lacks(present - set(missing)):
             return empty(module.SPEC), Findings()
         own = Findings()
         return module.build(replace(ctx, findings=own)), own

@@ -58,6 +58,17 @@ class ListSpec:
     feeds: tuple[Feed, ...] = ()  # optional input columns behind its columns
     pending: bool = False      # a list of the profile not built yet: always "not produced"
     headings: tuple[str, ...] = ()  # every heading in order, where not the child columns + flag + columns
+    needs_any: bool = False    # built when ANY of `needs` is present (SPEC §2: "not produced" only when all are absent)
+
+    def lacks(self, present: set[str]) -> bool:
+        """Whether the tables `present` cannot build it: one of `needs` absent (all of them, for `needs_any`)."""
+        absent = [t not in present for t in self.needs]
+        return all(absent) if self.needs_any else any(absent)
+
+    @property
+    def needs_words(self) -> str:
+        """Its tables as a "no … export" note names them: "episodes or placed_for_adoption" for `needs_any`."""
+        return (" or " if self.needs_any else ", ").join(self.needs)
 
     @property
     def all_columns(self) -> list[str]:
@@ -251,19 +262,33 @@ def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListRes
     if DISABILITY_CODES in spec.columns:
         frame[DISABILITY_CODES] = ctx.disability.codes_text.reindex(own["child_id"].to_numpy()).to_numpy()
     frame = frame[spec.all_columns]
-    # Key date, then id, then every other column: a total order, whatever the input order.
-    tiebreak = {f"_t{i}": frame[c].astype("str") for i, c in enumerate(frame.columns) if c != "Child Unique ID"}
-    order = frame.assign(_key=key.to_numpy(), **tiebreak).sort_values(
-        ["_key", "Child Unique ID", *tiebreak], kind="stable", na_position="last").index
+    order = sorted_rows(frame, key, "Child Unique ID")
     return ListResult(spec, frame.loc[order].reset_index(drop=True), len(unknown),
                       key_dates=key.loc[order].reset_index(drop=True), unknown=unknown, **extra)
+
+
+def sorted_rows(frame: pd.DataFrame, key: pd.Series, first: str) -> pd.Index:
+    """The order of a sheet's rows: key date, then the `first` (id) column, then every other
+    column: a total order, whatever the input order. `key` is row for row with `frame`."""
+    tiebreak = {f"_t{i}": frame[c].astype("str") for i, c in enumerate(frame.columns) if c != first}
+    return frame.assign(_key=key.to_numpy(), **tiebreak).sort_values(
+        ["_key", first, *tiebreak], kind="stable", na_position="last").index
+
+
+def finish_rows(spec: ListSpec, rows: pd.DataFrame, key: pd.Series) -> ListResult:
+    """A list whose rows are not children (List 11, adopters): no child columns and no
+    disability filter; its columns in order, sorted as `finish` sorts (`sorted_rows`)."""
+    frame = rows.reset_index(drop=True)[spec.all_columns]
+    key = pd.Series(key.to_numpy(), index=frame.index)
+    order = sorted_rows(frame, key, spec.all_columns[0])
+    return ListResult(spec, frame.loc[order].reset_index(drop=True), 0, key_dates=key.loc[order].reset_index(drop=True))
 
 
 def not_produced(result: ListResult) -> str:
     """The banner of a list not produced, and its note on the Summary (SPEC §2, §9)."""
     if result.spec.pending:
         return "NOT PRODUCED: not built yet; it will be produced from the " + ", ".join(result.spec.needs) + " export"
-    return "NOT PRODUCED: no " + ", ".join(result.spec.needs) + " export"
+    return "NOT PRODUCED: no " + result.spec.needs_words + " export"
 
 
 def empty(spec: ListSpec) -> ListResult:

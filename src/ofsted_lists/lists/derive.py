@@ -22,7 +22,7 @@ from ._common import NO, UNKNOWN_ANSWER, YES, Context, count_last_12_months, lat
 __all__ = [
     "LOOKED_AFTER", "CP_PLAN", "CIN_PLAN", "OPEN_ASSESSMENT", "CLOSED_EPISODE", "NOT_LOOKED_AFTER_LS",
     "children_open", "status_flags", "case_status", "last_seen", "last_statutory_visit", "epo_last_six_months",
-    "is_cp_visit", "is_protection_order", "open_at", "latest_open", "count_last_12_months",
+    "is_cp_visit", "is_protection_order", "open_at", "latest_open", "count_last_12_months", "leaving_care_open",
 ]
 
 # Annex A List 6 `Case Status` codes (annex-a-full.md §2.6). d) and e) belong to the full
@@ -49,6 +49,14 @@ def children_open(ctx: Context, table: str, start: str, end: str, keep=None) -> 
     if keep is not None:
         live &= keep(df)
     return pd.Index(df.loc[live.to_numpy(dtype=bool), "child_id"].unique())
+
+
+def leaving_care_open(involvements: pd.DataFrame, as_of: pd.Timestamp) -> pd.Series:
+    """A `care_leavers` involvement open at the as-of date (SPEC §9 List 9): start blank or
+    ≤ as_of, end blank or > as_of. Unlike `open_at`, a blank start counts: a care-leaver
+    export often dates only the end."""
+    start, end = involvements["start_date"], involvements["end_date"]
+    return (start.isna() | (start <= as_of)) & (end.isna() | (end > as_of))
 
 
 def status_flags(ctx: Context, child_ids: pd.Series) -> pd.DataFrame:

@@ -61,7 +61,7 @@ def _care_leavers(ctx: Context, child_ids: pd.Series) -> np.ndarray:
     if not ctx.ds.has("care_leavers"):
         return np.zeros(len(child_ids), dtype=bool)
     c = ctx.ds.tables["care_leavers"]
-    live = (c["start_date"].isna() | (c["start_date"] <= ctx.as_of)) & (c["end_date"].isna() | (c["end_date"] > ctx.as_of))
+    live = derive.leaving_care_open(c, ctx.as_of)
     return among(child_ids, c.loc[live.to_numpy(dtype=bool), "child_id"])
 
 
