@@ -1,11 +1,12 @@
 """The full Annex A (SPEC §9, `--profile annex-a`): one module per list, `List 1` … `List 11`.
 
 Where is List N decided? In `listN_*.py`: its SPEC (sheet, Annex A headings from
-`readers/annex_a_lists.py`, rule), `build` and `explain`. Lists 8–11 are `pending.py`."""
+`readers/annex_a_lists.py`, rule), `build` and `explain`. Lists 9–11 are `pending.py`."""
 
 from . import (
-    list1_contacts, list2_early_help, list3_referrals, list4_assessments, list5_s47, list6_cin, list7_cp, pending,
+    list1_contacts, list2_early_help, list3_referrals, list4_assessments, list5_s47, list6_cin, list7_cp, list8_cla,
+    pending,
 )
 
 LISTS = (list1_contacts, list2_early_help, list3_referrals, list4_assessments, list5_s47, list6_cin, list7_cp,
-         pending.LIST8, pending.LIST9, pending.LIST10, pending.LIST11)
+         list8_cla, pending.LIST9, pending.LIST10, pending.LIST11)
