@@ -370,3 +370,47 @@ def test_a_damaged_or_hostile_903_xml_is_refused_with_one_line(tmp_path, text, n
     res = invoke("build", "--input", str(folder), "--as-of", "2021-03-31", "--allow-missing", "--out", str(out))
     assert res.exit_code == 3 and needle in res.output and len(res.output.strip().splitlines()) == 1, res.output
     assert "A1" not in res.output and not out.exists()
+
+
+# --- the 903 as a source of children (SPEC §3.5: Lists 8-10 list 903-only children) ----------
+
+def test_a_903_only_child_gets_a_row_with_the_header_details_and_children_still_win(tmp_path):
+    from conftest import TODAY
+    import datetime as dt
+    from ofsted_lists.config import Config
+    from ofsted_lists.pipeline import build_lists
+    from ofsted_lists.profiles import ANNEX_A
+
+    write_csv(tmp_path / "children.csv", [{"child_id": "BOTH", "dob": "2012-01-01", "gender": "2",
+                                           "ethnicity": "WBRI", "disability": "N"}])
+    header = ["CHILD", "SEX", "DOB", "ETHNIC", "UPN", "MOTHER", "MC_DOB"]
+    write_csv(tmp_path / "a.csv", [dict(zip(header, ["BOTH", "1", "01/01/2013", "ABAN", "", "", ""])),
+                                   dict(zip(header, ["ONLY", "M", "29/02/2012", "BAFR", "", "", ""]))], header)
+    ep = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC", "REASON_PLACE_CHANGE",
+          "HOME_POST", "PL_POST", "URN"]
+    write_csv(tmp_path / "b.csv", [dict(zip(ep, ["NOHEADER", "01/05/2025", "S", "C2", "N1", "U1", "PR1", "", "",
+                                                  "", "", "", ""]))], ep)
+    run = build_lists(tmp_path, Config(), as_of=dt.date(2026, 3, 1), allow_missing=True, today=TODAY,
+                      profile=ANNEX_A)
+    ch = run.context.children
+    assert set(ch.index) == {"BOTH", "ONLY", "NOHEADER"}
+    assert ch.loc["BOTH", ["Gender", "Ethnicity"]].tolist() == ["b) Female", "a) WBRI"]  # children wins
+    assert ch.loc["BOTH", "Date of Birth"] == pd.Timestamp("2012-01-01")
+    assert ch.loc["ONLY", ["Gender", "Ethnicity"]].tolist() == ["a) Male", "o) BAFR"]
+    assert ch.loc["ONLY", "Date of Birth"] == pd.Timestamp("2012-02-29")
+    assert ch.loc["ONLY", "Age of Child (Years)"] == 14  # 29 February 2012 to 1 March 2026
+    assert pd.isna(ch.loc["NOHEADER", "Date of Birth"])
+
+
+def test_annex_a_runs_on_903_files_alone_every_disability_unknown_and_says_so(tmp_path):
+    for path in PEER_FILES:
+        shutil.copy(path, tmp_path / path.name)
+    res = invoke("validate", "--input", str(tmp_path), "--as-of", "2022-03-01", "--profile", "annex-a",
+                 "--allow-missing")
+    assert res.exit_code in (0, 1), res.output
+    text = flat(res.output)
+    assert "no disability source in the input" in text and "reads c) Unknown for every child" in text
+    assert "has no gender column" not in text and "no export has a gender column" not in text
+    # The disabled-children profile cannot list disabled children without a disability source.
+    res = invoke("validate", "--input", str(tmp_path), "--as-of", "2022-03-01", "--allow-missing")
+    assert res.exit_code == 3 and "no disability source" in flat(res.output)

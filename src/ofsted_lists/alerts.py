@@ -104,9 +104,21 @@ def collect(run: Run, config: Config) -> list[Warning]:
                   "produced; its first row says NOT PRODUCED") for r in run.lists
           if not r.produced and not r.spec.pending),
         *_unmapped(run.dataset, run.findings),
+        *_no_disability_source(run),
     ]
     private = [f.name for f in run.read.files if f.parts and not shows_name(f, config)]
     return [replace(w, private=tuple(n for n in private if n in w.text)) for w in found]
+
+
+def _no_disability_source(run: Run) -> list[Warning]:
+    """The full profile runs without a disability source (a 903-only input, SPEC §3.5), but
+    then every child's `Does the Child have a Disability` is c) Unknown: said, not silent."""
+    from .disability import has_source  # imported here: disability is a pipeline stage
+
+    if not run.profile.all_children or has_source(run.dataset):
+        return []
+    return [Warning(MISSING_COLUMN, "", "no disability source in the input (a 'disability' column of children, "
+                    "or a disabilities export): Does the Child have a Disability reads c) Unknown for every child")]
 
 
 def count_text(warnings: list[Warning]) -> str:
@@ -176,6 +188,9 @@ def _missing_columns(parts: list[tuple[InputFile, Header]], built: set[str], con
     for feed in CHILD_FEEDS:
         # A child detail may come from any table that carries it (SPEC §3): missing only when none does.
         if any(feed.column in p.columns for _, p in parts):
+            continue
+        # The 903 header gives date of birth, sex and ethnicity (normalise._HEADER_DETAILS).
+        if any(p.table == "header" for _, p in parts):
             continue
         out += [Warning(MISSING_COLUMN, f.name, f"{_where(f, p, config)} has no {feed.column} column: {feed.effect}"
                         + _lookalikes("children", feed.column, p.unused)) for f, p in children]

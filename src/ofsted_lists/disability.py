@@ -102,7 +102,13 @@ def _joined(ids: pd.Series, codes: pd.Series) -> pd.Series:
     return pd.Series(joined, index=index, dtype="str", name="code")
 
 
-def assess(ds: Dataset, config: Config, findings: Findings) -> Disability:
+def assess(ds: Dataset, config: Config, findings: Findings, required: bool = True) -> Disability:
+    """Every child's disability at the as-of date. Without any disability source the
+    disabled-children lists cannot be made (`required`: an error); the full profile lists
+    every child and reads them all unknown (a warning says so, `alerts`)."""
+    if not has_source(ds) and not required:
+        none = pd.Series([], index=pd.Index([], name="child_id", dtype="str"), dtype="str")
+        return Disability(status=none, codes_text=none.copy())
     if not has_source(ds):
         raise InputError(
             "no disability source in the input: add a 'disability' column to children, "

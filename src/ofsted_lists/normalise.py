@@ -358,6 +358,38 @@ def _child_details(tables: dict[str, pd.DataFrame], absent: dict[str, set[str]],
     return base
 
 
+# Tables that name a child but carry no child details: the 903's files and the local
+# looked-after and care-leaver tables. Lists 8-10 list their children, who may be in no
+# CMS export (a 903-only child), so each child in them gets a row of `children`.
+_OTHER_CHILD_TABLES = ("care_leavers", "health_checks", "permanence_plans")
+# 903 header column -> child detail it fills (SEX 1/2 or M/F/U, ETHNIC a CBDS code).
+_HEADER_DETAILS = {"dob": "dob", "sex": "gender", "ethnic": "ethnicity"}
+
+
+def _returns_children(tables: dict[str, pd.DataFrame], base: pd.DataFrame) -> pd.DataFrame:
+    """`base` with a row for every child of the 903 and local looked-after tables, and the
+    903 `header`'s date of birth, sex and ethnicity where `children` and the events give
+    none (the latest collection year's file wins: files are read in folder order)."""
+    names = [n for n, t in TABLES.items() if n in tables and (t.national or n in _OTHER_CHILD_TABLES)]
+    if not names:
+        return base
+    first = pd.concat([tables[n][["child_id", *PROVENANCE]] for n in names], ignore_index=True)
+    first = first.drop_duplicates("child_id", keep="first").set_index("child_id")
+    new_ids = first.index.difference(base.index)
+    if len(new_ids):
+        add = pd.DataFrame({c: pd.Series(pd.NA, index=new_ids, dtype=base[c].dtype) for c in CHILD_DETAILS})
+        base = pd.concat([base, pd.concat([first.loc[new_ids, PROVENANCE], add], axis=1)])
+        base.index.name = "child_id"
+    if "header" in tables:
+        h = tables["header"]
+        for column, detail in _HEADER_DETAILS.items():
+            have = h.loc[h[column].notna().to_numpy(dtype=bool), ["child_id", column]]
+            if len(have):
+                latest = have.drop_duplicates("child_id", keep="last").set_index("child_id")[column]
+                base[detail] = base[detail].fillna(latest.reindex(base.index).astype(base[detail].dtype))
+    return base
+
+
 def _cross_checks(tables: dict[str, pd.DataFrame], children: pd.DataFrame, has_children: bool,
                   as_of: dt.date, findings: Findings, positions: dict[str, np.ndarray] | None = None) -> None:
     dob = children["dob"]
@@ -412,7 +444,7 @@ def normalise(raw: dict[str, pd.DataFrame], as_of: dt.date, today: dt.date,
     for _, _, _, outcomes in done:
         findings.extend(outcomes)
     positions: dict[str, np.ndarray] = {}  # event rows -> positions in `children`
-    children = _child_details(tables, absent, findings, positions)
+    children = _returns_children(tables, _child_details(tables, absent, findings, positions))
     for c in ("dob", "expected_dob"):
         children[c] = pd.to_datetime(children[c]).astype("datetime64[ns]")
     _cross_checks(tables, children, "children" in tables, as_of, findings, positions)

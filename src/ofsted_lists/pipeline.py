@@ -97,7 +97,7 @@ def build_lists(
     ds = normalise(read.tables, as_of, today, config, findings)
     care_history.merge(ds, findings)
     say("building the lists")
-    status = disability.assess(ds, config, findings)
+    status = disability.assess(ds, config, findings, required=not profile.all_children)
     ctx = Context(ds=ds, window=window, disability=status, children=child_columns(ds, config, findings),
                   config=config, findings=findings, all_children=profile.all_children)
     results = _build_all(ctx, missing, profile)
