@@ -20,6 +20,8 @@ from ofsted_lists.config import Config, parse
 from ofsted_lists.errors import UsageError
 from ofsted_lists.pipeline import build_lists
 from ofsted_lists.profiles import ANNEX_A
+from ofsted_lists.readers.annex_a_lists import BY_NUMBER, CHILD, code_lists
+from ofsted_lists.schema import norm
 
 D = pd.Timestamp
 AS_OF = "2026-03-01"   # the window starts 2025-09-01, the 12 months 2025-03-01
@@ -284,7 +286,7 @@ def test_location_from_placement_la_else_the_lookup_else_blank_with_one_finding(
     cfg = Config(la_code="E10000014", la_name="Hampshire", postcode_lookup=lookup)
     location, la, run = _located(tmp_path / "in", cfg)
     assert location == {"C0": "a) In", "C1": "b) Out", "C2": "a) In", "C3": "b) Out", "C4": None}
-    assert la == {"C0": "Hampshire", "C1": "Kent", "C2": "E10000014", "C3": "WAL", "C4": None}
+    assert la == {"C0": "Hampshire", "C1": "Kent", "C2": "Hampshire", "C3": "WAL", "C4": None}
     assert kinds(run, quality.NO_PLACEMENT_LA) == ["C4"]
 
 
@@ -296,9 +298,32 @@ def test_location_without_a_lookup_is_blank_with_one_finding(tmp_path):
     assert len(found) == 1 and "3 row(s)" in found["Problem"].iloc[0] and "postcode_lookup" in found["Problem"].iloc[0]
 
 
-def test_a_missing_lookup_file_is_a_usage_error_naming_it(tmp_path):
-    with pytest.raises(UsageError, match="nowhere.csv"):
-        run8(tmp_path, [ep("A", "2025-10-01")], config=Config(postcode_lookup=tmp_path / "nowhere.csv"))
+@pytest.mark.parametrize("lookup, says", [
+    (None, "postcode lookup nowhere.csv ([annex_a] postcode_lookup) not found"),
+    ("code,name\nE1,x\n", "postcode lookup pc.csv ([annex_a] postcode_lookup) has no postcode column"),
+    ("pcds,name\nA1,x\n", "postcode lookup pc.csv ([annex_a] postcode_lookup) has no LA code column"),
+])
+def test_a_missing_or_unusable_lookup_file_is_a_usage_error_naming_it(tmp_path, lookup, says):
+    folder = exports(tmp_path / "in", children=[kid("A")])
+    write_csv(folder / "episodes_903.csv", [ep("A", "2025-10-01", PL_POST="A1")], EPISODE_HEADINGS)
+    name = "nowhere.csv" if lookup is None else "pc.csv"
+    if lookup is not None:
+        (tmp_path / name).write_text(lookup)
+    (tmp_path / "o.toml").write_text(f'[annex_a]\npostcode_lookup = "{name}"\n')
+    res = CliRunner().invoke(app, ["build", "--input", str(folder), "--out", str(tmp_path / "o.xlsx"), "--as-of",
+                                   AS_OF, "--profile", "annex-a", "--allow-missing",
+                                   "--config", str(tmp_path / "o.toml")], env={"COLUMNS": "250"})
+    assert res.exit_code == 2 and says in " ".join(res.output.split()) and "Traceback" not in res.output
+    assert not (tmp_path / "o.xlsx").exists()
+
+
+def test_an_empty_episodes_file_gives_an_empty_list(tmp_path):
+    exports(tmp_path, children=[kid("A")])
+    write_csv(tmp_path / "episodes_903.csv", [], EPISODE_HEADINGS)
+    run = build_lists(tmp_path, Config(), as_of=dt.date.fromisoformat(AS_OF), since=None, allow_missing=True,
+                      today=TODAY, profile=ANNEX_A)
+    res = next(r for r in run.lists if r.spec.key == "8")
+    assert res.produced and res.frame.empty
 
 
 # --- config ------------------------------------------------------------------------------------
@@ -387,8 +412,6 @@ def _independent_cohort(folder: Path, as_of: dt.date) -> set[str]:
 def test_the_peer_903_files_give_the_cohort_counted_independently(tmp_path):
     folder = tmp_path / "903"
     shutil.copytree(PEER, folder)
-    # The 903 holds no disability item: one CMS child record (no 903 child) gives the run a source.
-    write_csv(folder / "children.csv", [{"child_id": "CMS1", "dob": "2010-01-01", "disability": "NONE"}])
     as_of = dt.date(2018, 1, 31)   # inside the files' collection year, 2017-18
     out = tmp_path / "out.xlsx"
     res = CliRunner().invoke(app, ["build", "--input", str(folder), "--out", str(out), "--as-of", as_of.isoformat(),
@@ -398,3 +421,11 @@ def test_the_peer_903_files_give_the_cohort_counted_independently(tmp_path):
     expected = _independent_cohort(folder, as_of)
     assert 20 < len(expected) < 200
     assert sorted(listed["Child Unique ID"]) == sorted(expected)
+    # Exactly Annex A's headings in order, and every coded cell one of its codes.
+    annex = BY_NUMBER[8].headings
+    assert list(listed.columns) == [h.heading() for h in annex]
+    for h in annex:
+        allowed = code_lists().get(h.check)
+        if allowed is not None and h not in CHILD[3:]:
+            bad = {v for v in listed[h.heading()].dropna() if norm(v) not in {norm(a) for a in allowed}}
+            assert not bad, (h.heading(), bad)

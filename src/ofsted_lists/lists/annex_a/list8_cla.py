@@ -33,7 +33,8 @@ START = "Date Started to be Looked After"
 SPEC = annex_spec(8, ("episodes",),
                   "one row per child: the latest-starting period of care open at the as-of date or ceased in the "
                   "window, short-break-only periods left out", START,
-                  feeds=(Feed("team", "Allocated Team will be blank"), Feed("worker", "Allocated Worker will be blank")))
+                  feeds=(Feed("team", "Allocated Team will be blank"),
+                         Feed("worker", "Allocated Worker will be blank")))
 
 MONTHS = 12
 # 903 placement types newer than every Annex A template (note I): written `CODE: description`.
@@ -108,7 +109,7 @@ def _location(ctx: Context, cur: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
     own = {norm(v) for v in (cfg.la_code, cfg.la_name) if v}
 
     def is_own(values: pd.Series) -> np.ndarray:
-        return values.map(lambda v: norm(v) in own, na_action="ignore").fillna(False).to_numpy(dtype=bool)
+        return values.isin([v for v in values.dropna().unique() if norm(v) in own]).to_numpy(dtype=bool)
 
     la = cur["placement_la"]
     given = la.notna().to_numpy(dtype=bool)
@@ -121,7 +122,7 @@ def _location(ctx: Context, cur: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
         country = code.str[0].map(COUNTRIES)
         la = la.fillna(country).fillna(name).fillna(code)
         looked_up, outside = code.notna().to_numpy(dtype=bool), country.notna().to_numpy(dtype=bool)
-        mine |= looked_up & (is_own(code) | is_own(name))
+        mine = mine | (looked_up & (is_own(code) | is_own(name)))
     decided = (given | looked_up) & (bool(own) | outside)
     location = pd.Series(np.where(mine & ~outside, LOCATION_IN, LOCATION_OUT), index=cur.index,
                          dtype="str").where(decided)
@@ -174,7 +175,7 @@ def _plan(ctx: Context, spans: pd.DataFrame) -> pd.Series:
     m = m[live.to_numpy(dtype=bool)].sort_values(["_span", "start_date", "_file", "_row"], kind="stable",
                                                  na_position="first").drop_duplicates("_span", keep="last")
     raw = m["plan"].astype("str")
-    label = raw.map(lambda v: _PLANS.get(norm(v)), na_action="ignore")
+    label = raw.map({v: _PLANS.get(norm(v)) for v in raw.dropna().unique()})
     ctx.findings.add_unmapped(m, label.isna() & raw.notna(), "plan")
     out.iloc[m["_span"].to_numpy()] = label.fillna(raw).to_numpy()
     return out
@@ -193,13 +194,12 @@ def build(ctx: Context) -> ListResult:
     recent = spans.assign(_lo=spans["_lo"].where(spans["_lo"] > since, since), _hi=as_of)
 
     start, from_start = given_or_derived(START, cur["period_start"], c["start"], "datetime64[ns]")
-    every = care_history.second_period(p, p["short_breaks"].to_numpy(dtype=bool), since, ctx.config.second_period)
+    previous = care_history.second_period(p, p["short_breaks"].to_numpy(dtype=bool), since, ctx.config.second_period)
     second, from_second = given_or_derived("Second or subsequent period", cur["second_period"],
-                                           pd.Series(every[c.index.to_numpy()], index=c.index), "boolean")
+                                           pd.Series(previous[c.index.to_numpy()], index=c.index), "boolean")
     counted = care_history.placements_in_12_months(ep, c, since, as_of, ctx.config.placements == "every-placement")
     placements, from_count = given_or_derived("Number of Placements in the Last 12 months", cur["placements_12m"],
                                               pd.Series(counted, index=c.index))
-    checks = derive.check_kind(ctx.ds.tables["health_checks"]) if ctx.ds.has("health_checks") else None
     location, la = _location(ctx, cur)
     n_missing, n_absent, offered, accepted = _missing(ctx, recent)
     pos = cur.index
@@ -220,9 +220,9 @@ def build(ctx: Context) -> ListResult:
         "Date of Last IRO Visit / Contact to the Child": derive.latest_in_span(
             ctx, "visits", "visit_date", spans, lambda v: derive.is_iro_visit(v["visit_type"])).to_numpy(),
         "Date of Last Health Assessment": derive.latest_in_span(
-            ctx, "health_checks", "check_date", anytime, lambda h: checks.loc[h.index] == derive.HEALTH).to_numpy(),
+            ctx, "health_checks", "check_date", anytime, lambda h: derive.check_kind(h) == derive.HEALTH).to_numpy(),
         "Date of Last Dental Check": derive.latest_in_span(
-            ctx, "health_checks", "check_date", anytime, lambda h: checks.loc[h.index] == derive.DENTAL).to_numpy(),
+            ctx, "health_checks", "check_date", anytime, lambda h: derive.check_kind(h) == derive.DENTAL).to_numpy(),
         "Number of Placements in the Last 12 months": placements.to_numpy(),
         "Date Ceased to be Looked After": c["end"].to_numpy(),
         "Reason Ceased to be Looked After": _coded(ctx, cur, "rec", "ceased_reason").where(
