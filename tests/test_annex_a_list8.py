@@ -169,9 +169,35 @@ def test_placements_are_counted_from_the_one_held_at_the_12_month_boundary(tmp_p
         ep("ON", "2024-06-01", dec="2025-03-01", rec="X1"),
         ep("ON", "2025-03-01", rne="B", dec="2025-09-01", rec="X1"),       # starts on the boundary: the one held
         ep("ON", "2025-09-01", rne="P"),                                   # +1
-        ep("NEW", "2025-12-01"),
+        ep("NEW", "2025-12-01", dec=AS_OF, rec="X1"),
+        ep("NEW", AS_OF, rne="P"),                                         # a move on the as-of date: +1
     ])
-    assert by_child(res.frame, PLACEMENTS) == {"ACROSS": 2, "ON": 2, "NEW": 1}
+    assert by_child(res.frame, PLACEMENTS) == {"ACROSS": 2, "ON": 2, "NEW": 2}
+    assert by_child(res.frame, "Start Date of Most Recent Placement") == {
+        "ACROSS": D("2025-05-01"), "ON": D("2025-09-01"), "NEW": D(AS_OF)}   # not moved by L
+    assert by_child(res.frame, "Start date of current legal status")["ACROSS"] == D("2025-08-01")
+
+
+def test_no_placement_in_the_12_months_for_a_period_ended_before_them(tmp_path):
+    """Only a window longer than 12 months (--since) lists such a period."""
+    folder = exports(tmp_path, children=[kid("GONE"), kid("EDGE")])
+    write_csv(folder / "e.csv", [ep("GONE", "2024-01-01", dec="2025-02-28", rec="E4A"),
+                                 ep("EDGE", "2024-01-01", dec="2025-03-01", rec="E4A")], EPISODE_HEADINGS)
+    run = build_lists(folder, Config(), as_of=dt.date.fromisoformat(AS_OF), since="2y", allow_missing=True,
+                      today=TODAY, profile=ANNEX_A)
+    assert by_child(next(r for r in run.lists if r.spec.key == "8").frame, PLACEMENTS) == {"GONE": 0, "EDGE": 1}
+
+
+def test_placement_start_of_a_period_not_begun_with_s(tmp_path):
+    res, _ = run8(tmp_path, [
+        ep("AFTER", "2024-01-01", dec="2024-06-01", rec="E13"),
+        ep("AFTER", "2025-10-01", rne="L"),                  # a new period all the same (903 rule 432)
+        ep("L_FIRST", "2025-04-01", rne="L"),                # began before the files with a legal change
+        ep("TODAY", AS_OF),                                  # starts on the as-of date: in care
+    ])
+    assert by_child(res.frame, "Start Date of Most Recent Placement") == {
+        "AFTER": D("2025-10-01"), "L_FIRST": None, "TODAY": D(AS_OF)}
+    assert by_child(res.frame, START) == {"AFTER": D("2025-10-01"), "L_FIRST": None, "TODAY": D(AS_OF)}
 
 
 # --- note C: second or subsequent period -----------------------------------------------------
@@ -183,16 +209,19 @@ SECOND_PERIODS = [
     ep("BEFORE", "2025-06-01"),
     ep("STARTED", "2025-04-01", dec="2025-05-01", rec="E13"),    # started inside
     ep("STARTED", "2025-07-01"),
+    ep("ON_FIRST_DAY", "2025-03-01", dec="2025-04-01", rec="E13"),  # started on the 12 months' first day
+    ep("ON_FIRST_DAY", "2025-07-01"),
     ep("BREAK", "2025-04-01", ls="V3", dec="2025-04-03", rec="E8"),
     ep("BREAK", "2025-07-01"),
 ]
 
 
-@pytest.mark.parametrize("setting, yes", [("overlap", {"INSIDE", "STARTED"}), ("start", {"STARTED"})])
+@pytest.mark.parametrize("setting, yes", [("overlap", {"INSIDE", "STARTED", "ON_FIRST_DAY"}),
+                                          ("start", {"STARTED", "ON_FIRST_DAY"})])
 def test_second_period_overlapping_or_starting_in_the_12_months(tmp_path, setting, yes):
     res, _ = run8(tmp_path, SECOND_PERIODS, config=Config(second_period=setting))
     assert by_child(res.frame, SECOND) == {c: "a) Yes" if c in yes else "b) No"
-                                           for c in ("INSIDE", "BEFORE", "STARTED", "BREAK")}
+                                           for c in ("INSIDE", "BEFORE", "STARTED", "ON_FIRST_DAY", "BREAK")}
 
 
 def test_values_an_annex_a_workbook_gives_are_taken_as_given(tmp_path):
@@ -357,21 +386,32 @@ def test_bad_annex_a_list8_settings_name_the_key_and_line(tmp_path, line, says):
 
 def test_explain_through_the_cli_gives_each_period(tmp_path):
     folder = tmp_path / "in"
-    exports(folder, children=[kid("E1")])
+    exports(folder, children=[kid("E1"), kid("E2")])
     write_csv(folder / "episodes_903.csv", [
         ep("E1", "2024-01-01", dec="2024-06-01", rec="E4A"),
-        ep("E1", "2025-10-01", ls="V3", dec="2025-10-02", rec="E8"),
-        ep("E1", "2025-11-01"),
-        ep("E1", "2026-04-01")], EPISODE_HEADINGS)
-    res = CliRunner().invoke(app, ["explain", "E1", "--input", str(folder), "--as-of", AS_OF, "--profile", "annex-a",
-                                   "--allow-missing"], env={"COLUMNS": "250"})
-    assert res.exit_code == 0, res.output
-    text = " ".join(res.output.split())
+        ep("E1", "2025-09-10", dec="2025-10-01", rec="E4A"),
+        ep("E1", "2025-10-05", ls="V3", dec="2025-10-06", rec="E8"),
+        ep("E1", "2025-11-01", dec="2026-04-01", rec="E4A"),
+        ep("E1", "2026-04-01"),
+        ep("E2", "2025-01-01", rne="P", dec=AS_OF, rec="E13")], EPISODE_HEADINGS)
+
+    def explain(child: str) -> str:
+        res = CliRunner().invoke(app, ["explain", child, "--input", str(folder), "--as-of", AS_OF,
+                                       "--profile", "annex-a", "--allow-missing"], env={"COLUMNS": "250"})
+        assert res.exit_code == 0, res.output
+        return " ".join(res.output.split())
+
+    text = explain("E1")
     assert "period of care from 01/01/2024 (row 2) ended 01/06/2024, before the window start 01/09/2025" in text
-    assert "period of care from 01/10/2025 (row 3) is short breaks only" in text
-    assert ("period of care from 01/11/2025 (row 4) is open at 01/03/2026; the latest-starting qualifying period, "
+    assert ("period of care from 10/09/2025 (row 3) is ceased 01/10/2025, but a later-starting period is the one "
+            "listed") in text
+    assert "period of care from 05/10/2025 (row 4) is short breaks only" in text
+    assert ("period of care from 01/11/2025 (row 5) is open at 01/03/2026; the latest-starting qualifying period, "
             "the one listed") in text
-    assert "period of care from 01/04/2026 (row 5) starts after the as-of date 01/03/2026" in text
+    assert "period of care from 01/04/2026 (row 6) starts after the as-of date 01/03/2026" in text
+    assert ("period of care that began before the earliest 903 file (its first episode there starts 01/01/2025, "
+            "row 7) is ceased 01/03/2026 (in the window); the latest-starting qualifying period, the one listed"
+            ) in explain("E2")
 
 
 def _independent_cohort(folder: Path, as_of: dt.date) -> set[str]:
@@ -409,23 +449,27 @@ def _independent_cohort(folder: Path, as_of: dt.date) -> set[str]:
     return listed
 
 
-def test_the_peer_903_files_give_the_cohort_counted_independently(tmp_path):
+@pytest.mark.parametrize("version", ["2023", "2019"])
+def test_the_peer_903_files_give_the_cohort_counted_independently(tmp_path, version):
     folder = tmp_path / "903"
     shutil.copytree(PEER, folder)
+    (tmp_path / "o.toml").write_text(f'[annex_a]\nversion = "{version}"\n')
     as_of = dt.date(2018, 1, 31)   # inside the files' collection year, 2017-18
     out = tmp_path / "out.xlsx"
     res = CliRunner().invoke(app, ["build", "--input", str(folder), "--out", str(out), "--as-of", as_of.isoformat(),
-                                   "--profile", "annex-a", "--allow-missing"], env={"COLUMNS": "250"})
+                                   "--profile", "annex-a", "--allow-missing", "--config", str(tmp_path / "o.toml")],
+                             env={"COLUMNS": "250"})
     assert res.exit_code in (0, 4), res.output
     listed = pd.read_excel(out, sheet_name="List 8", dtype={"Child Unique ID": str})
     expected = _independent_cohort(folder, as_of)
     assert 20 < len(expected) < 200
     assert sorted(listed["Child Unique ID"]) == sorted(expected)
     # Exactly Annex A's headings in order, and every coded cell one of its codes.
+    layout = "newer" if version == "2023" else version
     annex = BY_NUMBER[8].headings
-    assert list(listed.columns) == [h.heading() for h in annex]
+    assert list(listed.columns) == [h.heading(layout) for h in annex]
     for h in annex:
-        allowed = code_lists().get(h.check)
+        allowed = code_lists(layout).get(h.code_list(layout))
         if allowed is not None and h not in CHILD[3:]:
-            bad = {v for v in listed[h.heading()].dropna() if norm(v) not in {norm(a) for a in allowed}}
-            assert not bad, (h.heading(), bad)
+            bad = {v for v in listed[h.heading(layout)].dropna() if norm(v) not in {norm(a) for a in allowed}}
+            assert not bad, (h.heading(layout), bad)

@@ -177,19 +177,17 @@ def legal_status_start(episodes: pd.DataFrame) -> pd.Series:
     """Per episode, the start of its legal status (note D): the DECOM of the earliest episode
     of the period's run of the same LS ending at it. NaT when the run reaches back to the
     start of a period that began before the earliest file (the start is not in the data)."""
-    period = period_of(episodes)
-    first = _first_of_period(period)
+    first = _first_of_period(period_of(episodes))
     changed = first | (episodes["ls"].ne(episodes["ls"].shift())).to_numpy(dtype=bool)
-    unknown = first & episodes[START_UNKNOWN].to_numpy(dtype=bool)
-    return _since_mark(episodes, changed & ~unknown)
+    # START_UNKNOWN marks a child's first episode, which starts its first period.
+    return _since_mark(episodes, changed & ~episodes[START_UNKNOWN].to_numpy(dtype=bool))
 
 
 def placement_start(episodes: pd.DataFrame) -> pd.Series:
     """Per episode, the start of its placement (note H): the DECOM of the latest episode of
     the period at or before it with RNE S, P, B, T or U, or the period's first episode
     when that started the period. NaT when the placement began before the earliest file."""
-    period = period_of(episodes)
-    first = _first_of_period(period)
+    first = _first_of_period(period_of(episodes))
     new = episodes["rne"].isin(NEW_CARER + SAME_CARER).to_numpy(dtype=bool)
     known_first = first & ~episodes[START_UNKNOWN].to_numpy(dtype=bool)
     return _since_mark(episodes, new | known_first)
@@ -207,9 +205,8 @@ def placements_in_12_months(episodes: pd.DataFrame, spans: pd.DataFrame, since: 
     later = (episodes["decom"] > since) & (episodes["decom"] <= as_of) & episodes["rne"].isin(moves)
     # A period's first episode is the placement held at its start, never a later one.
     first = _first_of_period(period)
-    counted = pd.Series(later.to_numpy(dtype=bool) & ~first).groupby(period).sum()
-    number = period[spans["first"].to_numpy(dtype=int)]
-    return np.where(held, 1 + counted.reindex(number, fill_value=0).to_numpy(), 0)
+    counted = pd.Series(later.to_numpy(dtype=bool) & ~first).groupby(period).sum().to_numpy()
+    return np.where(held, 1 + counted[period[spans["first"].to_numpy(dtype=int)]], 0)
 
 
 OVERLAP, START = "overlap", "start"  # the two readings of "second or subsequent period" (note C)
