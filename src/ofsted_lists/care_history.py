@@ -130,3 +130,95 @@ def periods(episodes: pd.DataFrame) -> pd.DataFrame:
         "first": np.flatnonzero(~cont),
         "last": np.flatnonzero(ends),
     })
+
+
+# --- the history at a date, and the facts List 8 reads from it (annex-a-full.md §2.8) -----
+
+# LS of a short break (V3 one episode per break, V4 the agreement): not care for List 8,
+# nor "looked after" for Case Status.
+SHORT_BREAKS = ("V3", "V4")
+# RNE of an episode that starts a new placement: S, P and B with a new carer, T and U with
+# the same carer (note H); L changes the legal status only.
+NEW_CARER = ("S", "P", "B")
+SAME_CARER = ("T", "U")
+
+
+def as_at(episodes: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+    """`history`'s episodes as they stood at `as_of`: an episode starting after it does not
+    exist yet, and an end after it has not happened (DEC, REC and the reason blank). The
+    index (the row of `episodes`) is kept."""
+    ep = episodes[(episodes["decom"] <= as_of).to_numpy(dtype=bool)].copy()
+    later = (ep["dec"] > as_of).to_numpy(dtype=bool)
+    if later.any():
+        for column in ("dec", "rec", "reason_place_change"):
+            if column in ep:
+                ep[column] = ep[column].mask(later)
+    return ep
+
+
+def short_breaks_only(episodes: pd.DataFrame) -> np.ndarray:
+    """Per period of `periods(episodes)`: every episode of it has LS V3 or V4."""
+    breaks = episodes["ls"].isin(SHORT_BREAKS).to_numpy(dtype=bool)
+    return pd.Series(breaks).groupby(period_of(episodes)).all().to_numpy(dtype=bool)
+
+
+def _first_of_period(period: np.ndarray) -> np.ndarray:
+    return np.r_[True, period[1:] != period[:-1]] if len(period) else np.zeros(0, dtype=bool)
+
+
+def _since_mark(episodes: pd.DataFrame, marks: np.ndarray) -> pd.Series:
+    """Per episode, the DECOM of the latest marked episode of its period at or before it
+    (NaT when none is)."""
+    started = episodes["decom"].where(marks)
+    return started.groupby(period_of(episodes)).ffill()
+
+
+def legal_status_start(episodes: pd.DataFrame) -> pd.Series:
+    """Per episode, the start of its legal status (note D): the DECOM of the earliest episode
+    of the period's run of the same LS ending at it. NaT when the run reaches back to the
+    start of a period that began before the earliest file (the start is not in the data)."""
+    first = _first_of_period(period_of(episodes))
+    changed = first | (episodes["ls"].ne(episodes["ls"].shift())).to_numpy(dtype=bool)
+    # START_UNKNOWN marks a child's first episode, which starts its first period.
+    return _since_mark(episodes, changed & ~episodes[START_UNKNOWN].to_numpy(dtype=bool))
+
+
+def placement_start(episodes: pd.DataFrame) -> pd.Series:
+    """Per episode, the start of its placement (note H): the DECOM of the latest episode of
+    the period at or before it with RNE S, P, B, T or U, or the period's first episode
+    when that started the period. NaT when the placement began before the earliest file."""
+    first = _first_of_period(period_of(episodes))
+    new = episodes["rne"].isin(NEW_CARER + SAME_CARER).to_numpy(dtype=bool)
+    known_first = first & ~episodes[START_UNKNOWN].to_numpy(dtype=bool)
+    return _since_mark(episodes, new | known_first)
+
+
+def placements_in_12_months(episodes: pd.DataFrame, spans: pd.DataFrame, since: pd.Timestamp,
+                            as_of: pd.Timestamp, same_carer: bool) -> np.ndarray:
+    """Per row of `spans` (rows of `periods(episodes)`), the placements of the period in
+    [since, as_of] (note G): 1 for the placement held at max(since, period start), plus one
+    for each later episode starting in (that day, as_of] with a new carer (RNE S, P, B),
+    or with `same_carer` any new placement (T, U too). 0 for a period that ended before `since`."""
+    held = (spans["end"].isna() | (spans["end"] >= since)).to_numpy(dtype=bool)
+    moves = NEW_CARER + SAME_CARER if same_carer else NEW_CARER
+    period = period_of(episodes)
+    later = (episodes["decom"] > since) & (episodes["decom"] <= as_of) & episodes["rne"].isin(moves)
+    # A period's first episode is the placement held at its start, never a later one.
+    first = _first_of_period(period)
+    counted = pd.Series(later.to_numpy(dtype=bool) & ~first).groupby(period).sum().to_numpy()
+    return np.where(held, 1 + counted[period[spans["first"].to_numpy(dtype=int)]], 0)
+
+
+OVERLAP, START = "overlap", "start"  # the two readings of "second or subsequent period" (note C)
+
+
+def second_period(spans: pd.DataFrame, short_breaks: np.ndarray, since: pd.Timestamp,
+                  rule: str = OVERLAP) -> np.ndarray:
+    """Per row of `spans` (all of a child's periods, in `periods` order), whether an earlier
+    period of the child that is not short breaks only lies in the 12 months (note C):
+    `overlap` (PROPOSED) one that ended on or after `since`; `start` (D2I) one that started
+    on or after it."""
+    in_months = spans["end"] >= since if rule == OVERLAP else spans["start"] >= since
+    counts = (in_months.to_numpy(dtype=bool) & ~short_breaks).astype(int)
+    before = pd.Series(counts).groupby(spans["child_id"].to_numpy()).cumsum().to_numpy() - counts
+    return before > 0

@@ -65,6 +65,12 @@ class Config:
     freshness_days: int = 14  # an event table whose latest record is older than this is stale
     profile: str | None = None  # `profile = "annex-a"`: the profile when --profile is not given
     annex_a_version: str = "newer"  # [annex_a] version: "2019" writes the August 2019 layout (SPEC §9)
+    # [annex_a] List 8 settings (annex-a-full.md §2.8 notes C, G, J; defaults PROPOSED).
+    placements: str = "change-of-carer"  # or "every-placement": T/U moves count as placements too
+    second_period: str = "overlap"  # or "start": a previous period starting in the 12 months (D2I)
+    la_code: str | None = None  # the LA's own code (E10000014) and name: List 8's placement location
+    la_name: str | None = None
+    postcode_lookup: Path | None = None  # CSV of postcode -> LA code (and name), relative to the config
 
     def table(self, name: str) -> TableConfig:
         """The table's settings; its column mappings include those of [columns] it has no
@@ -311,6 +317,9 @@ SECTIONS = {"input", "output", "tables", "columns", "values", "rules", "sample",
             "annex_a"}
 # [annex_a] version: the layout written (annex-a-full.md §6.5); "2023" names the newer one.
 ANNEX_A_VERSIONS = {"2019": "2019", "2023": "newer", "newer": "newer"}
+# [annex_a] choices of List 8 (annex-a-full.md §2.8): the allowed values, the default first.
+ANNEX_A_CHOICES = {"placements": ("change-of-carer", "every-placement"), "second_period": ("overlap", "start")}
+ANNEX_A_KEYS = {"version", *ANNEX_A_CHOICES, "la_code", "la_name", "postcode_lookup"}
 
 
 def parse(raw: dict, path: Path, text: str = "", *, defer: bool = False) -> Config:
@@ -378,7 +387,7 @@ def parse(raw: dict, path: Path, text: str = "", *, defer: bool = False) -> Conf
                 raise c.fail(("profile",), f"profile must be {' or '.join(PROFILES)}, not '{raw['profile']}'")
             cfg.profile = name
     with c.each():
-        section = c.table(raw.get("annex_a", {}), ("annex_a",), {"version"})
+        section = c.table(raw.get("annex_a", {}), ("annex_a",), ANNEX_A_KEYS)
         if "version" in section:
             given = section["version"]  # `version = 2019` (a number) means the same as "2019"
             version = str(given) if isinstance(given, int) and not isinstance(given, bool) else \
@@ -387,6 +396,7 @@ def parse(raw: dict, path: Path, text: str = "", *, defer: bool = False) -> Conf
                 raise c.fail(("annex_a", "version"), f"annex_a.version must be \"2019\" or \"2023\" (the newer "
                                                      f"layout), not '{section['version']}'")
             cfg.annex_a_version = ANNEX_A_VERSIONS[version]
+        _annex_a_list8(c, section, cfg, base)
     if "sample" in raw:
         from .sample import CATEGORIES  # imported here: sample needs the whole pipeline
 
@@ -400,6 +410,25 @@ def parse(raw: dict, path: Path, text: str = "", *, defer: bool = False) -> Conf
     if cfg.problems and not defer:
         raise problems_error(path, cfg.problems)
     return cfg
+
+
+def _annex_a_list8(c: _Checker, section: dict, cfg: Config, base: Path) -> None:
+    """[annex_a]'s List 8 keys: the two counting choices, the LA's code and name, the lookup file."""
+    for key, allowed in ANNEX_A_CHOICES.items():
+        with c.each():
+            if key in section:
+                value = c.string(section[key], ("annex_a", key)).strip().lower()
+                if value not in allowed:
+                    raise c.fail(("annex_a", key), f"annex_a.{key} must be " + " or ".join(f'"{a}"' for a in allowed)
+                                 + f", not '{section[key]}'")
+                setattr(cfg, key, value)
+    for key in ("la_code", "la_name"):
+        with c.each():
+            if key in section:
+                setattr(cfg, key, c.string(section[key], ("annex_a", key)).strip())
+    with c.each():
+        if "postcode_lookup" in section:
+            cfg.postcode_lookup = base / c.string(section["postcode_lookup"], ("annex_a", "postcode_lookup"))
 
 
 def _table_config(c: _Checker, name: str, section: Any) -> TableConfig:

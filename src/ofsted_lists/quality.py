@@ -42,6 +42,10 @@ NOT_A_CODE = "not an Annex A code"
 ANNEX_A_BLANK = "blank where Annex A needs a value"
 # Annex A List 6: an open episode of need with none of the four statuses (annex-a-full.md §2.6).
 NO_CASE_STATUS = "open episode with no case status"
+# Annex A List 8: a 903 placement type newer than every Annex A template (annex-a-full.md §2.8
+# note I), and placements whose location could not be worked out (note J).
+NO_ANNEX_A_CODE = "903 code with no Annex A code"
+NO_PLACEMENT_LA = "placement location not derived"
 
 KINDS = (
     UNPARSEABLE_DATE, UNPARSEABLE_YESNO, NOT_AN_ID, MISSING_DATE, END_BEFORE_START,
@@ -49,11 +53,12 @@ KINDS = (
     OVERLAPPING_PLANS, DETAILS_DISAGREE, UNMAPPED_CODE, EXPECTED_DOB_PASSED,
     DUPLICATE_CHILD, OLD_CODE, EPISODE_NOT_ENDED, OVERLAPPING_EPISODES, X1_NOT_CONTINUED, PERIOD_NOT_STARTED_S,
     PERIOD_BEFORE_FILES, UNRECOGNISED, UNUSED_COLUMN, TWO_SOURCES, UNJOINED, BAD_COUNT, NOT_A_CODE,
-    ANNEX_A_BLANK, NO_CASE_STATUS,
+    ANNEX_A_BLANK, NO_CASE_STATUS, NO_ANNEX_A_CODE, NO_PLACEMENT_LA,
 )
 # Informational kinds do not count as problems for --strict. A period of care that began
-# before the earliest 903 file is what any LA's recent files hold, not a recording error.
-INFORMATIONAL = frozenset({UNUSED_COLUMN, TWO_SOURCES, PERIOD_BEFORE_FILES})
+# before the earliest 903 file is what any LA's recent files hold, not a recording error;
+# nor are a code newer than Annex A and a placement location with no lookup to work it out.
+INFORMATIONAL = frozenset({UNUSED_COLUMN, TWO_SOURCES, PERIOD_BEFORE_FILES, NO_ANNEX_A_CODE, NO_PLACEMENT_LA})
 
 COLUMNS = ["File", "Sheet", "Row", "Column", "Kind", "Problem", "Child Unique ID"]
 

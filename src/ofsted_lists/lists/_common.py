@@ -212,13 +212,15 @@ def count_last_12_months(child_ids: pd.Series, dates: pd.Series) -> pd.Series:
     return (inside.groupby(ev["child_id"]).sum() - 1).astype("Int64")
 
 
-def given_or_derived(column: str, given: pd.Series, derived: pd.Series) -> tuple[pd.Series, str]:
+def given_or_derived(column: str, given: pd.Series, derived: pd.Series,
+                     dtype: str = "Int64") -> tuple[pd.Series, str]:
     """A value that needs history an input may not hold (SPEC §3.5: the 12-month counts,
-    previous CP plans): the input's own where it gives one (normalise has checked it, a bad
-    one reads blank), derived only where blank. Returns the values, row for row with
-    `derived`, and the Summary's words for where they came from."""
-    own = pd.Series(given.to_numpy(), index=derived.index).astype("Int64")
-    values = own.fillna(derived.astype("Int64")).astype("Int64")
+    previous CP plans, a period of care's start): the input's own where it gives one
+    (normalise has checked it, a bad one reads blank), derived only where blank. Returns
+    the values (of `dtype`), row for row with `derived`, and the Summary's words for where
+    they came from."""
+    own = pd.Series(given.to_numpy(), index=derived.index).astype(dtype)
+    values = own.fillna(derived.astype(dtype)).astype(dtype)
     n, taken = len(own), int(own.notna().sum())
     if n and taken == n:
         how = "taken from the input as given"

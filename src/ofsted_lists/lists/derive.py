@@ -14,6 +14,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from ..care_history import SHORT_BREAKS
 from ..schema import norm
 from ..uniques import among
 from ..window import months_before
@@ -23,6 +24,8 @@ __all__ = [
     "LOOKED_AFTER", "CP_PLAN", "CIN_PLAN", "OPEN_ASSESSMENT", "CLOSED_EPISODE", "NOT_LOOKED_AFTER_LS",
     "children_open", "status_flags", "case_status", "last_seen", "last_statutory_visit", "epo_last_six_months",
     "is_cp_visit", "is_protection_order", "open_at", "latest_open", "count_last_12_months", "leaving_care_open",
+    "is_cla_visit", "is_iro_visit", "check_kind", "in_span", "latest_in_span", "count_in_span",
+    "uasc_in_last_12_months",
 ]
 
 # Annex A List 6 `Case Status` codes (annex-a-full.md §2.6). d) and e) belong to the full
@@ -33,7 +36,7 @@ CIN_PLAN = "c) Child in need plan"
 OPEN_ASSESSMENT = "d) Open assessment"
 CLOSED_EPISODE = "e) Closed episode"
 # 903 legal statuses that are short breaks, not care: V3/V4 children are not "looked after" here.
-NOT_LOOKED_AFTER_LS = ("V3", "V4")
+NOT_LOOKED_AFTER_LS = SHORT_BREAKS
 # 903 legal statuses of an emergency protection order (L2) and police protection (L1).
 PROTECTION_LS = ("L1", "L2")
 EPO_MONTHS = 6
@@ -201,4 +204,89 @@ def epo_last_six_months(ctx: Context, child_ids: pd.Series) -> pd.Series:
     orders = overlapping("orders", "start_date", "end_date", lambda o: is_protection_order(o["order_type"]))
     episodes = overlapping("episodes", "decom", "dec", lambda e: e["ls"].isin(PROTECTION_LS).to_numpy(dtype=bool))
     hit = among(child_ids, orders.union(episodes))
+    return pd.Series(np.where(hit, YES, NO), index=child_ids.index, dtype="str")
+
+
+# --- records in a span of each row (Annex A List 8; annex-a-full.md §2.8) ----------------
+
+def in_span(ctx: Context, table: str, date: str, spans: pd.DataFrame, keep=None) -> pd.DataFrame:
+    """The `table` records of each span's child dated in the span: `spans` holds `child_id`,
+    `_lo` (NaT: no lower bound) and `_hi`, both days included; `keep` a further mask over
+    the table's rows. One row per (span, record), `_span` the span's position, in date
+    then file order; empty when the input has no such table."""
+    if not ctx.ds.has(table) or spans.empty:
+        return pd.DataFrame({"_span": pd.Series(dtype="int64"), date: pd.Series(dtype="datetime64[ns]")})
+    df = ctx.ds.tables[table]
+    if keep is not None:
+        df = df[np.asarray(keep(df), dtype=bool)]
+    s = pd.DataFrame({"_span": np.arange(len(spans)), "child_id": spans["child_id"].to_numpy(),
+                      "_lo": spans["_lo"].to_numpy(dtype="datetime64[ns]"),
+                      "_hi": spans["_hi"].to_numpy(dtype="datetime64[ns]")})
+    m = s.merge(df, on="child_id")
+    inside = (m["_lo"].isna() | (m[date] >= m["_lo"])) & (m[date] <= m["_hi"])
+    return m[inside.to_numpy(dtype=bool)].sort_values(["_span", date, "_file", "_row"], kind="stable")
+
+
+def latest_in_span(ctx: Context, table: str, date: str, spans: pd.DataFrame, keep=None) -> pd.Series:
+    """Per span (see `in_span`), the latest `date` of the child's records in it; NaT when none."""
+    m = in_span(ctx, table, date, spans, keep)
+    latest = m.groupby("_span")[date].max()
+    return pd.Series(latest.reindex(np.arange(len(spans))).to_numpy(dtype="datetime64[ns]"), index=spans.index)
+
+
+def count_in_span(ctx: Context, table: str, date: str, spans: pd.DataFrame, keep=None) -> pd.Series:
+    """Per span (see `in_span`), how many of the child's records are dated in it (0 when none)."""
+    n = in_span(ctx, table, date, spans, keep)["_span"].value_counts()
+    return pd.Series(n.reindex(np.arange(len(spans)), fill_value=0).to_numpy(), index=spans.index, dtype="Int64")
+
+
+# Visit types of a looked-after child's social work visit and of an IRO's visit or contact,
+# as `norm` text (a blank type is any visit, SPEC §3).
+_CLA_VISIT = {"cla", "lac", "clavisit", "lacvisit", "sw", "swvisit", "socialworkvisit"}
+_IRO_VISIT = {"iro", "irovisit", "irocontact", "irovisitcontact"}
+
+
+def is_cla_visit(types: pd.Series) -> pd.Series:
+    """`visit_type` names a looked-after child's social work visit (`cla`, "LAC visit", a
+    label with "looked after" or "child in care"), or is blank (any visit)."""
+    key = _keys(types)
+    return (key.isin(_CLA_VISIT) | key.str.contains("lookedafter|childincare", na=False)
+            | types.isna().to_numpy()).fillna(False).astype(bool)
+
+
+def is_iro_visit(types: pd.Series) -> pd.Series:
+    """`visit_type` names an IRO visit or contact (`iro`, a label with "independent
+    reviewing"), or is blank (any visit)."""
+    key = _keys(types)
+    return (key.isin(_IRO_VISIT) | key.str.contains("independentreviewing", na=False)
+            | types.isna().to_numpy()).fillna(False).astype(bool)
+
+
+HEALTH, DENTAL = "health", "dental"
+_DONE = {"completed", "complete", "done", "yes", "y"}
+
+
+def check_kind(checks: pd.DataFrame) -> pd.Series:
+    """Per `health_checks` row, `dental` (a type with "dental" or "teeth"), `health` (any
+    other type with "health" in it), else NA; NA too unless the status is completed or
+    blank (annex-a-full.md §2.8 note F: planned, refused or cancelled checks do not count)."""
+    key = _keys(checks["check_type"])
+    kind = np.select([key.str.contains("dental|teeth", na=False).to_numpy(dtype=bool),
+                      key.str.contains("health", na=False).to_numpy(dtype=bool)], [DENTAL, HEALTH], "")
+    done = checks["status"].isna() | _keys(checks["status"]).isin(_DONE)
+    return pd.Series(kind, index=checks.index).where(done.to_numpy(dtype=bool) & (kind != ""))
+
+
+UASC_MONTHS = 12
+
+
+def uasc_in_last_12_months(ctx: Context, child_ids: pd.Series) -> pd.Series:
+    """`a) Yes` when the child is in the 903 `uasc` table with DUC (the date UASC status
+    ceased) blank or on or after as_of − 12 months (annex-a-full.md §2.8 column 6,
+    PROPOSED); `b) No` otherwise, also without the table."""
+    hit = np.zeros(len(child_ids), dtype=bool)
+    if ctx.ds.has("uasc"):
+        u = ctx.ds.tables["uasc"]
+        first = pd.Timestamp(months_before(ctx.as_of.date(), UASC_MONTHS))
+        hit = among(child_ids, u.loc[(u["duc"].isna() | (u["duc"] >= first)).to_numpy(dtype=bool), "child_id"])
     return pd.Series(np.where(hit, YES, NO), index=child_ids.index, dtype="str")
