@@ -181,7 +181,8 @@ def generate(
     for stem, frame in returns.items():
         table = f"ssda903 {stem.split('_', 2)[2]}"
         counts[table] = counts.get(table, 0) + _rows(frame)
-        write_csv(frame, out_dir / f"{stem}.csv")
+        if _rows(frame):  # a year with no adoption (say) has no ad1 file, rather than an empty one
+            write_csv(frame, out_dir / f"{stem}.csv")
     return counts
 
 
