@@ -259,7 +259,7 @@ def _generate(base: Path, fmt: str, contacts: int, seed: int, regenerate: bool) 
         cmd = [sys.executable, "-c", (
             "import datetime as dt, json, sys; from pathlib import Path; from ofsted_lists import demo; "
             f"c = demo.generate(Path(sys.argv[1]), seed={seed}, contacts={contacts}, "
-            f"until=dt.date.fromisoformat('{UNTIL}'), fmt='{fmt}'); print(json.dumps(c))"
+            f"until=dt.date.fromisoformat('{UNTIL}'), fmt='{fmt}', with_returns=True); print(json.dumps(c))"
         ), str(folder)]
         marker.unlink(missing_ok=True)
         out = subprocess.run(cmd, env=_env(), check=True, capture_output=True, text=True).stdout
@@ -269,7 +269,7 @@ def _generate(base: Path, fmt: str, contacts: int, seed: int, regenerate: bool) 
 
 
 def _base(root: Path, contacts: int, seed: int) -> Path:
-    return root / f"contacts-{contacts}_seed-{seed}_until-{UNTIL}"
+    return root / f"contacts-{contacts}_seed-{seed}_until-{UNTIL}_returns"  # with the 903 files and local tables
 
 
 def dataset(root: Path, contacts: int, seed: int, regenerate: bool) -> dict[str, Path]:

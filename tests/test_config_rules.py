@@ -33,7 +33,8 @@ def small(tmp_path_factory) -> Path:
         if keep is None:
             frame = frame.head(300).rename(columns={"gender": "GENDER_MAIN_CODE", "ethnicity": "ETHNICITY_MAIN_CODE"})
             keep = set(frame["child_id"])
-        frame[frame["child_id"].isin(keep)].to_csv(folder / src.name, index=False)
+        key = next((c for c in ("child_id", "CHILD") if c in frame), None)  # the 903's, adopters' own
+        (frame if key is None else frame[frame[key].isin(keep)]).to_csv(folder / src.name, index=False)
     return folder
 
 
@@ -128,7 +129,7 @@ def test_the_headings_read_are_kept_per_table_file(small):
     assert children.headings == ["child_id", "dob", "expected_dob", "GENDER_MAIN_CODE", "ETHNICITY_MAIN_CODE",
                                  "disability"]
     assert children.unused == ["GENDER_MAIN_CODE", "ETHNICITY_MAIN_CODE"]
-    assert sorted(h.table for h in read.headings) == sorted(read.tables)
+    assert sorted({h.table for h in read.headings}) == sorted(read.tables)  # the 903's: a file per year
 
 
 def test_the_corrected_mapping_is_used(small, tmp_path):

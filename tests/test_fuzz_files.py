@@ -295,7 +295,9 @@ def hostile_exports(tmp_path_factory) -> Path:
     mapping = {cid: _hostile(cid, i) for i, cid in enumerate(ids)}
     for path in SAMPLE_DATA.glob("*.csv"):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        frame["child_id"] = frame["child_id"].map(lambda v: mapping.get(v, v))
+        for key in ("child_id", "CHILD"):  # the 903 files' CHILD; adopters have neither
+            if key in frame:
+                frame[key] = frame[key].map(lambda v: mapping.get(v, v))
         for col in ("team", "worker", "contact_source", "referral_source", "lead_organisation", "assessment_type"):
             if col in frame:
                 frame[col] = [_hostile(v, i + 3) for i, v in enumerate(frame[col])]

@@ -499,9 +499,14 @@ def own_dates(folder: Path, child: str) -> set[dt.date]:
     found = set()
     for path in folder.glob("*.csv"):
         frame = pd.read_csv(path, dtype=str, keep_default_na=False)
-        for value in frame[frame["child_id"] == child].to_numpy().ravel():
+        key = next((c for c in ("child_id", "CHILD") if c in frame), None)  # the 903's CHILD
+        if key is None:
+            continue
+        for value in frame[frame[key] == child].to_numpy().ravel():
             with contextlib.suppress(ValueError):
                 found.add(dt.date.fromisoformat(value[:10]))
+            with contextlib.suppress(ValueError):  # the 903's DD/MM/YYYY
+                found.add(dt.datetime.strptime(value, "%d/%m/%Y").date())
     return found
 
 

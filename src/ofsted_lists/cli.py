@@ -654,6 +654,10 @@ def demo_data(
         "csv (default), xlsx, cin-xml: the CIN census XML, with CSVs of what the census does not hold "
         "(contacts, early help, strategy discussions that started no enquiry), or ssd: Data to Insight's SSD "
         "extracts (ssd_*.csv), with a CSV of the strategy discussions that started no enquiry."))] = "csv",
+    with_returns: Annotated[bool, typer.Option("--with-returns", help=(
+        "Add the children in care: the SSDA903 return's CSV files for each collection year and the local "
+        "tables of Annex A Lists 8-11 (care leavers, health checks, permanence plans, adopters), with CLA "
+        "and IRO visits."))] = False,
     quiet: QuietOpt = False,
 ) -> None:
     """Write a realistic synthetic export set for a fictional local authority.
@@ -670,7 +674,7 @@ def demo_data(
     output.ensure_dir(out)
     try:
         counts = demo.generate(out, seed=seed, children=children, contacts=contacts, until=end, fmt=format,
-                               progress=ui.note)
+                               progress=ui.note, with_returns=with_returns)
     except OSError as exc:
         raise OutputError(f"cannot write the demo data into {out}: {output.path_problem(exc)}") from None
     ui.print(_table(f"Synthetic exports in {out}", ["Table", "Rows"], [(n, f"{c:,}") for n, c in counts.items()],

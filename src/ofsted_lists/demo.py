@@ -118,12 +118,15 @@ def generate(
     years: float = 3.0,
     fmt: str = "csv",
     progress: Callable[[str], None] | None = None,
+    with_returns: bool = False,
 ) -> dict[str, int]:
     """Write a synthetic export set (one file per table) into `out_dir`; rows per table.
 
     `until` (default today) is the last day of activity; events span `years` before it.
     Without `contacts` a child has about six contacts; with it, the number of children
-    grows to keep that proportion. Existing files of these tables in `out_dir` (in either
+    grows to keep that proportion. `with_returns` adds the children in care: the SSDA903
+    files of each collection year (always CSV, the return's form) and the local tables of
+    Lists 8–11 (`demo_returns`). Existing files of these tables in `out_dir` (in either
     format) are replaced so that the folder reads as exactly this set.
     """
     if fmt not in FORMATS:
@@ -144,7 +147,10 @@ def generate(
     say = progress or (lambda _message: None)
 
     say(f"generating {children:,} children and {contacts:,} contacts")
-    frames = build(seed=seed, children=children, contacts=contacts, until=until, years=years)
+    frames = build(seed=seed, children=children, contacts=contacts, until=until, years=years,
+                   with_returns=with_returns)
+    returns = {name: frames.pop(name) for name in list(frames) if name.startswith(_RETURN_PREFIX)}
+    local = {name: frames.pop(name) for name in _LOCAL_TABLES if name in frames}
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     _remove_previous(out_dir)
@@ -152,22 +158,39 @@ def generate(
         from . import demo_cin
 
         say(f"writing {demo_cin.XML_NAME} and the CSVs of what the census lacks")
-        return demo_cin.write(frames, out_dir, until)
-    if fmt == "ssd":
+        counts = demo_cin.write(frames, out_dir, until)
+    elif fmt == "ssd":
         from . import demo_ssd
 
         say("writing the SSD extracts (ssd_*.csv) and the CSV of what the SSD lacks")
-        return demo_ssd.write(frames, out_dir, until)
-    counts: dict[str, int] = {}
-    for name in TABLE_ORDER:
-        frame = frames.pop(name)  # free each table once written
+        counts = demo_ssd.write(frames, out_dir, until)
+    else:
+        counts = {}
+        for name in TABLE_ORDER:
+            frame = frames.pop(name)  # free each table once written
+            counts[name] = _rows(frame)
+            say(f"writing {name} ({counts[name]:,} rows)")
+            _write(frame, out_dir, name, fmt, until)
+    # The local tables follow the format (CSV beside the census and the SSD, as their CMS exports).
+    for name, frame in local.items():
         counts[name] = _rows(frame)
         say(f"writing {name} ({counts[name]:,} rows)")
-        if fmt == "csv":
-            write_csv(frame, out_dir / f"{name}.csv")
-        else:
-            write_xlsx(frame, out_dir, name, created=until)
+        _write(frame, out_dir, name, "xlsx" if fmt == "xlsx" else "csv", until)
+    if returns:
+        say(f"writing the SSDA903 files of {len(returns) // 8} collection years")
+    for stem, frame in returns.items():
+        table = f"ssda903 {stem.split('_', 2)[2]}"
+        counts[table] = counts.get(table, 0) + _rows(frame)
+        if _rows(frame):  # a year with no adoption (say) has no ad1 file, rather than an empty one
+            write_csv(frame, out_dir / f"{stem}.csv")
     return counts
+
+
+def _write(frame: Frame, out_dir: Path, name: str, fmt: str, until: dt.date) -> None:
+    if fmt == "csv":
+        write_csv(frame, out_dir / f"{name}.csv")
+    else:
+        write_xlsx(frame, out_dir, name, created=until)
 
 
 # --- generation ---------------------------------------------------------------------
@@ -188,7 +211,11 @@ class _Ctx:
 _STAGES = (
     "children", "disabilities", "contacts", "referrals", "assessments", "s47", "cp_plans",
     "cin_plans", "early_help", "closures", "workers", "other_la", "visits", "orders",
+    # demo_returns' (--with-returns), after the others so that those draw as before
+    "care", "placements", "short_breaks", "care_leavers", "adoption", "adopters", "returns_misc",
 )
+_RETURN_PREFIX = "ssda903_"  # demo_returns' 903 files: ssda903_2024-25_episodes.csv, …
+_LOCAL_TABLES = ("care_leavers", "health_checks", "permanence_plans", "adopters")
 
 
 @dataclass
@@ -207,16 +234,26 @@ class _People:
         return self.status == 0
 
 
-def build(*, seed: int, children: int, contacts: int, until: dt.date, years: float) -> dict[str, Frame]:
-    """Every table as a frame (see `Frame`), in canonical column order."""
+def build(*, seed: int, children: int, contacts: int, until: dt.date, years: float,
+          with_returns: bool = False) -> dict[str, Frame]:
+    """Every table as a frame (see `Frame`), in canonical column order; with `with_returns`
+    also the local tables of Lists 8–11 and the 903 files (by file stem, 903 columns)."""
     u = (until - _EPOCH).days
     ctx = _Ctx(seed, u, u - max(1, round(years * 365.25)), children)
     people, children_frame = _children(ctx)
     frames: dict[str, Frame] = {"children": children_frame, "disabilities": _disabilities(ctx, people)}
-    frames.update(_events(ctx, people, contacts))
-    for name, frame in frames.items():
+    ev = _events(ctx, people, contacts)
+    frames.update(ev.frames)
+    returns: dict[str, Frame] = {}
+    if with_returns:
+        from . import demo_returns
+
+        returns = demo_returns.build(ctx, people, ev, frames)
+    names = TABLE_ORDER + tuple(n for n in _LOCAL_TABLES if n in returns)
+    for name in names:
+        frame = frames.get(name, returns.get(name))
         assert list(frame) == [c for c in TABLES[name].column_names if c not in AS_GIVEN.get(name, ())], name
-    return {name: frames[name] for name in TABLE_ORDER}
+    return {name: frames[name] for name in TABLE_ORDER} | returns
 
 
 def _children(ctx: _Ctx) -> tuple[_People, Frame]:
@@ -329,12 +366,12 @@ class _Events:
         self.frames: dict[str, Frame] = {}
 
 
-def _events(ctx: _Ctx, people: _People, n_contacts: int) -> dict[str, Frame]:
+def _events(ctx: _Ctx, people: _People, n_contacts: int) -> _Events:
     ev = _Events(ctx, people)
     _contacts(ev, n_contacts)
     for stage in (_referrals, _assessments, _s47, _cp_plans, _cin_plans, _closures, _early_help, _visits, _orders):
         stage(ev)
-    return ev.frames
+    return ev
 
 
 def _contacts(ev: _Events, n_contacts: int) -> None:
@@ -863,7 +900,7 @@ def _rows(frame: Frame) -> int:
 
 
 def _remove_previous(out_dir: Path) -> None:
-    for name in TABLE_ORDER:
+    for name in TABLE_ORDER + _LOCAL_TABLES:
         parts = [p for p in out_dir.glob(f"{name}_*.xlsx") if p.stem[len(name) + 1:].isdigit()]
         for path in [out_dir / f"{name}.csv", out_dir / f"{name}.xlsx", *parts]:
             if path.is_file():
@@ -874,6 +911,8 @@ def _remove_previous(out_dir: Path) -> None:
     for name in ("cin_census.xml", "strategy_discussions.csv", *(f"{f}.csv" for f in FILES)):
         if (out_dir / name).is_file():
             (out_dir / name).unlink()
+    for path in out_dir.glob(f"{_RETURN_PREFIX}*_*.csv"):  # demo_returns' 903 files
+        path.unlink()
 
 
 def write_csv(frame: Frame, path: Path) -> None:

@@ -10,7 +10,8 @@ plan reviews are tables of their own, categories of abuse are the SSD's descript
 gender is `pers_gender`'s two-digit code. What the SSD cannot carry is left out: a
 contact's team and worker, the assessment's type, the s47 outcome's wording, the early
 help type, previous CP plans, the dates of disability records, and a visit's worker and
-statutory flag (CIN and CP visits are `ssd_cin_visits` and `ssd_cp_visits`).
+statutory flag (CIN, CP and CLA visits are `ssd_cin_visits`, `ssd_cp_visits` and
+`ssd_cla_visits`; IRO contacts, which the SSD has no table for, a CMS `visits.csv`).
 """
 
 from __future__ import annotations
@@ -26,11 +27,12 @@ from .demo_cin import _text
 
 STRATEGY_ONLY = "strategy_discussions"  # s47 rows with no enquiry, as a CMS CSV of the s47 table
 ORDERS = "orders"  # the orders, as a CMS CSV
+IRO_VISITS = "visits"  # IRO contacts (demo-data --with-returns), as a CMS CSV of the visits table
 # Every ssd_*.csv this writes (demo._remove_previous clears them).
 FILES = ("ssd_person", "ssd_disability", "ssd_contacts", "ssd_cin_episodes", "ssd_cin_assessments",
          "ssd_s47_enquiry", "ssd_initial_cp_conference", "ssd_cin_plans", "ssd_cp_plans", "ssd_cp_reviews",
          "ssd_early_help_episodes", "ssd_involvements", "ssd_professionals", "ssd_department",
-         "ssd_cin_visits", "ssd_cp_visits")
+         "ssd_cin_visits", "ssd_cp_visits", "ssd_cla_visits")
 _GENDER = {"1": "01", "2": "02", "9": "09", "0": "00"}
 _SEX = {"1": "M", "2": "F", "9": "U", "0": "U"}
 _CATEGORY = {"NEG": "Neglect", "EMO": "Emotional abuse", "PHY": "Physical abuse", "SAB": "Sexual abuse",
@@ -135,13 +137,18 @@ def write(frames: dict[str, demo.Frame], out_dir: Path, until: dt.date) -> dict[
         "cppl_cp_plan_ola": p["ola"], "cppl_cp_plan_latest_category": p["latest_category"].map(_CATEGORY)}))
     save("ssd_cp_reviews", _reviews(p, plan_ids))
     v = t["visits"]
-    for kind, prefix, name in (("cin", "cinv", "cin"), ("cp", "cppv", "cp")):
+    for kind, prefix, name in (("cin", "cinv", "cin"), ("cp", "cppv", "cp"), ("cla", "clav", "cla")):
         k = v[v["visit_type"] == kind]
+        if kind == "cla" and k.empty:
+            continue  # children in care come with --with-returns only
         save(f"ssd_{name}_visits", pd.DataFrame({
             f"{prefix}_{name}_visit_id": [f"V{kind.upper()}{i:07d}" for i in range(1, len(k) + 1)],
             f"{prefix}_person_id": k["child_id"], f"{prefix}_{name}_visit_date": k["visit_date"],
             f"{prefix}_{name}_visit_seen": k["child_seen"], f"{prefix}_{name}_visit_seen_alone": k["seen_alone"]}))
     t["orders"].to_csv(out_dir / f"{ORDERS}.csv", index=False, lineterminator="\n")
+    iro = v[v["visit_type"] == "iro"]
+    if not iro.empty:  # the SSD has no IRO contacts table: a CMS CSV of them
+        iro.to_csv(out_dir / f"{IRO_VISITS}.csv", index=False, lineterminator="\n")
     h = t["early_help"]
     save("ssd_early_help_episodes", pd.DataFrame({
         "earl_episode_id": [f"EH{i:07d}" for i in range(1, len(h) + 1)], "earl_person_id": h["child_id"],
