@@ -446,6 +446,8 @@ def test_cli_build_annex_a_writes_lists_9_to_11_with_their_headings_and_codes(tm
     summary = [r for r in wb["Summary"].iter_rows(values_only=True) if r and r[0] == "List 11"]
     # Adopters are compared by their identifier, as children are by theirs: P1 and P2 on both runs.
     assert summary and not any(isinstance(c, str) and "not compared" in c for r in summary for c in r), summary
+    lists = [r for r in wb["Summary"].iter_rows(values_only=True) if r and r[0] in ("List 10", "List 11")]
+    assert [r[1:3] for r in lists[:2]] == [(2, 2), (2, None)]  # adopters are rows, not children
     codes = code_lists("newer")
     for n, rows_wanted in ((9, 2), (10, 2), (11, 2)):
         rows = list(wb[f"List {n}"].iter_rows(values_only=True))

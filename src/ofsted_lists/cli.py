@@ -385,7 +385,7 @@ def _show(run: pipeline.Run, ui: UI) -> None:
     ui.print(_table(
         f"Lists at {run.as_of:%d/%m/%Y}, window {pipeline.window_text(run)}",
         ["Sheet", "Rows", "Children", *unknown, "Note"],
-        [(r.spec.sheet, f"{len(r.frame):,}", f"{pipeline.children(r):,}",
+        [(r.spec.sheet, f"{len(r.frame):,}", "" if (n := pipeline.children(r)) is None else f"{n:,}",
           *([f"{r.unknown_children:,}"] if unknown else []), pipeline._note(r)) for r in run.lists],
         right={"Rows", "Children", *unknown},
     ))

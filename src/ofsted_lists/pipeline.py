@@ -124,10 +124,11 @@ def _build_all(ctx: Context, missing: dict[str, list[str]], profile: Profile) ->
     return [result for result, _ in built]
 
 
-def children(result: ListResult) -> int:
-    """The distinct children on a list (0 on a list of adopters, which has no child column)."""
+def children(result: ListResult) -> int | None:
+    """The distinct children on a list; None on a list of adopters (Annex A List 11), which
+    has no child column: its rows are adults, counted as rows."""
     frame = result.frame
-    return int(frame["Child Unique ID"].nunique()) if "Child Unique ID" in frame else 0
+    return int(frame["Child Unique ID"].nunique()) if "Child Unique ID" in frame else None
 
 
 def _note(result: ListResult) -> str:
@@ -194,7 +195,7 @@ def summary_blocks(run: Run) -> list[Block]:
     lists = pd.DataFrame({  # the counts beside the sheet names, the long text after them
         "Sheet": [r.spec.sheet for r in run.lists],
         "Rows": [len(r.frame) for r in run.lists],
-        "Children": [children(r) for r in run.lists],
+        "Children": pd.array([children(r) for r in run.lists], dtype="Int64"),
         "Note": [_note(r) for r in run.lists],
         "Annex A list": [r.spec.annex_a for r in run.lists],
         "History-dependent values": [r.history for r in run.lists],
