@@ -308,3 +308,28 @@ def test_a_visits_export_without_seen_columns_says_what_sheets_4_and_5_show(tmp_
     assert ("visits.csv has no seen_alone column: on 5 Child protection plans, Was the Child Seen Alone? will be "
             "c) Unknown at every visit") in text
     assert "2 warnings: missing-column 2" in text
+
+
+def test_a_whole_table_a_list_reads_from_is_warned_when_no_file_gives_it(tmp_path):
+    """Annex A List 8 reads reviews, visits, health checks, plans, missing episodes and UASC
+    from tables of their own: without one, its columns are blank, and a warning says so."""
+    import datetime as dt
+    import shutil
+
+    from conftest import SAMPLE_DATA, TODAY
+    from ofsted_lists.config import Config
+    from ofsted_lists.pipeline import build_lists
+    from ofsted_lists.profiles import ANNEX_A
+
+    def warnings(folder):
+        run = build_lists(folder, Config(), as_of=dt.date(2026, 11, 25), profile=ANNEX_A, today=TODAY)
+        return [w.text for w in run.warnings if w.text.startswith("no ") and " export: on " in w.text]
+
+    folder = tmp_path / "in"
+    shutil.copytree(SAMPLE_DATA, folder)
+    assert warnings(folder) == []
+    for path in [folder / "health_checks.csv", *folder.glob("ssda903_*_missing.csv")]:
+        path.unlink()
+    assert warnings(folder) == [
+        "no health_checks export: on List 8, Date of Last Health Assessment and Date of Last Dental Check will be blank",
+        "no missing export: on List 8, the missing and absent counts will be 0 and the return interview answers blank"]

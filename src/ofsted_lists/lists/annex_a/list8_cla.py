@@ -34,7 +34,18 @@ SPEC = annex_spec(8, ("episodes",),
                   "one row per child: the latest-starting period of care open at the as-of date or ceased in the "
                   "window, short-break-only periods left out", START,
                   feeds=(Feed("team", "Allocated Team will be blank"),
-                         Feed("worker", "Allocated Worker will be blank")))
+                         Feed("worker", "Allocated Worker will be blank"),
+                         # Whole tables (column ""): no file of one gives the columns it fills.
+                         Feed("", "Date of Latest Statutory Review will be blank", "reviews"),
+                         Feed("", "Date of Last Social Work Visit and Date of Last IRO Visit / Contact to the Child "
+                              "will be blank", "visits"),
+                         Feed("", "Date of Last Health Assessment and Date of Last Dental Check will be blank",
+                              "health_checks"),
+                         Feed("", "What is the permanence plan for this child? will be blank", "permanence_plans"),
+                         Feed("", "the missing and absent counts will be 0 and the return interview answers blank",
+                              "missing"),
+                         Feed("", "Unaccompanied Asylum Seeking Child (UASC) within the Last 12 Months (Y/N) will be "
+                              "b) No for every child", "uasc")))
 
 MONTHS = 12
 # 903 placement types newer than every Annex A template (note I): written `CODE: description`.

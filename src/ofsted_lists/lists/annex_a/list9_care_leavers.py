@@ -20,13 +20,18 @@ from ...uniques import among
 from ...values import blank
 from .. import derive
 from .._common import (
-    TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, not_after, ranked_per_child, verdict, yes_no,
+    TEAM, WORKER, Context, Feed, ListResult, Verdict, child_rows, day, finish, not_after, ranked_per_child, verdict, yes_no,
 )
 from ._spec import annex_spec
 
 SPEC = annex_spec(9, ("care_leavers",),
                   "one row per young person: the latest-starting leaving-care involvement open at the as-of date",
-                  "Latest Date of Contact")
+                  "Latest Date of Contact",
+                  feeds=(Feed("team", "Allocated Team will be blank"), Feed("worker", "Allocated Worker will be blank"),
+                         Feed("personal_advisor", "Allocated Personal Advisor will be blank"),
+                         Feed("eligibility", "Eligibility Category will be blank"),
+                         Feed("", "Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N) "
+                              "will be b) No for every young person", "uasc")))
 
 UASC = "Unaccompanied Asylum Seeking Child (UASC), or formerly UASC if 18 or over (Y/N)"
 IN_TOUCH, ACCOMMODATION = "LA in Touch", "Type of Accommodation"
