@@ -118,15 +118,25 @@ _CP_VISIT = {"cp", "cpp", "cpvisit", "cppvisit"}
 
 def _keys(values: pd.Series) -> pd.Series:
     """`norm` of each value, worked out once per distinct value (a visits table is large)."""
-    distinct = values.dropna().unique()
-    return values.map(dict(zip(distinct, (norm(v) for v in distinct)))).astype("str")
+    codes, uniques = pd.factorize(values)
+    keys = np.array([norm(u) for u in uniques] + [None], dtype=object)
+    return pd.Series(keys[codes], index=values.index, dtype="str")
+
+
+def _per_value(values: pd.Series, test) -> pd.Series:
+    """`test` (`norm` keys -> booleans) of each value, judged once per distinct value and
+    broadcast (a visits table has hundreds of thousands of rows and a few labels); False
+    where blank."""
+    codes, uniques = pd.factorize(values)
+    keys = pd.Series([norm(u) for u in uniques], dtype="str")
+    hit = np.append(np.asarray(test(keys).fillna(False), dtype=bool), False)
+    return pd.Series(hit[codes], index=values.index)
 
 
 def is_cp_visit(types: pd.Series) -> pd.Series:
     """`visit_type` names a child protection visit: `cp`, or a label containing
     "child protection" (case-, space- and punctuation-insensitive)."""
-    key = _keys(types)
-    return (key.isin(_CP_VISIT) | key.str.contains("childprotection", na=False)).fillna(False).astype(bool)
+    return _per_value(types, lambda key: key.isin(_CP_VISIT) | key.str.contains("childprotection"))
 
 
 def last_statutory_visit(ctx: Context, plans: pd.DataFrame, start: str = "cpp_start_date",
@@ -180,8 +190,7 @@ _PROTECTION_WORDS = r"emergencyprotection|policeprotection|policepower"
 def is_protection_order(types: pd.Series) -> pd.Series:
     """`order_type` is an EPO or police protection: `EPO`, `PP`, s44/s46, or a label with
     "emergency protection", "police protection" or "police powers" in it."""
-    key = _keys(types)
-    return (key.isin(_PROTECTION_ORDER) | key.str.contains(_PROTECTION_WORDS, na=False)).fillna(False).astype(bool)
+    return _per_value(types, lambda key: key.isin(_PROTECTION_ORDER) | key.str.contains(_PROTECTION_WORDS))
 
 
 def epo_last_six_months(ctx: Context, child_ids: pd.Series) -> pd.Series:
@@ -249,17 +258,15 @@ _IRO_VISIT = {"iro", "irovisit", "irocontact", "irovisitcontact"}
 def is_cla_visit(types: pd.Series) -> pd.Series:
     """`visit_type` names a looked-after child's social work visit (`cla`, "LAC visit", a
     label with "looked after" or "child in care"), or is blank (any visit)."""
-    key = _keys(types)
-    return (key.isin(_CLA_VISIT) | key.str.contains("lookedafter|childincare", na=False)
-            | types.isna().to_numpy()).fillna(False).astype(bool)
+    return _per_value(types, lambda key: key.isin(_CLA_VISIT) | key.str.contains("lookedafter|childincare")) \
+        | types.isna().to_numpy()
 
 
 def is_iro_visit(types: pd.Series) -> pd.Series:
     """`visit_type` names an IRO visit or contact (`iro`, a label with "independent
     reviewing"), or is blank (any visit)."""
-    key = _keys(types)
-    return (key.isin(_IRO_VISIT) | key.str.contains("independentreviewing", na=False)
-            | types.isna().to_numpy()).fillna(False).astype(bool)
+    return _per_value(types, lambda key: key.isin(_IRO_VISIT) | key.str.contains("independentreviewing")) \
+        | types.isna().to_numpy()
 
 
 HEALTH, DENTAL = "health", "dental"
@@ -273,7 +280,7 @@ def check_kind(checks: pd.DataFrame) -> pd.Series:
     key = _keys(checks["check_type"])
     kind = np.select([key.str.contains("dental|teeth", na=False).to_numpy(dtype=bool),
                       key.str.contains("health", na=False).to_numpy(dtype=bool)], [DENTAL, HEALTH], "")
-    done = checks["status"].isna() | _keys(checks["status"]).isin(_DONE)
+    done = checks["status"].isna() | _per_value(checks["status"], lambda key: key.isin(_DONE))
     return pd.Series(kind, index=checks.index).where(done.to_numpy(dtype=bool) & (kind != ""))
 
 
