@@ -292,13 +292,17 @@ def test_latest_review_visits_checks_and_plan_up_to_the_as_of_date(tmp_path):
 def test_k3_is_written_with_its_description_and_reported_once(tmp_path):
     res, run = run8(tmp_path, [ep("K1", "2025-10-01", place="K3", provider="PR4"),
                                ep("K2", "2025-10-01", place="K3", provider="PR4"),
-                               ep("Z", "2025-10-01", place="Z12", provider="")])
+                               ep("Z", "2025-10-01", place="Z12", provider=""),
+                               ep("ODD", "2025-10-01", ls="C9")])
     assert by_child(res.frame, "Placement Type") == {
-        "K1": "K3: Registered supported accommodation", "K2": "K3: Registered supported accommodation", "Z": "Z12"}
+        "K1": "K3: Registered supported accommodation", "K2": "K3: Registered supported accommodation", "Z": "Z12",
+        "ODD": "a) U1: Foster placement - relatives - long term"}
     assert by_child(res.frame, "Placement Provider") == {"K1": "e) PR4: Private provision",
-                                                         "K2": "e) PR4: Private provision", "Z": None}
+                                                         "K2": "e) PR4: Private provision", "Z": None,
+                                                         "ODD": "b) PR1: Own provision"}
     assert len(kinds(run, quality.NO_ANNEX_A_CODE)) == 2    # one per code, not per row
-    assert kinds(run, quality.UNMAPPED_CODE) == []
+    assert by_child(res.frame, "Child's Legal Status")["ODD"] == "C9"   # no such code: written as it came
+    assert kinds(run, quality.UNMAPPED_CODE) == ["ODD"]
 
 
 def _located(tmp_path, config: Config, la=("Hampshire", "Kent", "", "", "")):
