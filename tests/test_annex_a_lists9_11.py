@@ -66,14 +66,14 @@ def adopter(aid, family="F1", applied="2025-06-01", **kw):
             "fostering_for_adoption": "N", "stage1_start": applied, **kw}
 
 
-def annex(folder, children=None, as_of=AS_OF, episodes=None, pfa=None, oc3=None, **tables):
+def annex(folder, children=None, as_of=AS_OF, episodes=None, pfa=None, oc3=None, config=None, **tables):
     exports(folder, children=children or [kid("C1")], **tables)
     for name, rows, headings in (("episodes", episodes, EPISODE_HEADINGS), ("pfa", pfa, PFA_HEADINGS),
                                  ("oc3", oc3, OC3_HEADINGS)):
         if rows is not None:
             write_csv(folder / f"{name}.csv", rows, headings)
-    return build_lists(folder, Config(), as_of=dt.date.fromisoformat(as_of), allow_missing=True, today=TODAY,
-                       profile=ANNEX_A)
+    return build_lists(folder, config or Config(), as_of=dt.date.fromisoformat(as_of), allow_missing=True,
+                       today=TODAY, profile=ANNEX_A)
 
 
 def listed(run, number: int) -> pd.DataFrame:
@@ -169,6 +169,22 @@ def test_list9_activity_codes_with_or_without_labels_and_in_touch_codes():
     assert pd.isna(acts.values[4]) and not acts.unmapped[4] and acts.unmapped[5]
     touch = lc.in_touch(pd.Series(["yes", "NO", "Died", "refu", "NREQ", "Rhom", "f) Rhom"]))
     assert touch.values.tolist() == [*CODES["in_touch"], "f) Rhom"]
+
+
+def test_leaving_care_codes_read_labels_words_and_codes_in_any_case():
+    accom = lc.accommodation(pd.Series(["U: Independent living", "independent living", "b1", "B", "Parents/relatives"]))
+    assert accom.values.tolist() == ["U: Independent living"] * 2 + ["B: Parents/relatives"] * 3
+    suit = lc.suitability(pd.Series(["a) Suitable", "unsuitable", "Not suitable", "1", "N"]))
+    assert suit.values.tolist() == ["a) Suitable", "b) Unsuitable", "b) Unsuitable", "a) Suitable", "b) Unsuitable"]
+    left = lc.left_reason(pd.Series(["Adopter withdrew from process", "3", "Application refused", "put on hold", "x"]))
+    assert left.values.tolist()[:4] == [
+        "1 - Adopter withdrew from process", "3 - Application refused", "3 - Application refused", lc.ON_HOLD]
+    assert left.unmapped.tolist() == [False] * 4 + [True]
+    rd = lc.rd_reason(pd.Series(["Any other reason", "RD3 - Prospective adopters could not be found", "rd 2"]))
+    assert rd.values.tolist() == ["RD4 - Any other reason", "RD3 - Prospective adopters could not be found",
+                                  "RD2 - The Court did not make a placement order"]
+    touch = lc.in_touch(pd.Series(["Returned home", "not required", "Deceased", "a) Yes", "e"]))
+    assert touch.values.tolist() == ["f) Rhom", "e) NREQ", "c) Died", "a) Yes", "e) NREQ"]
 
 
 def test_list9_eligibility_as_recorded_mapped_and_an_unmappable_value_blank_with_a_finding(tmp_path):
@@ -281,12 +297,16 @@ def test_list10_ffa_date_is_the_first_u2_or_u5_placement_and_a_later_placement_s
 
 
 def test_list10_a_reversed_decision_in_the_12_months_with_its_reason(tmp_path):
-    pfa = [decision("RD", "2024-05-01", "2025-06-01", "RD1"), decision("OLD", "2023-05-01", "2025-02-28", "RD2")]
-    run = annex(tmp_path, [kid("RD"), kid("OLD")], pfa=pfa)
+    pfa = [decision("RD", "2024-05-01", "2025-06-01", "RD1"), decision("OLD", "2023-05-01", "2025-02-28", "RD2"),
+           decision("FIRST_DAY", "2023-05-01", "2025-03-01", "RD2"), decision("AS_OF", "2023-05-01", AS_OF, "RD9")]
+    run = annex(tmp_path, [kid(c) for c in ("RD", "OLD", "FIRST_DAY", "AS_OF")], pfa=pfa)
     f = listed(run, 10)
-    assert f["Child Unique ID"].tolist() == ["RD"]
-    assert f[REVERSED].tolist() == [D("2025-06-01")]
-    assert f[RD_REASON].tolist() == ["RD1 - The child\u2019s needs changed subsequent to the decision"]
+    assert by_child(f, REVERSED) == {"FIRST_DAY": D("2025-03-01"), "RD": D("2025-06-01"), "AS_OF": D(AS_OF)}
+    reasons = by_child(f, RD_REASON)
+    assert reasons["RD"] == "RD1 - The child\u2019s needs changed subsequent to the decision"
+    assert reasons["FIRST_DAY"] == "RD2 - The Court did not make a placement order" and pd.isna(reasons["AS_OF"])
+    assert found(run, quality.UNMAPPED_CODE, "reason_placed_ceased")["Problem"].tolist() == [
+        "value 'RD9' maps to no RD code; written blank"]
 
 
 def test_list10_a_decision_in_force_whatever_its_date_and_one_followed_by_an_adoption_order_is_not(tmp_path):
@@ -300,6 +320,27 @@ def test_list10_a_decision_in_force_whatever_its_date_and_one_followed_by_an_ado
     assert pd.isna(f.loc["UNDONE", REVERSED]) and pd.isna(f.loc["UNDONE", RD_REASON])
 
 
+def test_list10_a_decision_on_the_as_of_date_is_in_force_and_one_ended_by_an_order_that_day_is_not(tmp_path):
+    pfa = [decision("TODAY", AS_OF), decision("SAME_DAY", "2024-12-01")]
+    episodes = adopted("SAME_DAY", "2024-12-01")  # adopted on the decision's day, before the 12 months
+    run = annex(tmp_path, [kid("TODAY"), kid("SAME_DAY")], episodes=episodes, pfa=pfa)
+    assert listed(run, 10)["Child Unique ID"].tolist() == ["TODAY"]
+
+
+def test_list10_the_period_is_the_one_containing_the_decision_else_the_latest(tmp_path):
+    def two_periods(cid, second="2024-01-01"):
+        return [ep(cid, "2019-01-01", dec="2021-01-01", rec="E8"), ep(cid, second)]
+    episodes = [*two_periods("ON_START"), *two_periods("ON_END"), *two_periods("BETWEEN"),
+                ep("LATE", AS_OF, ls="E1")]
+    pfa = [decision("ON_START", "2019-01-01"), decision("ON_END", "2021-01-01"), decision("BETWEEN", "2022-06-01"),
+           decision("LATE", "2025-01-01")]
+    run = annex(tmp_path, [kid(c) for c in ("ON_START", "ON_END", "BETWEEN", "LATE")], episodes=episodes, pfa=pfa)
+    f = listed(run, 10)
+    assert by_child(f, "Date the Child Entered Care") == {
+        "ON_START": D("2019-01-01"), "ON_END": D("2019-01-01"), "BETWEEN": D("2024-01-01"), "LATE": D(AS_OF)}
+    assert by_child(f, "Date of Placement Order")["LATE"] == D(AS_OF)  # an E1 episode starting on the as-of date
+
+
 def test_list10_one_row_per_child_the_latest_decision(tmp_path):
     pfa = [decision("C1", "2023-01-01", "2023-06-01", "RD3"), decision("C1", "2025-01-01")]
     run = annex(tmp_path, pfa=pfa)
@@ -309,6 +350,8 @@ def test_list10_one_row_per_child_the_latest_decision(tmp_path):
 
 def test_list10_decision_from_ad1_when_there_is_no_placed_for_adoption_record(tmp_path):
     ad1 = [{"CHILD": "C1", "DOB": "01/01/2020", "DATE_INT": "01/05/2023", "DATE_MATCH": "01/12/2023",
+            "FOSTER_CARE": "0", "NB_ADOPTR": "2", "SEX_ADOPTR": "MF", "LS_ADOPTR": "L0"},
+           {"CHILD": "C1", "DOB": "01/01/2020", "DATE_INT": "01/05/2021", "DATE_MATCH": "01/12/2021",  # an older one
             "FOSTER_CARE": "0", "NB_ADOPTR": "2", "SEX_ADOPTR": "MF", "LS_ADOPTR": "L0"}]
     write_csv(tmp_path / "ad1.csv", ad1)
     run = annex(tmp_path, episodes=adopted("C1", "2025-06-01"))
@@ -405,6 +448,18 @@ def test_list11_gender_in_its_own_order_and_the_other_codes(tmp_path):
                        "No. of children placed"]].tolist() == ["o) BAFR", "a) Yes", "Yes", 2]
     assert f.loc["M", ["Disability", "Is the (prospective) adopter fostering for adoption?"]].tolist() == [
         "b) No", "No"]
+
+
+def test_list11_uses_the_configs_gender_and_ethnicity_mappings_and_reports_an_unmapped_reason(tmp_path):
+    config = Config(values={"gender": {"Other identity": "9"}, "ethnicity": {"British (local)": "WBRI"}})
+    rows = [adopter("A1", gender="Other identity", ethnicity="British (local)", left_date="2025-09-01",
+                    left_reason="moved away")]
+    run = annex(tmp_path, adopters=rows, config=config)
+    row = listed(run, 11).iloc[0]
+    assert [row["Gender"], row["Ethnicity"]] == ["c) Neither", "a) WBRI"]
+    assert pd.isna(row["Reason for leaving adoption process"])
+    assert found(run, quality.UNMAPPED_CODE, "left_reason")["Problem"].tolist() == [
+        "value 'moved away' maps to no Annex A reason; written blank"]
 
 
 def test_list11_dates_after_the_as_of_date_do_not_show(tmp_path):

@@ -96,8 +96,9 @@ def cohort(ctx: Context, per: pd.DataFrame, dec: pd.DataFrame, ad1: pd.DataFrame
     reversed_ids = pfa.loc[((ceased >= first) & (ceased <= ctx.as_of)).to_numpy(dtype=bool), "child_id"]
     adopted_ids = per.loc[(per["adoption"] >= first).to_numpy(dtype=bool), "child_id"]
     last_order = per.groupby("child_id")["adoption"].max()
-    ordered = last_order.reindex(dec.index) >= dec["date_placed"]  # an adoption order since the decision
-    live_ids = dec.index[(dec["_ceased"].isna() & ~ordered.fillna(False).astype(bool)).to_numpy(dtype=bool)]
+    # An adoption order since the decision (NaN, no order, compares False).
+    ordered = (last_order.reindex(dec.index) >= dec["date_placed"]).to_numpy(dtype=bool)
+    live_ids = dec.index[dec["_ceased"].isna().to_numpy(dtype=bool) & ~ordered]
     ids = pd.Index(pd.unique(np.concatenate([adopted_ids.to_numpy(dtype=object), live_ids.to_numpy(dtype=object),
                                              reversed_ids.to_numpy(dtype=object)])), name="child_id")
     out = pd.DataFrame(index=ids)
