@@ -673,7 +673,7 @@ class _Care:
         s2_end = np.where(fwd, s2_start + rng.integers(90, 130, f), s2_end)
         approval = np.where(fwd, s2_end + rng.integers(10, 30, f), approval)
         left_day = np.where(stage == 2, s1 + rng.integers(20, 200, f), BLANK)
-        left_day = np.minimum(left_day, u)
+        left_day = np.where(left_day < BLANK, np.minimum(left_day, u), BLANK)
         for a in (s1_end, s2_start, s2_end, approval):
             a[(a > u) | (a >= left_day) | (stage == 3)] = BLANK
         s1[stage == 3] = BLANK
@@ -837,7 +837,7 @@ class _Care:
         ms = np.flatnonzero(inside(m_start) | inside(np.where(m_end < BLANK, m_end, -1)))
         m_child = self.child[m_period[ms]]
         # OC3: care leavers at their 17th–21st birthdays in the year, after they left care.
-        oc_child, oc_at = [], []
+        oc_child = []
         for age in range(17, 22):
             day = _birthday(self.birth[self.l_child], age)
             hit = np.flatnonzero(inside(day) & (day <= u) & (day > self.l_left))
