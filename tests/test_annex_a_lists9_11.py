@@ -516,3 +516,22 @@ def test_cli_build_annex_a_writes_lists_9_to_11_with_their_headings_and_codes(tm
             assert values, (n, h.heading())  # every coded column is filled here
             allowed = {norm(label) for label in allowed}
             assert not {v for v in values if norm(v) not in allowed}, (n, h.heading(), values)
+
+
+def test_list10_a_decision_in_two_years_files_reversed_in_the_second_is_one_reversed_decision(tmp_path):
+    """The 903 holds a decision in the year it was made and again in the year it was reversed;
+    the first year's copy has no reversal date. It is one decision, reversed: not in force."""
+    folder = tmp_path / "in"
+    folder.mkdir()
+    write_csv(folder / "pfa_2024-25.csv", [decision("R", "2025-01-10")], PFA_HEADINGS)
+    run = annex(folder, [kid("R")], pfa=[decision("R", "2025-01-10", "2025-06-01", "RD1")])
+    f = listed(run, 10)
+    assert f["Child Unique ID"].tolist() == ["R"]
+    assert by_child(f, REVERSED) == {"R": D("2025-06-01")}
+    assert by_child(f, RD_REASON)["R"].startswith("RD1")
+    # Reversed before the 12 months: off the list, not "in force" through the older copy.
+    folder2 = tmp_path / "in2"
+    folder2.mkdir()
+    write_csv(folder2 / "pfa_2023-24.csv", [decision("R", "2024-01-10")], PFA_HEADINGS)
+    run = annex(folder2, [kid("R")], pfa=[decision("R", "2024-01-10", "2025-02-01", "RD3")])
+    assert listed(run, 10).empty

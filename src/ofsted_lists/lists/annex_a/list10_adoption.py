@@ -70,11 +70,16 @@ def periods(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def decisions(ctx: Context) -> pd.DataFrame:
-    """Per child, the latest should-be-placed decision made on or before the as-of date (a
-    same-day tie: the one not reversed), with `_ceased`, its reversal on or before then."""
+    """Per child, the latest should-be-placed decision made on or before the as-of date (two
+    decisions the same day: the one not reversed), with `_ceased`, its reversal on or before then."""
     pfa = _table(ctx, "placed_for_adoption")
     made = pfa[(pfa["date_placed"] <= ctx.as_of).to_numpy(dtype=bool)]
     made = made.assign(_ceased=not_after(made["date_placed_ceased"], ctx.as_of))
+    # The same decision in two years' files (made in one, reversed in the next: the first
+    # file's copy has no reversal date) is one decision: the copy recording the reversal wins,
+    # as an episode's copy with an end date does (care_history).
+    made = made.assign(_has=made["_ceased"].notna()).sort_values(["child_id", "date_placed", "_has"], kind="stable")
+    made = made.drop_duplicates(["child_id", "date_placed"], keep="last").drop(columns="_has")
     return ranked_per_child(made, "date_placed", "_ceased")[0].set_index("child_id")
 
 
