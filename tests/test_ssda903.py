@@ -415,3 +415,16 @@ def test_annex_a_runs_on_903_files_alone_every_disability_unknown_and_says_so(tm
     # The disabled-children profile cannot list disabled children without a disability source.
     res = invoke("validate", "--input", str(tmp_path), "--as-of", "2022-03-01", "--allow-missing")
     assert res.exit_code == 3 and "no disability source" in flat(res.output)
+
+
+def test_a_closed_episode_with_a_blank_rec_ends_its_period_and_is_no_x1_without_continuation():
+    """Only an X1 end promises a next episode the same day (rule 388): an episode closed with
+    its REC left blank ends its period, and the next one, months later, starts another."""
+    ep = pd.DataFrame({
+        "child_id": ["K", "K"], "decom": pd.to_datetime(["2020-01-01", "2020-09-01"]),
+        "dec": pd.to_datetime(["2020-03-01", None]), "rec": pd.Series([None, None], dtype="str"),
+        "rne": ["S", "S"], "_file": ["f.csv", "f.csv"], "_sheet": ["", ""], "_row": [2, 3]})
+    findings = quality.Findings()
+    merged = care_history.history(ep, findings)
+    assert quality.X1_NOT_CONTINUED not in set(findings.table()["Kind"])
+    assert care_history.periods(merged)["start"].tolist() == [pd.Timestamp("2020-01-01"), pd.Timestamp("2020-09-01")]
