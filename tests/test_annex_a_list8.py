@@ -27,7 +27,7 @@ D = pd.Timestamp
 AS_OF = "2026-03-01"   # the window starts 2025-09-01, the 12 months 2025-03-01
 EPISODE_HEADINGS = ["CHILD", "DECOM", "RNE", "LS", "CIN", "PLACE", "PLACE_PROVIDER", "DEC", "REC",
                     "REASON_PLACE_CHANGE", "HOME_POST", "PL_POST", "URN"]
-PEER = Path("/work/shared/peer-data/csc-validator-be-903")
+PEER = Path(__file__).parent / "data" / "ssda903"  # csc-validator-be-903's files, copied unchanged
 START = "Date Started to be Looked After"
 SECOND = "Is this a second or subsequent period of being a Looked After Child within the last 12 months (Y/N)"
 PLACEMENTS = "Number of Placements in the Last 12 months"
@@ -477,3 +477,19 @@ def test_the_peer_903_files_give_the_cohort_counted_independently(tmp_path, vers
         if allowed is not None and h not in CHILD[3:]:
             bad = {v for v in listed[h.heading(layout)].dropna() if norm(v) not in {norm(a) for a in allowed}}
             assert not bad, (h.heading(layout), bad)
+
+
+def test_the_summary_says_where_the_three_history_values_came_from(tmp_path):
+    result, _ = run8(tmp_path, [ep("C1", "2025-10-01")])
+    assert result.history == ("Date Started to be Looked After: derived from the records; Second or subsequent "
+                              "period: derived from the records; Number of Placements in the Last 12 months: "
+                              "derived from the records")
+
+
+def test_a_period_begun_before_the_files_is_sorted_by_its_first_episode_not_last(tmp_path):
+    """Its start is unknown (blank), but the row still sorts and samples by the first
+    episode's date: Z1's period (in the files from 2024) before A1's (from 2025)."""
+    result, _ = run8(tmp_path, [ep("Z1", "2024-01-01", rne="L"), ep("A1", "2025-01-01")])
+    assert result.frame["Child Unique ID"].tolist() == ["Z1", "A1"]
+    assert pd.isna(result.frame[START].iloc[0])
+    assert result.key_dates.tolist() == [D("2024-01-01"), D("2025-01-01")]
