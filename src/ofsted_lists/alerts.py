@@ -20,7 +20,7 @@ import pandas as pd
 from . import quality
 from .config import Config
 from .lists import SPECS, ListSpec
-from .lists._common import CHILD_FEEDS, Feed, not_produced
+from .lists._common import CHILD_FEEDS, Feed
 from .normalise import Dataset
 from .readers import Header, InputFile, recognise, shows_name
 from .schema import CHILD_DETAILS, EVENT_TABLES, TABLES, all_columns, closest
@@ -99,10 +99,9 @@ def collect(run: Run, config: Config) -> list[Warning]:
         *_missing_columns(parts, built, config, specs),
         *_empty_tables(run.read.files, parts, config, specs),
         *_stale(run.latest, run.as_of, config.freshness_days, specs),
-        # A list the profile does not build yet (`pending`) is not produced by design: no warning.
         *(Warning(NOT_PRODUCED, "", f"no {r.spec.needs_words} export: sheet {r.spec.sheet} is not "
                   "produced; its first row says NOT PRODUCED") for r in run.lists
-          if not r.produced and not r.spec.pending),
+          if not r.produced),
         *_unmapped(run.dataset, run.findings),
         *_no_disability_source(run),
     ]

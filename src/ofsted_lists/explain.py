@@ -93,8 +93,7 @@ def explain(run: Run, config: Config, child_id: str, verbose: bool = False) -> l
               else "Lists (only disabled children are listed):"]
     for module, result in zip(run.profile.lists, run.lists):
         if not result.produced:
-            why = ("not built yet" if result.spec.pending else f"no {result.spec.needs_words} export")
-            lines.append(f"{INDENT}{result.spec.sheet}: not produced ({why})")
+            lines.append(f"{INDENT}{result.spec.sheet}: not produced (no {result.spec.needs_words} export)")
             continue
         verdict = module.explain(ctx, key)
         lines.append(f"{INDENT}{result.spec.sheet}: {'ON the list' if verdict.listed else 'not on the list'}")

@@ -56,7 +56,6 @@ class ListSpec:
     disability_flag: bool      # sheets 2–5 carry "Does the Child have a Disability"
     rule: str                  # the inclusion rule in plain words (README, Summary)
     feeds: tuple[Feed, ...] = ()  # optional input columns behind its columns
-    pending: bool = False      # a list of the profile not built yet: always "not produced"
     headings: tuple[str, ...] = ()  # every heading in order, where not the child columns + flag + columns
     needs_any: bool = False    # built when ANY of `needs` is present (SPEC §2: "not produced" only when all are absent)
 
@@ -288,8 +287,6 @@ def finish_rows(spec: ListSpec, rows: pd.DataFrame, key: pd.Series) -> ListResul
 
 def not_produced(result: ListResult) -> str:
     """The banner of a list not produced, and its note on the Summary (SPEC §2, §9)."""
-    if result.spec.pending:
-        return "NOT PRODUCED: not built yet; it will be produced from the " + ", ".join(result.spec.needs) + " export"
     return "NOT PRODUCED: no " + result.spec.needs_words + " export"
 
 

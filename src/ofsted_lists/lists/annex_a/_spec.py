@@ -11,7 +11,7 @@ from .._common import CHILD_COLUMNS, DISABILITY_FLAG, Feed, ListSpec
 
 
 def annex_spec(number: int, needs: tuple[str, ...], rule: str, key_date: str, feeds: tuple[Feed, ...] = (),
-               pending: bool = False, needs_any: bool = False) -> ListSpec:
+               needs_any: bool = False) -> ListSpec:
     """Annex A List `number` as a sheet `List N`: exactly its headings, in order (SPEC §9)."""
     annex = BY_NUMBER[number]
     names = tuple(h.heading() for h in annex.headings)
@@ -19,7 +19,7 @@ def annex_spec(number: int, needs: tuple[str, ...], rule: str, key_date: str, fe
     flag = any(h.column == FLAG for h in annex.headings)
     standard = names == (*CHILD_COLUMNS, *([DISABILITY_FLAG] if flag else []), *own)
     return ListSpec(key=str(number), sheet=f"List {number}", annex_a=annex.title, needs=needs, columns=own,
-                    key_date=key_date, disability_flag=flag, rule=rule, feeds=feeds, pending=pending,
+                    key_date=key_date, disability_flag=flag, rule=rule, feeds=feeds,
                     headings=() if standard else names, needs_any=needs_any)
 
 
