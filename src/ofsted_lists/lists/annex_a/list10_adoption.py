@@ -55,17 +55,18 @@ def _table(ctx: Context, name: str) -> pd.DataFrame:
 
 
 def periods(ctx: Context) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """(the merged episodes with `_period`, the row of `periods` each belongs to; the periods
-    of care, with `_from`, the first episode's DECOM, and `adoption`, the E11/E12 end on or
-    before the as-of date). Both empty without an episodes table."""
+    """(the merged episodes as they stood at the as-of date (`care_history.as_at`, as List 8
+    reads them), with `_period`, the row of `periods` each belongs to; the periods of care,
+    with `_from`, the first episode's DECOM, and `adoption`, the E11/E12 end). Both empty
+    without an episodes table."""
     ep = _table(ctx, "episodes")
     if not ctx.ds.has("episodes"):
         ep = ep.assign(**{care_history.START_UNKNOWN: pd.Series(dtype=bool)})
+    ep = care_history.as_at(ep, ctx.as_of).reset_index(drop=True)  # positions, as `periods` gives them
     per = care_history.periods(ep)
     ep = ep.assign(_period=care_history.period_of(ep))
     per["_from"] = ep["decom"].to_numpy()[per["first"].to_numpy()]
-    ended = per["rec"].isin(ADOPTED).to_numpy(dtype=bool) & (per["end"] <= ctx.as_of).to_numpy(dtype=bool)
-    per["adoption"] = per["end"].where(ended)
+    per["adoption"] = per["end"].where(per["rec"].isin(ADOPTED).to_numpy(dtype=bool))
     return ep, per
 
 
@@ -119,7 +120,6 @@ def _period(ctx: Context, per: pd.DataFrame, decision: pd.Series) -> np.ndarray:
     (started on or before it, or before the files, and not ended before it), else the latest
     to start on or before the as-of date; -1 when neither."""
     p = per.assign(_p=np.arange(len(per)))
-    p = p[(p["_from"] <= ctx.as_of).to_numpy(dtype=bool)]
     m = pd.DataFrame({"child_id": decision.index.to_numpy(), "_d": decision.to_numpy()}).merge(
         p[["child_id", "_p", "start", "end", "_from", care_history.START_UNKNOWN]], on="child_id")
     holds = ((m["start"] <= m["_d"]) | m[care_history.START_UNKNOWN]) & (m["end"].isna() | (m["end"] >= m["_d"]))
@@ -135,7 +135,7 @@ def _first_decom(ctx: Context, ep: pd.DataFrame, per: pd.DataFrame, chosen: np.n
     unknown_first = np.zeros(len(ep), dtype=bool)
     starts = per["first"].to_numpy()[per[care_history.START_UNKNOWN].to_numpy(dtype=bool)]
     unknown_first[starts] = True
-    hit = ep[mask & (ep["decom"] <= ctx.as_of).to_numpy(dtype=bool)]
+    hit = ep[mask]
     firsts = hit.drop_duplicates("_period", keep="first")
     firsts = firsts[~unknown_first[firsts.index.to_numpy()]]
     dates = pd.Series(firsts["decom"].to_numpy(), index=firsts["_period"].to_numpy())
