@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import exports, result, run_lists, sheet
 
@@ -378,3 +382,35 @@ def test_previous_cp_plans_that_started_the_same_day_both_count(tmp_path):
           {"child_id": "C1", "cpp_start_date": "2026-01-01", "cpp_end_date": ""}]
     got = sheet(run_lists(exports(tmp_path, children=[kid()], cp_plans=cp), "2026-06-30"), "5")
     assert got["Number of Previous Child Protection Plans"].tolist() == [2]
+
+
+# --- the order of a sheet's rows ---------------------------------------------------------
+
+def _every_column_order(frame: pd.DataFrame, key: pd.Series, first: str) -> list:
+    """The rule as first written: key date, id, then every other column as text, on all rows."""
+    tiebreak = {f"_t{i}": frame[c].astype("str") for i, c in enumerate(frame.columns) if c != first}
+    return list(frame.assign(_key=key.to_numpy(), **tiebreak).sort_values(
+        ["_key", first, *tiebreak], kind="stable", na_position="last").index)
+
+
+_day = st.one_of(st.none(), st.dates(dt.date(2026, 1, 1), dt.date(2026, 1, 4)))
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(_day, st.sampled_from(["C1", "C2", "C10", None]), st.sampled_from(["b", "a", None, "=x"]),
+                          st.one_of(st.none(), st.integers(0, 3)), _day), min_size=0, max_size=25),
+       st.randoms(use_true_random=False))
+def test_rows_sorted_on_key_and_id_only_where_tied_give_the_every_column_order(rows, rnd):
+    """`sorted_rows` sorts only the rows tied on key date and id on their other columns: the
+    same order as sorting every row on every column, on a shuffled frame with a gapped index."""
+    from ofsted_lists.lists._common import sorted_rows
+
+    rnd.shuffle(rows)
+    frame = pd.DataFrame({
+        "Child Unique ID": pd.Series([r[1] for r in rows], dtype="str"),
+        "Team": pd.Series([r[2] for r in rows], dtype="str"),
+        "Count": pd.array([r[3] for r in rows], dtype="Int64"),
+        "Seen": pd.Series([r[4] for r in rows], dtype="datetime64[ns]"),
+    }, index=pd.RangeIndex(0, 3 * len(rows), 3))
+    key = pd.Series(pd.to_datetime(pd.Series([r[0] for r in rows], dtype="object")).to_numpy(), index=frame.index)
+    assert list(sorted_rows(frame, key, "Child Unique ID")) == _every_column_order(frame, key, "Child Unique ID")

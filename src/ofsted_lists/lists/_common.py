@@ -270,10 +270,23 @@ def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListRes
 
 def sorted_rows(frame: pd.DataFrame, key: pd.Series, first: str) -> pd.Index:
     """The order of a sheet's rows: key date, then the `first` (id) column, then every other
-    column: a total order, whatever the input order. `key` is row for row with `frame`."""
-    tiebreak = {f"_t{i}": frame[c].astype("str") for i, c in enumerate(frame.columns) if c != first}
-    return frame.assign(_key=key.to_numpy(), **tiebreak).sort_values(
-        ["_key", first, *tiebreak], kind="stable", na_position="last").index
+    column: a total order, whatever the input order. `key` is row for row with `frame`.
+
+    Only rows that share a key date and an id need the other columns: the rest are ordered
+    by those two alone, and the tied rows, sorted among themselves on every column, take the
+    places the tied rows held (the same order as sorting all rows on every column, without
+    writing every cell of a list of every child as text)."""
+    keys = pd.DataFrame({"_key": key.to_numpy(), first: frame[first].reset_index(drop=True)})
+    order = keys.sort_values(["_key", first], kind="stable", na_position="last").index.to_numpy().copy()
+    tied = keys.duplicated(["_key", first], keep=False).to_numpy()
+    if tied.any():
+        at = np.flatnonzero(tied)
+        sub = frame.iloc[at].reset_index(drop=True)
+        tiebreak = {f"_t{i}": sub[c].astype("str") for i, c in enumerate(sub.columns) if c != first}
+        among = sub.assign(_key=key.to_numpy()[at], **tiebreak).sort_values(
+            ["_key", first, *tiebreak], kind="stable", na_position="last").index.to_numpy()
+        order[tied[order]] = at[among]
+    return frame.index[order]
 
 
 def finish_rows(spec: ListSpec, rows: pd.DataFrame, key: pd.Series) -> ListResult:
