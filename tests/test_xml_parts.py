@@ -144,3 +144,18 @@ def test_two_years_cut_in_parts_merge_episode_by_episode_as_read_whole(tmp_path,
     kept = tables["assessments"].merge(tables["referrals"][["child_id", "_file"]].drop_duplicates(), on="child_id")
     assert len(tables["assessments"]) == 12 // 2 + 12 + 4 // 2 + 4  # C0–C11 from a; C12–C15 from b
     assert (kept.loc[kept["child_id"] == "C3", "_file_x"] == "a.xml").all()
+
+
+def test_the_second_process_parses_without_pandas_or_the_readers_package(tmp_path, monkeypatch, parts):
+    """The worker imports the census parse through a bare readers package (half a second of
+    its start was pandas and every reader): it still answers, and never imports pandas."""
+    import subprocess
+    import sys
+
+    probe = xml_parts.BARE_PACKAGE + (
+        "import ofsted_lists.readers.cin_census, ofsted_lists.readers.xml_parts\n"
+        "print(sorted(m for m in ('pandas', 'ofsted_lists.quality', 'ofsted_lists.readers.cms') if m in sys.modules))\n")
+    got = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert got.stdout.strip() == "[]"
+    assert_same_as_whole(write(tmp_path / "in", census=many(30)), monkeypatch)
+    assert parts["used"] == 1  # the bare-package worker's tables were the ones used

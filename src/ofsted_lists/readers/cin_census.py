@@ -24,15 +24,21 @@ from __future__ import annotations
 import datetime as dt
 import io
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 import pyarrow as pa
 
-from .. import quality
 from ..errors import InputError
-from ..quality import Findings
-from . import Header, Source, _FileRead, xml_parts, xmlsafe
+from . import xml_parts, xmlsafe
+
+# The second process of a large census imports this module, and only what its parse needs
+# (`xml_parts`): pandas and the readers package's own records are imported where used.
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..quality import Findings
+    from . import Source, _FileRead
 
 FORMAT = "CIN census XML"
 COLLECTION = "CIN"
@@ -117,6 +123,8 @@ _BLOCK_SLOT = {kind: (table, {tag: _SLOT[table][c] for tag, c in columns.items()
 
 def read(src: Source) -> None:
     """Read one CIN census XML into `src`'s tables."""
+    from .. import quality
+
     raw = src.box.pop()
     with xmlsafe.no_gc():
         bodies, reference, old_sex = _in_two(src.name, raw, src.as_of) or _whole(src.name, raw, src.as_of)
@@ -209,6 +217,8 @@ def _body(table: str, rows: list[list]) -> tuple[pa.Table, np.ndarray, np.ndarra
 def _keys(parts: dict, referral_dates: pa.Array) -> dict[str, pd.Series]:
     """Each row's merge key: the child (children, disabilities), else the child and the
     episode's referral date; NA where either is blank (merged with nothing)."""
+    import pandas as pd
+
     def text(column: pa.Array) -> pd.Series:
         return column.to_pandas().astype(object)
 
@@ -222,6 +232,8 @@ def _keys(parts: dict, referral_dates: pa.Array) -> dict[str, pd.Series]:
 
 
 def _frame(src: Source, table: str, body: pa.Table, lines: np.ndarray, _episodes: object) -> pd.DataFrame:
+    from . import Header
+
     columns = COLUMNS[table]
     elements = _ELEMENTS[table]
     src.got.info.headers.append(Header("", table, 0, [elements[c] for c in columns], dict(enumerate(columns)),
@@ -350,6 +362,8 @@ def merge(reads: list[_FileRead], findings: Findings, as_of: dt.date | None = No
     a census and an in-year extract, is one episode."""
     if len(reads) < 2:
         return
+    import pandas as pd
+
     order = sorted(range(len(reads)), key=lambda i: (reads[i].merge.reference, i))
     rank = {id(reads[i]): r for r, i in enumerate(order)}
     every_key = [(got, got.merge.keys) for got in reads]

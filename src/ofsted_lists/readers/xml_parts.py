@@ -138,11 +138,25 @@ class FirstPart(io.RawIOBase):
         return out
 
 
+# The worker's program. It registers the readers package as a bare package of its folder
+# before importing from it, so that the package's `__init__` (pandas and every reader, half a
+# second of a fresh interpreter's start) never runs there: a reader module's parse imports
+# only lxml, pyarrow and `xmlsafe`, and the second part starts parsing that much sooner.
+BARE_PACKAGE = f"""
+import sys, types
+import ofsted_lists
+package = types.ModuleType({__package__!r})
+package.__path__ = [{str(Path(__file__).resolve().parent)!r}]
+sys.modules[{__package__!r}] = package
+"""
+WORKER = BARE_PACKAGE + f"from {__name__} import main\nmain()\n"
+
+
 def _spawn() -> subprocess.Popen:
     src = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": src + (os.pathsep + path if path else "")}
-    proc = subprocess.Popen([sys.executable, "-m", __name__], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, env=env)
     for pipe in (proc.stdin, proc.stdout):
         _widen(pipe.fileno())
