@@ -19,6 +19,7 @@ from .._common import (
     TEAM, WORKER, Context, ListResult, Verdict, child_rows, day, finish, not_after, ranked_per_child, verdict,
 )
 from ...quality import NO_CASE_STATUS
+from ... import uniques
 from ...uniques import among
 from ._spec import annex_spec
 
@@ -34,9 +35,12 @@ _RC = {label.split(" - ")[0]: label for label in CODES["closure_reason"]}
 
 
 def closure_code(reasons: pd.Series) -> pd.Series:
-    """`RC7`, `rc7`, `RC7 - Services ceased…` -> the Annex A label; anything else as written."""
-    code = reasons.astype("str").str.strip().str.upper().str.extract(r"^(RC\d)", expand=False)
-    return code.map(_RC).fillna(reasons).astype("str")
+    """`RC7`, `rc7`, `RC7 - Services ceased…` -> the Annex A label; anything else as written
+    (worked out once per distinct reason: an LA's episodes have a few dozen)."""
+    codes, distinct = uniques.factorize(reasons)
+    text = pd.Series(distinct, dtype="str")
+    labels = text.str.strip().str.upper().str.extract(r"^(RC\d)", expand=False).map(_RC).fillna(text)
+    return uniques.spread(labels.to_numpy(dtype=object), codes, None, reasons.index, "str")
 
 
 def _overlap(ctx: Context, ep: pd.DataFrame, table: str, start: str, end: str, keep=None) -> np.ndarray:
