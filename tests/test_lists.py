@@ -414,3 +414,18 @@ def test_rows_sorted_on_key_and_id_only_where_tied_give_the_every_column_order(r
     }, index=pd.RangeIndex(0, 3 * len(rows), 3))
     key = pd.Series(pd.to_datetime(pd.Series([r[0] for r in rows], dtype="object")).to_numpy(), index=frame.index)
     assert list(sorted_rows(frame, key, "Child Unique ID")) == _every_column_order(frame, key, "Child Unique ID")
+
+
+def test_child_columns_of_listed_rows_match_a_reindex_with_and_without_unknown_ids():
+    """`finish` takes each row's child columns by pyarrow-hashed positions; an id with no
+    details gives a row of blanks, as `reindex` does."""
+    from ofsted_lists.lists._common import _child_rows
+
+    children = pd.DataFrame({"Child Unique ID": pd.Series(["C1", "C2", "C3"], dtype="str"),
+                             "Date of Birth": pd.to_datetime(["2020-02-29", None, "2019-01-01"]),
+                             "Age of Child (Years)": pd.array([6, None, 7], dtype="Int64")},
+                            index=pd.Index(["C1", "C2", "C3"], dtype="str", name="child_id"))
+    for ids in (["C3", "C1", "C3", "C2"], ["C2", "C9", "C1"], []):
+        wanted = children.reindex(pd.Series(ids, dtype="str").to_numpy()).reset_index(drop=True)
+        pd.testing.assert_frame_equal(_child_rows(children, pd.Series(ids, dtype="str", index=range(5, 5 + len(ids)))),
+                                      wanted)

@@ -14,7 +14,7 @@ from ..config import Config
 from ..disability import DISABLED, NOT_DISABLED, UNKNOWN, Disability
 from ..normalise import Dataset
 from ..quality import Findings
-from ..values import day
+from ..values import day, id_positions
 from ..window import Window, months_before_series
 
 YES, NO, UNKNOWN_ANSWER = "a) Yes", "b) No", "c) Unknown"
@@ -254,7 +254,7 @@ def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListRes
     unknown = unknown.groupby(level=0).max() if len(unknown) else unknown.astype("datetime64[ns]")
     listed = ctx.listed(status).to_numpy()
     rows, status = rows[listed], status[listed]
-    child = ctx.children.reindex(rows["child_id"].to_numpy()).reset_index(drop=True)
+    child = _child_rows(ctx.children, rows["child_id"])
     own = rows.reset_index(drop=True)
     key = own.pop("_key") if "_key" in own else own[spec.key_date]
     frame = pd.concat([child, own.drop(columns="child_id")], axis=1)
@@ -266,6 +266,14 @@ def finish(spec: ListSpec, ctx: Context, rows: pd.DataFrame, **extra) -> ListRes
     order = sorted_rows(frame, key, "Child Unique ID")
     return ListResult(spec, frame.loc[order].reset_index(drop=True), len(unknown),
                       key_dates=key.loc[order].reset_index(drop=True), unknown=unknown, **extra)
+
+
+def _child_rows(children: pd.DataFrame, child_ids: pd.Series) -> pd.DataFrame:
+    """`children.reindex(child_ids)` with a fresh index, the ids hashed by pyarrow (`id_positions`)."""
+    pos = id_positions(child_ids, children.index)
+    if (pos < 0).any():  # a child with no details: a row of blanks, as reindex gives
+        return children.reindex(child_ids.to_numpy()).reset_index(drop=True)
+    return children.take(pos).reset_index(drop=True)
 
 
 def sorted_rows(frame: pd.DataFrame, key: pd.Series, first: str) -> pd.Index:
