@@ -259,6 +259,21 @@ def test_missing_and_absent_in_the_current_period_within_12_months(tmp_path):
     assert by_child(f, ACCEPTED) == {"M": "b) No", "EARLY": None, "NEVER": None, "NOT_ASKED": None}
 
 
+def test_missing_after_the_period_ceased_counts_up_to_the_as_of_date(tmp_path):
+    # Note K PROPOSED: MIS_START in [max(as_of - 12 m, period start), as_of], the as-of date
+    # the upper bound even for a period ceased in the window, not its cease date.
+    rows = [{"CHILD": "GONE", "DOB": "01/06/2012", "MISSING": kind, "MIS_START": uk(start), "MIS_END": "",
+             "rhi_offered": offered, "rhi_accepted": ""}
+            for kind, start, offered in (("M", "2025-10-15", "N"), ("M", "2026-01-15", "Y"), ("A", "2026-02-01", ""))]
+    write_csv(tmp_path / "missing_903.csv", rows)
+    res, _ = run8(tmp_path, [ep("GONE", "2025-10-01", dec="2025-12-01", rec="E4A")])
+    f = res.frame
+    assert by_child(f, "Date Ceased to be Looked After") == {"GONE": D("2025-12-01")}
+    assert by_child(f, MISSING) == {"GONE": 2}
+    assert by_child(f, ABSENT) == {"GONE": 1}
+    assert by_child(f, OFFERED) == {"GONE": "a) Yes"}  # the last missing one, after the cease
+
+
 # --- reviews, visits, checks, plan, UASC: nothing after the as-of date -------------------------
 
 def test_latest_review_visits_checks_and_plan_up_to_the_as_of_date(tmp_path):
