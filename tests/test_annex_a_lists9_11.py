@@ -18,6 +18,7 @@ from ofsted_lists.cli import app
 from ofsted_lists.codes import leaving_care as lc
 from ofsted_lists.config import Config
 from ofsted_lists.lists import not_produced
+from ofsted_lists.lists._common import Verdict
 from ofsted_lists.pipeline import build_lists, missing_tables
 from ofsted_lists.profiles import ANNEX_A
 from ofsted_lists.lists.annex_a import list9_care_leavers, list10_adoption, list11_adopters
@@ -397,6 +398,40 @@ def test_list10_explain_gives_each_decision_and_the_rule_met(tmp_path):
     assert any("reversed 01/06/2023, before the 12 months" in r for r in v.reasons)
     assert any("in force at 01/03/2026" in r for r in v.reasons)
     assert not list10_adoption.explain(run.context, "NOBODY").listed
+
+
+def test_list10_explain_words_each_decision_at_the_as_of_date_and_12_month_edges(tmp_path):
+    pfa = [decision("FUTURE", "2026-03-02"),                          # row 2: not made yet
+           decision("TODAY", AS_OF),                                  # row 3: made on the as-of date
+           decision("REV_FIRST_DAY", "2024-01-01", "2025-03-01", "RD3"),  # row 4: reversed the 12 months' first day
+           decision("REV_AS_OF", "2024-01-01", AS_OF, "RD3"),         # row 5: reversed on the as-of date
+           decision("REV_LATER", "2025-01-01", "2026-03-02", "RD3"),  # row 6: reversed after it: in force
+           decision("ADOPTED", "2023-05-01")]                         # row 7: an adoption order since
+    kids = [kid(r["CHILD"]) for r in pfa]
+    run = annex(tmp_path, kids, episodes=adopted("ADOPTED", "2025-06-01"), pfa=pfa)
+    rule = list10_adoption.SPEC.rule
+    on, off = "on the list: the rule is met (this profile lists every child)", f"not on the list: no record of " \
+        f"the child meets the rule, {rule}"
+    in_force = "the latest decision is in force at 01/03/2026 (not reversed, no adoption order since)"
+    want = {
+        "FUTURE": [False, "should-be-placed decision of 02/03/2026 (row 2) is after the as-of date 01/03/2026: "
+                   "not made yet", "no decision in force at 01/03/2026, none reversed and no adoption order in the "
+                   "12 months", off],
+        "TODAY": [True, "should-be-placed decision of 01/03/2026 (row 3) was not reversed by 01/03/2026", in_force, on],
+        "REV_FIRST_DAY": [True, "should-be-placed decision of 01/01/2024 (row 4) was reversed 01/03/2025, in the 12 "
+                          "months from 01/03/2025", on],
+        "REV_AS_OF": [True, "should-be-placed decision of 01/01/2024 (row 5) was reversed 01/03/2026, in the 12 "
+                      "months from 01/03/2025", on],
+        "REV_LATER": [True, "should-be-placed decision of 01/01/2025 (row 6) was not reversed by 01/03/2026",
+                      in_force, on],
+        "ADOPTED": [True, "should-be-placed decision of 01/05/2023 (row 7) was not reversed by 01/03/2026",
+                    "a period of care ended with an adoption order (E11/E12) in the 12 months from 01/03/2025", on],
+        "NOBODY": [False, "no should-be-placed decision, and no adoption order (E11/E12) in the 12 months from "
+                   "01/03/2025", off],
+    }
+    for cid, (listed_, *reasons) in want.items():
+        assert list10_adoption.explain(run.context, cid) == Verdict(listed_, reasons), cid
+    assert sorted(listed(run, 10)["Child Unique ID"]) == sorted(c for c, w in want.items() if w[0])
 
 
 # --- List 11: adopters ---------------------------------------------------------------------------
