@@ -306,8 +306,9 @@ def test_list10_a_reversed_decision_in_the_12_months_with_its_reason(tmp_path):
     reasons = by_child(f, RD_REASON)
     assert reasons["RD"] == "RD1 - The child\u2019s needs changed subsequent to the decision"
     assert reasons["FIRST_DAY"] == "RD2 - The Court did not make a placement order" and pd.isna(reasons["AS_OF"])
-    assert found(run, quality.UNMAPPED_CODE, "reason_placed_ceased")["Problem"].tolist() == [
-        "value 'RD9' maps to no RD code; written blank"]
+    bad = found(run, quality.UNMAPPED_CODE, "reason_placed_ceased")
+    assert bad["Problem"].tolist() == ["value 'RD9' maps to no RD code; written blank"]
+    assert bad[["Child Unique ID", "File"]].values.tolist() == [["AS_OF", "pfa.csv"]]  # at its child and file
 
 
 def test_list10_a_decision_in_force_whatever_its_date_and_one_followed_by_an_adoption_order_is_not(tmp_path):
@@ -359,6 +360,18 @@ def test_list10_decision_from_ad1_when_there_is_no_placed_for_adoption_record(tm
     row = listed(run, 10).iloc[0]
     assert row[DECISION] == D("2023-05-01")
     assert row["Date of Matching Child and Prospective Adopters"] == D("2023-12-01")
+
+
+def test_list10_ad1_decision_on_the_as_of_date_is_shown_and_one_after_it_is_not(tmp_path):
+    def ad1(cid, date_int, match):
+        return {"CHILD": cid, "DOB": "01/01/2020", "DATE_INT": uk(date_int), "DATE_MATCH": uk(match),
+                "FOSTER_CARE": "0", "NB_ADOPTR": "2", "SEX_ADOPTR": "MF", "LS_ADOPTR": "L0"}
+    write_csv(tmp_path / "ad1.csv", [ad1("ON", "2025-01-01", "2025-02-01"), ad1("ON", AS_OF, AS_OF),
+                                     ad1("AFTER", "2025-01-01", "2025-02-01"), ad1("AFTER", "2026-03-02", "2026-03-02")])
+    run = annex(tmp_path, [kid("ON"), kid("AFTER")], episodes=[*adopted("ON", AS_OF), *adopted("AFTER", AS_OF)])
+    f = listed(run, 10)
+    assert by_child(f, DECISION) == {"ON": D(AS_OF), "AFTER": D("2025-01-01")}
+    assert by_child(f, "Date of Matching Child and Prospective Adopters") == {"ON": D(AS_OF), "AFTER": D("2025-02-01")}
 
 
 def test_list10_period_begun_before_the_files_gives_no_start_and_no_placement_order(tmp_path):
