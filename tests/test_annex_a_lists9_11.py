@@ -246,6 +246,43 @@ def test_list9_explain_says_which_involvement_and_what_came_from_oc3(tmp_path):
     assert any("the one listed; in_touch, accommodation, activity taken from the 903 oc3" in r for r in v.reasons)
 
 
+def test_list9_explain_words_each_involvement_open_later_ended_undated_and_none(tmp_path):
+    rows = [leaver("C1", start="2024-01-01", end="2025-01-01"),   # row 2: ended
+            leaver("C1", start="2024-06-01"),                     # row 3: open, an earlier start
+            leaver("C1", start="2025-01-01", in_touch="YES"),     # row 4: open, the latest start: listed
+            leaver("C1", start="2026-03-02"),                     # row 5: after the as-of date
+            leaver("C1", start=""),                               # row 6: open, no start date
+            leaver("LATER", start="2026-03-02"),                  # row 7
+            leaver("ONE_DAY", start=AS_OF, end=AS_OF),            # row 8: ended the day it started
+            leaver("OWN", in_touch="YES")]                        # row 9: no oc3 row, nothing from it
+    oc3 = [{"CHILD": "C1", "DOB": "01/06/2007", "IN_TOUCH": "NO", "ACTIV": "", "ACCOM": "B1"}]
+    run = annex(tmp_path, [kid(c) for c in ("C1", "LATER", "ONE_DAY", "OWN")], care_leavers=rows, oc3=oc3)
+    rule = list9_care_leavers.SPEC.rule
+    assert list9_care_leavers.explain(run.context, "C1") == Verdict(True, [
+        "leaving-care involvement from 01/01/2024 (row 2) ended 01/01/2025, on or before 01/03/2026: not open",
+        "leaving-care involvement from 01/06/2024 (row 3) is open at 01/03/2026, but a later-starting open one is "
+        "the one listed",
+        # in_touch is recorded and oc3 gives no activity: only the accommodation comes from oc3
+        "leaving-care involvement from 01/01/2025 (row 4) is open at 01/03/2026, the one listed; accommodation taken "
+        "from the 903 oc3 return",
+        "leaving-care involvement from 02/03/2026 (row 5) starts after the as-of date 01/03/2026: not open yet",
+        "leaving-care involvement with no start date (row 6) is open at 01/03/2026, but a later-starting open one is "
+        "the one listed",
+        "on the list: the rule is met (this profile lists every child)"])
+    assert list9_care_leavers.explain(run.context, "LATER") == Verdict(False, [
+        "leaving-care involvement from 02/03/2026 (row 7) starts after the as-of date 01/03/2026: not open yet",
+        f"not on the list: no record of the child meets the rule, {rule}"])
+    assert list9_care_leavers.explain(run.context, "ONE_DAY") == Verdict(False, [
+        "leaving-care involvement from 01/03/2026 (row 8) ended 01/03/2026, on or before 01/03/2026: not open",
+        f"not on the list: no record of the child meets the rule, {rule}"])
+    assert list9_care_leavers.explain(run.context, "OWN") == Verdict(True, [
+        "leaving-care involvement from 01/01/2025 (row 9) is open at 01/03/2026, the one listed",
+        "on the list: the rule is met (this profile lists every child)"])
+    assert list9_care_leavers.explain(run.context, "NOBODY") == Verdict(False, [
+        "not on the list: no leaving-care involvement (care_leavers record) for the young person"])
+    assert sorted(listed(run, 9)["Child Unique ID"]) == ["C1", "OWN"]
+
+
 # --- List 10: adoption ---------------------------------------------------------------------------
 
 def adopted(cid, dec, decom="2023-01-10"):
