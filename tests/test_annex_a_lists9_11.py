@@ -563,6 +563,30 @@ def test_list11_explain_answers_adopters_are_not_children_or_judges_an_adopter(t
     assert not v.listed and "put on hold" in v.reasons[0]
 
 
+def test_list11_explain_words_each_answer_of_the_rule(tmp_path):
+    rows = [adopter("ENQUIRY", applied="", enquiry_date="2025-10-01"),
+            adopter("ON_HOLD", left_date="2025-09-01", left_reason="2"),
+            adopter("LEFT_13M", applied="2023-01-01", left_date="2025-02-01", left_reason="1"),
+            adopter("MID", applied="2023-01-01"),
+            adopter("WITHDREW", left_date="2025-09-01", left_reason="1")]
+    run = annex(tmp_path, adopters=rows)
+    on, off = "on the list (an adopter)", "not on the list"
+    want = {
+        "ENQUIRY": Verdict(False, ["adopter has not applied (no Stage 1 start or application on or before the as-of "
+                                   "date); an enquiry alone does not count", off]),
+        "ON_HOLD": Verdict(False, ["adopter left the process with reason 2 - Process put on hold, which Ofsted asks "
+                                   "to leave out", off]),
+        "LEFT_13M": Verdict(False, ["adopter has no dated step in the 12 months and is not mid-process at the as-of "
+                                    "date", off]),
+        "MID": Verdict(True, ["adopter applied, and is mid-process at the as-of date", on]),
+        "WITHDREW": Verdict(True, ["adopter applied, and has a step in the 12 months", on]),
+    }
+    assert {a: list11_adopters.explain(run.context, a) for a in want} == want
+    assert list11_adopters.explain(run.context, "C1") == Verdict(
+        False, ["not on the list: List 11 lists adopters, not children"])
+    assert sorted(listed(run, 11)["Individual adopter identifier"]) == ["MID", "WITHDREW"]
+
+
 # --- the three sheets through the CLI --------------------------------------------------------------
 
 def test_cli_build_annex_a_writes_lists_9_to_11_with_their_headings_and_codes(tmp_path):
