@@ -18,6 +18,8 @@ from ofsted_lists import quality
 from ofsted_lists.cli import app
 from ofsted_lists.config import Config, parse
 from ofsted_lists.errors import UsageError
+from ofsted_lists.lists._common import Verdict
+from ofsted_lists.lists.annex_a import list8_cla
 from ofsted_lists.pipeline import build_lists
 from ofsted_lists.profiles import ANNEX_A
 from ofsted_lists.readers.annex_a_lists import BY_NUMBER, CHILD, code_lists
@@ -259,6 +261,21 @@ def test_missing_and_absent_in_the_current_period_within_12_months(tmp_path):
     assert by_child(f, ACCEPTED) == {"M": "b) No", "EARLY": None, "NEVER": None, "NOT_ASKED": None}
 
 
+def test_missing_after_the_period_ceased_counts_up_to_the_as_of_date(tmp_path):
+    # Note K PROPOSED: MIS_START in [max(as_of - 12 m, period start), as_of], the as-of date
+    # the upper bound even for a period ceased in the window, not its cease date.
+    rows = [{"CHILD": "GONE", "DOB": "01/06/2012", "MISSING": kind, "MIS_START": uk(start), "MIS_END": "",
+             "rhi_offered": offered, "rhi_accepted": ""}
+            for kind, start, offered in (("M", "2025-10-15", "N"), ("M", "2026-01-15", "Y"), ("A", "2026-02-01", ""))]
+    write_csv(tmp_path / "missing_903.csv", rows)
+    res, _ = run8(tmp_path, [ep("GONE", "2025-10-01", dec="2025-12-01", rec="E4A")])
+    f = res.frame
+    assert by_child(f, "Date Ceased to be Looked After") == {"GONE": D("2025-12-01")}
+    assert by_child(f, MISSING) == {"GONE": 2}
+    assert by_child(f, ABSENT) == {"GONE": 1}
+    assert by_child(f, OFFERED) == {"GONE": "a) Yes"}  # the last missing one, after the cease
+
+
 # --- reviews, visits, checks, plan, UASC: nothing after the as-of date -------------------------
 
 def test_latest_review_visits_checks_and_plan_up_to_the_as_of_date(tmp_path):
@@ -416,6 +433,26 @@ def test_explain_through_the_cli_gives_each_period(tmp_path):
     assert ("period of care that began before the earliest 903 file (its first episode there starts 01/01/2025, "
             "row 7) is ceased 01/03/2026 (in the window); the latest-starting qualifying period, the one listed"
             ) in explain("E2")
+
+
+def test_explain_answers_for_no_episode_short_breaks_only_and_every_later_period(tmp_path):
+    _, run = run8(tmp_path, [
+        ep("BREAKS", "2025-10-01", ls="V3", dec="2025-10-03", rec="E8"),
+        ep("LATER", "2025-10-01", dec="2026-03-05", rec="E4A"),       # open at the as-of date: listed
+        ep("LATER", "2026-03-10", dec="2026-03-20", rec="E4A"),       # two periods after the as-of date:
+        ep("LATER", "2026-04-01")])                                   # each says so
+    ctx, rule = run.context, list8_cla.SPEC.rule
+    assert list8_cla.explain(ctx, "NOBODY") == Verdict(
+        False, ["not on the list: no 903 care episode recorded for the child"])
+    assert list8_cla.explain(ctx, "BREAKS") == Verdict(False, [
+        "period of care from 01/10/2025 (row 2) is short breaks only (every episode LS V3/V4): not care for this list",
+        f"not on the list: no record of the child meets the rule, {rule}"])
+    assert list8_cla.explain(ctx, "LATER") == Verdict(True, [
+        "period of care from 01/10/2025 (row 3) is open at 01/03/2026; the latest-starting qualifying period, "
+        "the one listed",
+        "period of care from 10/03/2026 (row 4) starts after the as-of date 01/03/2026: not in care yet",
+        "period of care from 01/04/2026 (row 5) starts after the as-of date 01/03/2026: not in care yet",
+        "on the list: the rule is met (this profile lists every child)"])
 
 
 def _independent_cohort(folder: Path, as_of: dt.date) -> set[str]:

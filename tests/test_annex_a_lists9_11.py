@@ -18,6 +18,7 @@ from ofsted_lists.cli import app
 from ofsted_lists.codes import leaving_care as lc
 from ofsted_lists.config import Config
 from ofsted_lists.lists import not_produced
+from ofsted_lists.lists._common import Verdict
 from ofsted_lists.pipeline import build_lists, missing_tables
 from ofsted_lists.profiles import ANNEX_A
 from ofsted_lists.lists.annex_a import list9_care_leavers, list10_adoption, list11_adopters
@@ -245,6 +246,43 @@ def test_list9_explain_says_which_involvement_and_what_came_from_oc3(tmp_path):
     assert any("the one listed; in_touch, accommodation, activity taken from the 903 oc3" in r for r in v.reasons)
 
 
+def test_list9_explain_words_each_involvement_open_later_ended_undated_and_none(tmp_path):
+    rows = [leaver("C1", start="2024-01-01", end="2025-01-01"),   # row 2: ended
+            leaver("C1", start="2024-06-01"),                     # row 3: open, an earlier start
+            leaver("C1", start="2025-01-01", in_touch="YES"),     # row 4: open, the latest start: listed
+            leaver("C1", start="2026-03-02"),                     # row 5: after the as-of date
+            leaver("C1", start=""),                               # row 6: open, no start date
+            leaver("LATER", start="2026-03-02"),                  # row 7
+            leaver("ONE_DAY", start=AS_OF, end=AS_OF),            # row 8: ended the day it started
+            leaver("OWN", in_touch="YES")]                        # row 9: no oc3 row, nothing from it
+    oc3 = [{"CHILD": "C1", "DOB": "01/06/2007", "IN_TOUCH": "NO", "ACTIV": "", "ACCOM": "B1"}]
+    run = annex(tmp_path, [kid(c) for c in ("C1", "LATER", "ONE_DAY", "OWN")], care_leavers=rows, oc3=oc3)
+    rule = list9_care_leavers.SPEC.rule
+    assert list9_care_leavers.explain(run.context, "C1") == Verdict(True, [
+        "leaving-care involvement from 01/01/2024 (row 2) ended 01/01/2025, on or before 01/03/2026: not open",
+        "leaving-care involvement from 01/06/2024 (row 3) is open at 01/03/2026, but a later-starting open one is "
+        "the one listed",
+        # in_touch is recorded and oc3 gives no activity: only the accommodation comes from oc3
+        "leaving-care involvement from 01/01/2025 (row 4) is open at 01/03/2026, the one listed; accommodation taken "
+        "from the 903 oc3 return",
+        "leaving-care involvement from 02/03/2026 (row 5) starts after the as-of date 01/03/2026: not open yet",
+        "leaving-care involvement with no start date (row 6) is open at 01/03/2026, but a later-starting open one is "
+        "the one listed",
+        "on the list: the rule is met (this profile lists every child)"])
+    assert list9_care_leavers.explain(run.context, "LATER") == Verdict(False, [
+        "leaving-care involvement from 02/03/2026 (row 7) starts after the as-of date 01/03/2026: not open yet",
+        f"not on the list: no record of the child meets the rule, {rule}"])
+    assert list9_care_leavers.explain(run.context, "ONE_DAY") == Verdict(False, [
+        "leaving-care involvement from 01/03/2026 (row 8) ended 01/03/2026, on or before 01/03/2026: not open",
+        f"not on the list: no record of the child meets the rule, {rule}"])
+    assert list9_care_leavers.explain(run.context, "OWN") == Verdict(True, [
+        "leaving-care involvement from 01/01/2025 (row 9) is open at 01/03/2026, the one listed",
+        "on the list: the rule is met (this profile lists every child)"])
+    assert list9_care_leavers.explain(run.context, "NOBODY") == Verdict(False, [
+        "not on the list: no leaving-care involvement (care_leavers record) for the young person"])
+    assert sorted(listed(run, 9)["Child Unique ID"]) == ["C1", "OWN"]
+
+
 # --- List 10: adoption ---------------------------------------------------------------------------
 
 def adopted(cid, dec, decom="2023-01-10"):
@@ -305,8 +343,9 @@ def test_list10_a_reversed_decision_in_the_12_months_with_its_reason(tmp_path):
     reasons = by_child(f, RD_REASON)
     assert reasons["RD"] == "RD1 - The child\u2019s needs changed subsequent to the decision"
     assert reasons["FIRST_DAY"] == "RD2 - The Court did not make a placement order" and pd.isna(reasons["AS_OF"])
-    assert found(run, quality.UNMAPPED_CODE, "reason_placed_ceased")["Problem"].tolist() == [
-        "value 'RD9' maps to no RD code; written blank"]
+    bad = found(run, quality.UNMAPPED_CODE, "reason_placed_ceased")
+    assert bad["Problem"].tolist() == ["value 'RD9' maps to no RD code; written blank"]
+    assert bad[["Child Unique ID", "File"]].values.tolist() == [["AS_OF", "pfa.csv"]]  # at its child and file
 
 
 def test_list10_a_decision_in_force_whatever_its_date_and_one_followed_by_an_adoption_order_is_not(tmp_path):
@@ -360,6 +399,18 @@ def test_list10_decision_from_ad1_when_there_is_no_placed_for_adoption_record(tm
     assert row["Date of Matching Child and Prospective Adopters"] == D("2023-12-01")
 
 
+def test_list10_ad1_decision_on_the_as_of_date_is_shown_and_one_after_it_is_not(tmp_path):
+    def ad1(cid, date_int, match):
+        return {"CHILD": cid, "DOB": "01/01/2020", "DATE_INT": uk(date_int), "DATE_MATCH": uk(match),
+                "FOSTER_CARE": "0", "NB_ADOPTR": "2", "SEX_ADOPTR": "MF", "LS_ADOPTR": "L0"}
+    write_csv(tmp_path / "ad1.csv", [ad1("ON", "2025-01-01", "2025-02-01"), ad1("ON", AS_OF, AS_OF),
+                                     ad1("AFTER", "2025-01-01", "2025-02-01"), ad1("AFTER", "2026-03-02", "2026-03-02")])
+    run = annex(tmp_path, [kid("ON"), kid("AFTER")], episodes=[*adopted("ON", AS_OF), *adopted("AFTER", AS_OF)])
+    f = listed(run, 10)
+    assert by_child(f, DECISION) == {"ON": D(AS_OF), "AFTER": D("2025-01-01")}
+    assert by_child(f, "Date of Matching Child and Prospective Adopters") == {"ON": D(AS_OF), "AFTER": D("2025-02-01")}
+
+
 def test_list10_period_begun_before_the_files_gives_no_start_and_no_placement_order(tmp_path):
     episodes = [ep("C1", "2024-04-01", rne="P", ls="E1", place="U1", dec="2024-09-01", rec="X1"),
                 ep("C1", "2024-09-01", rne="P", ls="E1", place="A4")]
@@ -397,6 +448,40 @@ def test_list10_explain_gives_each_decision_and_the_rule_met(tmp_path):
     assert any("reversed 01/06/2023, before the 12 months" in r for r in v.reasons)
     assert any("in force at 01/03/2026" in r for r in v.reasons)
     assert not list10_adoption.explain(run.context, "NOBODY").listed
+
+
+def test_list10_explain_words_each_decision_at_the_as_of_date_and_12_month_edges(tmp_path):
+    pfa = [decision("FUTURE", "2026-03-02"),                          # row 2: not made yet
+           decision("TODAY", AS_OF),                                  # row 3: made on the as-of date
+           decision("REV_FIRST_DAY", "2024-01-01", "2025-03-01", "RD3"),  # row 4: reversed the 12 months' first day
+           decision("REV_AS_OF", "2024-01-01", AS_OF, "RD3"),         # row 5: reversed on the as-of date
+           decision("REV_LATER", "2025-01-01", "2026-03-02", "RD3"),  # row 6: reversed after it: in force
+           decision("ADOPTED", "2023-05-01")]                         # row 7: an adoption order since
+    kids = [kid(r["CHILD"]) for r in pfa]
+    run = annex(tmp_path, kids, episodes=adopted("ADOPTED", "2025-06-01"), pfa=pfa)
+    rule = list10_adoption.SPEC.rule
+    on, off = "on the list: the rule is met (this profile lists every child)", f"not on the list: no record of " \
+        f"the child meets the rule, {rule}"
+    in_force = "the latest decision is in force at 01/03/2026 (not reversed, no adoption order since)"
+    want = {
+        "FUTURE": [False, "should-be-placed decision of 02/03/2026 (row 2) is after the as-of date 01/03/2026: "
+                   "not made yet", "no decision in force at 01/03/2026, none reversed and no adoption order in the "
+                   "12 months", off],
+        "TODAY": [True, "should-be-placed decision of 01/03/2026 (row 3) was not reversed by 01/03/2026", in_force, on],
+        "REV_FIRST_DAY": [True, "should-be-placed decision of 01/01/2024 (row 4) was reversed 01/03/2025, in the 12 "
+                          "months from 01/03/2025", on],
+        "REV_AS_OF": [True, "should-be-placed decision of 01/01/2024 (row 5) was reversed 01/03/2026, in the 12 "
+                      "months from 01/03/2025", on],
+        "REV_LATER": [True, "should-be-placed decision of 01/01/2025 (row 6) was not reversed by 01/03/2026",
+                      in_force, on],
+        "ADOPTED": [True, "should-be-placed decision of 01/05/2023 (row 7) was not reversed by 01/03/2026",
+                    "a period of care ended with an adoption order (E11/E12) in the 12 months from 01/03/2025", on],
+        "NOBODY": [False, "no should-be-placed decision, and no adoption order (E11/E12) in the 12 months from "
+                   "01/03/2025", off],
+    }
+    for cid, (listed_, *reasons) in want.items():
+        assert list10_adoption.explain(run.context, cid) == Verdict(listed_, reasons), cid
+    assert sorted(listed(run, 10)["Child Unique ID"]) == sorted(c for c, w in want.items() if w[0])
 
 
 # --- List 11: adopters ---------------------------------------------------------------------------
@@ -476,6 +561,30 @@ def test_list11_explain_answers_adopters_are_not_children_or_judges_an_adopter(t
         "not on the list: List 11 lists adopters, not children"]
     v = list11_adopters.explain(run.context, "A1")
     assert not v.listed and "put on hold" in v.reasons[0]
+
+
+def test_list11_explain_words_each_answer_of_the_rule(tmp_path):
+    rows = [adopter("ENQUIRY", applied="", enquiry_date="2025-10-01"),
+            adopter("ON_HOLD", left_date="2025-09-01", left_reason="2"),
+            adopter("LEFT_13M", applied="2023-01-01", left_date="2025-02-01", left_reason="1"),
+            adopter("MID", applied="2023-01-01"),
+            adopter("WITHDREW", left_date="2025-09-01", left_reason="1")]
+    run = annex(tmp_path, adopters=rows)
+    on, off = "on the list (an adopter)", "not on the list"
+    want = {
+        "ENQUIRY": Verdict(False, ["adopter has not applied (no Stage 1 start or application on or before the as-of "
+                                   "date); an enquiry alone does not count", off]),
+        "ON_HOLD": Verdict(False, ["adopter left the process with reason 2 - Process put on hold, which Ofsted asks "
+                                   "to leave out", off]),
+        "LEFT_13M": Verdict(False, ["adopter has no dated step in the 12 months and is not mid-process at the as-of "
+                                    "date", off]),
+        "MID": Verdict(True, ["adopter applied, and is mid-process at the as-of date", on]),
+        "WITHDREW": Verdict(True, ["adopter applied, and has a step in the 12 months", on]),
+    }
+    assert {a: list11_adopters.explain(run.context, a) for a in want} == want
+    assert list11_adopters.explain(run.context, "C1") == Verdict(
+        False, ["not on the list: List 11 lists adopters, not children"])
+    assert sorted(listed(run, 11)["Individual adopter identifier"]) == ["MID", "WITHDREW"]
 
 
 # --- the three sheets through the CLI --------------------------------------------------------------
