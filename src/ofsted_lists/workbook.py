@@ -457,7 +457,9 @@ class _FastZip(zipfile.ZipFile):
     carries no level, so the level must come in through `writestr`), a list sheet's rows
     deflated ahead (`_DeflateAhead`)."""
 
-    ahead: _DeflateAhead | None = None
+    def __init__(self, *args, ahead: _DeflateAhead | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.ahead = ahead
 
     def writestr(self, zinfo_or_arcname, data, compress_type=None, compresslevel=None):
         found = self.ahead.pieces(data) if self.ahead is not None and isinstance(data, bytes) else None
@@ -540,13 +542,7 @@ class _FastWorkbook(xlsxwriter.Workbook):
 
     def _store_workbook(self) -> None:
         module, packager = xlsxwriter.workbook, xlsxwriter.packager
-        ahead = self.ahead
-
-        class Zip(_FastZip):
-            pass
-
-        Zip.ahead = ahead
-        plain, module.ZipFile = module.ZipFile, Zip
+        plain, module.ZipFile = module.ZipFile, functools.partial(_FastZip, ahead=self.ahead)
         strings, packager.SharedStrings = packager.SharedStrings, _FastSharedStrings
         try:
             super()._store_workbook()
