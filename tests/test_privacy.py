@@ -226,7 +226,8 @@ def test_inspect_prints_and_writes_nothing_personal(secrets, tmp_path, broken):
     assert res.exit_code == 0, res.output
     assert "Traceback" not in printed(res) and "Tables read: children" in res.stdout
     assert secrets.found_in(printed(res)) == []
-    assert secrets.found_in(written.read_text(encoding="utf-8")) == []
+    # the config is stamped with the day it was written: a child's date on that day is not shown
+    assert secrets.found_in(written.read_text(encoding="utf-8"), {dt.date.today()}) == []
     if broken == "bad values":  # the coded values that map to nothing are shown; the dates are not
         assert "LD, NONE, WHAT" in res.stdout and "soon" not in res.stdout and "31/02/2015" not in res.stdout
 
