@@ -210,6 +210,32 @@ def test_list6_case_status_each_branch_and_the_fallback_with_a_finding(tmp_path)
     assert t.loc[t["Kind"] == quality.NO_CASE_STATUS, "Child Unique ID"].tolist() == ["FALLBACK"]
 
 
+def test_list6_a_record_qualifies_only_if_it_overlaps_the_episodes_part_in_the_window(tmp_path):
+    # Episodes 2025-10-01 to 2025-12-01 (closed RC7), except OLD: open since before the window
+    # (2025-09-01), so only its part from the window's start counts.
+    cases = {"ENDS_BEFORE": cin_plan("ENDS_BEFORE", "2025-06-01", "2025-09-30"),
+             "ENDS_ON_START": cin_plan("ENDS_ON_START", "2025-06-01", "2025-10-01"),
+             "STARTS_AFTER_CLOSE": cp_plan("STARTS_AFTER_CLOSE", "2025-12-02"),
+             "STARTS_ON_CLOSE": cp_plan("STARTS_ON_CLOSE", "2025-12-01"),
+             "ASSESSED_BEFORE": assessment("ASSESSED_BEFORE", "2025-09-01", "2025-09-30"),
+             "ASSESSED_ON_START": assessment("ASSESSED_ON_START", "2025-09-01", "2025-10-01"),
+             "OLD": cin_plan("OLD", "2025-06-01", "2025-08-31"),
+             "OLD_IN_WINDOW": cin_plan("OLD_IN_WINDOW", "2025-06-01", "2025-09-01")}
+    refs = [referral(c, "2025-06-01" if c.startswith("OLD") else "2025-10-01",
+                     "" if c.startswith("OLD") else "2025-12-01", "" if c.startswith("OLD") else "RC7")
+            for c in [*cases, "SHORT_BREAKS", "LOOKED_AFTER"]]
+    tables = {"cin_plans": [], "cp_plans": [], "assessments": []}
+    for c, row in cases.items():
+        tables["cin_plans" if "cin_plan_start_date" in row else "cp_plans" if "cpp_start_date" in row
+               else "assessments"].append(row)
+    episodes = [episode("SHORT_BREAKS", "2025-10-05", "V3", "2025-10-09"),
+                episode("LOOKED_AFTER", "2025-10-05", "C2", "2025-10-09")]
+    run = annex(exports(tmp_path, children=[kid(c) for c in [*cases, "SHORT_BREAKS", "LOOKED_AFTER"]],
+                        referrals=refs, **tables), episodes=episodes)
+    assert sorted(listed(run, 6)["Child Unique ID"]) == sorted(
+        ["ENDS_ON_START", "STARTS_ON_CLOSE", "ASSESSED_ON_START", "OLD_IN_WINDOW", "LOOKED_AFTER"])
+
+
 def test_list6_one_row_per_child_the_latest_qualifying_episode(tmp_path):
     # A later NFA re-referral does not hide the episode with the plan.
     refs = [referral("C1", "2025-10-01"), referral("C1", "2026-02-01", nfa="Y")]

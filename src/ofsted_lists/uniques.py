@@ -65,3 +65,38 @@ def among(values: pd.Series, pool) -> np.ndarray:
     except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
         return values.isin(pool).to_numpy(dtype=bool)
     return found.to_numpy(zero_copy_only=False).astype(bool)
+
+
+class Keys:
+    """One key column (a table's `child_id`s) factorised once, for inner joins of other
+    tables onto it by integer codes: no key text is copied and each side is hashed once."""
+
+    def __init__(self, values: pd.Series):
+        self.codes, self.distinct = factorize(values)
+        counts = np.bincount(self.codes[self.codes >= 0], minlength=len(self.distinct))
+        self._order = np.argsort(self.codes, kind="stable")  # rows grouped by code, NA first
+        self._counts = counts
+        self._first = np.cumsum(counts) - counts + int((self.codes < 0).sum())
+
+    def code_of(self, values: pd.Series) -> np.ndarray:
+        """Each value's code among `distinct` (-1: not a key, or NA)."""
+        if not len(values) or not len(self.distinct):
+            return np.full(len(values), -1, dtype=np.int64)
+        try:
+            arr = pa.array(values, from_pandas=True)
+            keys = pa.array(self.distinct.to_numpy(dtype=object), from_pandas=True).cast(arr.type)
+            found = pc.index_in(arr, value_set=keys)
+            return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+        except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+            return self.distinct.get_indexer(values.astype(object)).astype(np.int64)
+
+    def pairs(self, values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+        """Positions (i, j) of every pair with key row i equal to `values` row j, as an inner
+        merge on the key pairs them, ordered by j then i."""
+        code = self.code_of(values)
+        right = np.flatnonzero(code >= 0)
+        code = code[right]
+        n = self._counts[code]
+        ends = np.cumsum(n)
+        within = np.arange(ends[-1] if len(ends) else 0) - np.repeat(ends - n, n)
+        return self._order[np.repeat(self._first[code], n) + within], np.repeat(right, n)

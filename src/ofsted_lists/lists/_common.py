@@ -9,7 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .. import codes, quality
+from .. import codes, quality, uniques
 from ..config import Config
 from ..disability import DISABLED, NOT_DISABLED, UNKNOWN, Disability
 from ..normalise import Dataset
@@ -182,12 +182,20 @@ def _open_ranked(df: pd.DataFrame, start: str, end: str, as_of: pd.Timestamp) ->
 def ranked_per_child(df: pd.DataFrame, start: str, end: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """(chosen, others) among the records of `df`: per child the latest-starting one; on a
     same-day start the later `end` wins (blank, open, counts as latest), then the later row."""
-    far = pd.Timestamp.max.normalize()
-    ranked = df.assign(_end=df[end].fillna(far)).sort_values(
-        ["child_id", start, "_end", "_row", "_file"], kind="stable")
-    chosen = ranked.drop_duplicates("child_id", keep="last")
-    others = ranked[~ranked.index.isin(chosen.index)]
-    return chosen.drop(columns="_end"), others
+    # Ranked by np.lexsort on integer keys, then each part taken from `df` once: sorting
+    # the whole frame would move every column (text ones by Arrow take) to keep a few rows.
+    # Children are grouped by first appearance, not in id order: `finish` orders the rows.
+    child = uniques.factorize(df["child_id"])[0]
+    latest = np.iinfo(np.int64).max  # a blank start ranks latest, a blank end too (open)
+    begins = df[start].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    ends = df[end].to_numpy(dtype="datetime64[ns]").view(np.int64)
+    begins = np.where(begins == np.iinfo(np.int64).min, latest, begins)
+    ends = np.where(ends == np.iinfo(np.int64).min, latest, ends)
+    files = pd.factorize(df["_file"], sort=True)[0]
+    order = np.lexsort((files, df["_row"].to_numpy(dtype=np.int64), ends, begins, child))
+    ranked = child[order]
+    last = np.append(ranked[1:] != ranked[:-1], True) if len(order) else np.zeros(0, dtype=bool)
+    return df.iloc[order[last]], df.iloc[order[~last]]
 
 
 def latest_open(ctx: Context, table: str, start: str, end: str) -> pd.DataFrame:

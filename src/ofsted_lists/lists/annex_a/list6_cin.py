@@ -20,7 +20,7 @@ from .._common import (
 )
 from ...quality import NO_CASE_STATUS
 from ... import uniques
-from ...uniques import among
+from ...uniques import Keys, among
 from ._spec import annex_spec
 
 SPEC = annex_spec(6, ("referrals",),
@@ -43,20 +43,23 @@ def closure_code(reasons: pd.Series) -> pd.Series:
     return uniques.spread(labels.to_numpy(dtype=object), codes, None, reasons.index, "str")
 
 
-def _overlap(ctx: Context, ep: pd.DataFrame, table: str, start: str, end: str, keep=None) -> np.ndarray:
-    """Per episode of `ep` (`_lo`, `_hi`: its part in the window), whether the child has a
-    `table` record overlapping [_lo, _hi] (start ≤ _hi and end blank or ≥ _lo)."""
+def _overlap(ctx: Context, ep: pd.DataFrame, keys: Keys, table: str, start: str, end: str,
+             keep=None) -> np.ndarray:
+    """Per episode of `ep` (`_lo`, `_hi`: its part in the window; `keys` its `child_id`s),
+    whether the child has a `table` record overlapping [_lo, _hi] (start ≤ _hi and end
+    blank or ≥ _lo)."""
     if not ctx.ds.has(table) or ep.empty:
         return np.zeros(len(ep), dtype=bool)
     df = ctx.ds.tables[table]
     if keep is not None:
-        df = df[keep(df)]
-    m = pd.DataFrame({"_ep": np.arange(len(ep)), "child_id": ep["child_id"].to_numpy(),
-                      "_lo": ep["_lo"].to_numpy(), "_hi": ep["_hi"].to_numpy()}).merge(
-        df[["child_id", start, end]], on="child_id")
-    hit = (m[start] <= m["_hi"]) & (m[end].isna() | (m[end] >= m["_lo"]))
+        df = df[keep(df).to_numpy(dtype=bool)]
+    at, rec = keys.pairs(df["child_id"])
+    begins = df[start].to_numpy(dtype="datetime64[ns]")[rec]
+    ends = df[end].to_numpy(dtype="datetime64[ns]")[rec]
+    hit = (begins <= ep["_hi"].to_numpy(dtype="datetime64[ns]")[at]) \
+        & (np.isnat(ends) | (ends >= ep["_lo"].to_numpy(dtype="datetime64[ns]")[at]))
     out = np.zeros(len(ep), dtype=bool)
-    out[m.loc[hit.to_numpy(dtype=bool), "_ep"].to_numpy()] = True
+    out[at[hit]] = True
     return out
 
 
@@ -79,10 +82,11 @@ def episodes(ctx: Context) -> pd.DataFrame:
     ep["_closed"] = not_after(ep["closure_date"], ctx.as_of)
     ep["_lo"] = ep["referral_date"].where(ep["referral_date"] > start, start)
     ep["_hi"] = ep["_closed"].fillna(ctx.as_of)
-    plan = (_overlap(ctx, ep, "cin_plans", "cin_plan_start_date", "cin_plan_end_date")
-            | _overlap(ctx, ep, "cp_plans", "cpp_start_date", "cpp_end_date")
-            | _overlap(ctx, ep, "episodes", "decom", "dec", lambda e: ~e["ls"].isin(derive.NOT_LOOKED_AFTER_LS)))
-    assessed = _overlap(ctx, ep, "assessments", "assessment_start_date", "authorisation_date")
+    keys = Keys(ep["child_id"])
+    plan = (_overlap(ctx, ep, keys, "cin_plans", "cin_plan_start_date", "cin_plan_end_date")
+            | _overlap(ctx, ep, keys, "cp_plans", "cpp_start_date", "cpp_end_date")
+            | _overlap(ctx, ep, keys, "episodes", "decom", "dec", lambda e: ~e["ls"].isin(derive.NOT_LOOKED_AFTER_LS)))
+    assessed = _overlap(ctx, ep, keys, "assessments", "assessment_start_date", "authorisation_date")
     after_assessment = closure_code(ep["closure_reason"]).str[:3].isin(AFTER_ASSESSMENT).to_numpy(dtype=bool) \
         & ep["_closed"].notna().to_numpy(dtype=bool)
     plan_only = after_assessment | _care_leavers(ctx, ep["child_id"])
