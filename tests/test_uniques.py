@@ -1,7 +1,6 @@
 """The integer-code join (`uniques.Keys`) and the per-child ranking built on plain sorts
 give what pandas' merge and a whole-frame sort give."""
 
-import numpy as np
 import pandas as pd
 from hypothesis import given, settings, strategies as st
 
