@@ -23,6 +23,7 @@ import zlib
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -594,6 +595,16 @@ def _number_text(a: np.ndarray) -> pa.Array:
     return text
 
 
+class _Ref(NamedTuple):
+    """A column's cell references, `<c r="` + column letters and each row's number: kept as
+    two parts that `_join(*ref, ...)` writes in the same pass as the cell, not joined first."""
+    prefix: str
+    rows: pa.Array
+
+    def at(self, positions: np.ndarray) -> list[str]:
+        return [self.prefix + r for r in self.rows.take(pa.array(positions)).to_pylist()]
+
+
 def _shared(ws, texts: list[str], refs: int) -> list[int]:
     """Shared-string indices of `texts`, which `refs` cells reference in all: what
     xlsxwriter's `_get_shared_string_index` gives one string at a time (a new string takes
@@ -612,7 +623,7 @@ def _style(fmt) -> str:
     return "" if fmt is None else f' s="{fmt._get_xf_index()}"'
 
 
-def _text_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> tuple[pa.Array, int]:
+def _text_cells(ws, s: pd.Series, ref: _Ref, cells: _Cells) -> tuple[pa.Array, int]:
     """Text cells, worked out once per distinct value with pyarrow kernels (a list of
     every child holds a hundred thousand distinct ids): each a shared string, quoted
     (`cells.quote`) where a spreadsheet could take it for a formula."""
@@ -636,15 +647,15 @@ def _text_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> tuple[pa.Arra
     tails = _join('"', pa.array(style, pa.large_string()), ' t="s"><v>',
                   pc.cast(pa.array(index), pa.large_string()), "</v></c>")
     tail = tails.take(pa.array(codes, mask=codes < 0))
-    return _join(ref, tail), min(int(lens.max(initial=0)), MAX_WIDTH)
+    return _join(*ref, tail), min(int(lens.max(initial=0)), MAX_WIDTH)
 
 
-def _date_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> pa.Array:
+def _date_cells(ws, s: pd.Series, ref: _Ref, cells: _Cells) -> pa.Array:
     arr = _datetimes(s)
     days = _serial_days(arr)
     early = arr < np.datetime64(_EXCEL_FIRST_DATE)
     days[early] = np.nan
-    out = _join(ref, f'"{_style(cells.date)}><v>', _number_text(days), "</v></c>")
+    out = _join(*ref, f'"{_style(cells.date)}><v>', _number_text(days), "</v></c>")
     at = np.flatnonzero(early)
     if at.size:  # shown as text, as `_write_column` does
         texts = [_dmy(d) for d in arr[at].tolist()]
@@ -652,12 +663,12 @@ def _date_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> pa.Array:
         mask = np.zeros(len(arr), dtype=bool)
         mask[at] = True
         plain = _style(cells.text)
-        early_cells = [f'{r}"{plain} t="s"><v>{n}</v></c>' for r, n in zip(ref.take(pa.array(at)).to_pylist(), index)]
+        early_cells = [f'{r}"{plain} t="s"><v>{n}</v></c>' for r, n in zip(ref.at(at), index)]
         out = pc.replace_with_mask(out, pa.array(mask), pa.array(early_cells, pa.large_string()))
     return out
 
 
-def _block_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> tuple[pa.Array, int]:
+def _block_cells(ws, s: pd.Series, ref: _Ref, cells: _Cells) -> tuple[pa.Array, int]:
     """One column's cells as XML (null = no cell) and the width its values need."""
     kind = _kind(s)
     if kind == "text":
@@ -668,10 +679,10 @@ def _block_cells(ws, s: pd.Series, ref: pa.Array, cells: _Cells) -> tuple[pa.Arr
     if kind == "bool":
         flags = s.to_numpy(dtype="float64", na_value=np.nan)
         value = pa.array(np.where(flags == 1, "1", "0"), pa.large_string(), mask=np.isnan(flags))
-        return _join(ref, f'"{style} t="b"><v>', value, "</v></c>"), 5
+        return _join(*ref, f'"{style} t="b"><v>', value, "</v></c>"), 5
     a = s.to_numpy() if isinstance(s.dtype, np.dtype) and s.dtype.kind in "iu" else \
         s.to_numpy(dtype="float64", na_value=np.nan)
-    return _join(ref, f'"{style}><v>', _number_text(a), "</v></c>"), _number_width(s)
+    return _join(*ref, f'"{style}><v>', _number_text(a), "</v></c>"), _number_width(s)
 
 
 def _write_block(ws: _BlockSheet, frame: pd.DataFrame, fmts: _Formats, cells: list[_Cells], top: int = 0,
@@ -685,7 +696,7 @@ def _write_block(ws: _BlockSheet, frame: pd.DataFrame, fmts: _Formats, cells: li
     parts, widths = [], []
     for col, (name, values) in enumerate(zip(frame.columns, columns)):
         _write_text(ws, top, col, str(name), fmts.header, fmts.header_q)
-        xml, width = _block_cells(ws, values, _join('<c r="' + xl_col_to_name(col), rows), cells[col])
+        xml, width = _block_cells(ws, values, _Ref('<c r="' + xl_col_to_name(col), rows), cells[col])
         parts.append(xml)
         widths.append(width)
     if len(frame) and len(parts):
