@@ -304,6 +304,19 @@ def test_latest_review_visits_checks_and_plan_up_to_the_as_of_date(tmp_path):
         "R": "a) Yes", "OLD": "b) No"}
 
 
+def test_a_review_and_a_visit_on_the_last_day_of_the_period_count(tmp_path):
+    # ON: the period open at the as-of date, records dated on it; CEASED: records on the day it ended.
+    write_csv(tmp_path / "reviews_903.csv", [
+        {"CHILD": c, "DOB": "01/06/2012", "REVIEW": uk(d), "REVIEW_CODE": "PN1"}
+        for c, d in (("ON", "2025-12-01"), ("ON", AS_OF), ("CEASED", "2025-11-01"), ("CEASED", "2026-01-10"))])
+    visits = [{"child_id": c, "visit_date": d, "visit_type": "cla"}
+              for c, d in (("ON", "2026-01-05"), ("ON", AS_OF), ("CEASED", "2025-12-01"), ("CEASED", "2026-01-10"))]
+    res, _ = run8(tmp_path, [ep("ON", "2025-10-01"), ep("CEASED", "2025-10-01", dec="2026-01-10", rec="E11")],
+                  visits=visits)
+    assert by_child(res.frame, "Date of Latest Statutory Review") == {"ON": D(AS_OF), "CEASED": D("2026-01-10")}
+    assert by_child(res.frame, "Date of Last Social Work Visit") == {"ON": D(AS_OF), "CEASED": D("2026-01-10")}
+
+
 # --- notes I, J: placement type and location ---------------------------------------------------
 
 def test_k3_is_written_with_its_description_and_reported_once(tmp_path):

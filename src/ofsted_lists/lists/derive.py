@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..care_history import SHORT_BREAKS
 from ..schema import norm
-from ..uniques import among
+from ..uniques import Keys, among
 from ..window import months_before
 from ._common import NO, UNKNOWN_ANSWER, YES, Context, count_last_12_months, latest_open, open_at, yes_no
 
@@ -228,12 +228,15 @@ def in_span(ctx: Context, table: str, date: str, spans: pd.DataFrame, keep=None)
     df = ctx.ds.tables[table]
     if keep is not None:
         df = df[np.asarray(keep(df), dtype=bool)]
-    s = pd.DataFrame({"_span": np.arange(len(spans)), "child_id": spans["child_id"].to_numpy(),
-                      "_lo": spans["_lo"].to_numpy(dtype="datetime64[ns]"),
-                      "_hi": spans["_hi"].to_numpy(dtype="datetime64[ns]")})
-    m = s.merge(df, on="child_id")
-    inside = (m["_lo"].isna() | (m[date] >= m["_lo"])) & (m[date] <= m["_hi"])
-    return m[inside.to_numpy(dtype=bool)].sort_values(["_span", date, "_file", "_row"], kind="stable")
+    # Paired by integer child codes and filtered on the dates before any record is copied:
+    # a merge would copy every column of every record of a span's child (visits: 400,000).
+    at, rec = Keys(spans["child_id"]).pairs(df["child_id"])
+    when = df[date].to_numpy(dtype="datetime64[ns]")[rec]
+    lo = spans["_lo"].to_numpy(dtype="datetime64[ns]")[at]
+    inside = (np.isnat(lo) | (when >= lo)) & (when <= spans["_hi"].to_numpy(dtype="datetime64[ns]")[at])
+    m = df.iloc[rec[inside]].reset_index(drop=True)
+    m.insert(0, "_span", at[inside])
+    return m.sort_values(["_span", date, "_file", "_row"], kind="stable")
 
 
 def latest_in_span(ctx: Context, table: str, date: str, spans: pd.DataFrame, keep=None) -> pd.Series:
