@@ -164,12 +164,12 @@ def last_statutory_visit(ctx: Context, plans: pd.DataFrame, start: str = "cpp_st
         & v["statutory"].astype("boolean").fillna(True).astype(bool)
     v = v.loc[(statutory & (v["visit_date"] <= ctx.as_of)).to_numpy(dtype=bool),
               ["child_id", "visit_date", "seen_alone", "_file", "_row"]]
-    p = pd.DataFrame({"_plan": np.arange(len(plans)), "child_id": plans["child_id"].to_numpy(),
-                      "_start": plans[start].to_numpy(dtype="datetime64[ns]"),
-                      "_end": plans[end].to_numpy(dtype="datetime64[ns]") if end else pd.NaT})
-    m = p.merge(v, on="child_id")
-    m = m[((m["visit_date"] >= m["_start"]) & (m["_end"].isna() | (m["visit_date"] <= m["_end"])))
-          .to_numpy(dtype=bool)]
+    at, rec = Keys(plans["child_id"]).pairs(v["child_id"])
+    when = v["visit_date"].to_numpy(dtype="datetime64[ns]")[rec]
+    ends = plans[end].to_numpy(dtype="datetime64[ns]")[at] if end else np.full(len(at), np.datetime64("NaT", "ns"))
+    inside = (when >= plans[start].to_numpy(dtype="datetime64[ns]")[at]) & (np.isnat(ends) | (when <= ends))
+    m = v.iloc[rec[inside]].reset_index(drop=True)
+    m.insert(0, "_plan", at[inside])
     # Rank within a day: seen alone yes (2) over no (1) over unknown (0).
     alone = m["seen_alone"].astype("boolean")
     m = m.assign(_alone=alone.map({True: 2, False: 1}).astype("float").fillna(0).to_numpy())
