@@ -644,3 +644,59 @@ def test_list10_a_decision_in_two_years_files_reversed_in_the_second_is_one_reve
     write_csv(folder2 / "pfa_2023-24.csv", [decision("R", "2024-01-10")], PFA_HEADINGS)
     run = annex(folder2, [kid("R")], pfa=[decision("R", "2024-01-10", "2025-02-01", "RD3")])
     assert listed(run, 10).empty
+
+
+# --- mutation-testing pins (issue 12): List 11's status and order -----------------------------------
+
+def test_list11_a_leaving_reason_with_no_date_counts_as_left_and_is_shown(tmp_path):
+    old = "2023-01-01"
+    rows = [adopter("REASON_ONLY_OLD", applied=old, left_reason="1"),     # left, no step: off
+            adopter("HOLD_NO_DATE", left_reason="2"),                     # left on hold: off
+            adopter("REFUSED_NO_DATE", left_reason="3"),                  # applied in the 12 months: on
+            adopter("STILL_IN", applied=old)]                             # mid-process: on
+    run = annex(tmp_path, adopters=rows)
+    f = listed(run, 11)
+    assert sorted(f["Individual adopter identifier"]) == ["REFUSED_NO_DATE", "STILL_IN"]
+    reasons = by_child(f, "Reason for leaving adoption process", "Individual adopter identifier")
+    assert reasons["REFUSED_NO_DATE"] == "3 - Application refused" and pd.isna(reasons["STILL_IN"])
+
+
+def test_list11_leaving_or_an_adoption_order_after_the_as_of_date_is_still_mid_process(tmp_path):
+    old = "2023-01-01"
+    rows = [adopter("HOLD_LATER", applied=old, left_date="2026-03-02", left_reason="2"),  # not left yet: on
+            adopter("ORDER_LATER", applied=old, adoption_order_date="2026-03-02"),        # not adopted yet: on
+            adopter("ORDER_IN_12M", applied=old, adoption_order_date="2025-03-01"),      # a step in the 12 months: on
+            adopter("ORDER_BEFORE", applied=old, adoption_order_date="2025-02-28")]      # neither: off
+    run = annex(tmp_path, adopters=rows)
+    f = listed(run, 11)
+    assert sorted(f["Individual adopter identifier"]) == ["HOLD_LATER", "ORDER_IN_12M", "ORDER_LATER"]
+    row = f.set_index("Individual adopter identifier").loc["HOLD_LATER"]
+    assert pd.isna(row["Date of leaving adoption process"]) and pd.isna(row["Reason for leaving adoption process"])
+    s = list11_adopters.status(run.context, run.context.ds.tables["adopters"]).set_index(
+        run.context.ds.tables["adopters"]["adopter_id"])
+    assert s.loc["HOLD_LATER", ["left", "on_hold", "mid_process"]].tolist() == [False, False, True]
+    assert s.loc["ORDER_IN_12M", ["mid_process", "step"]].tolist() == [False, True]
+
+
+def test_list11_an_application_or_stage1_start_on_or_before_the_as_of_date_is_applied(tmp_path):
+    rows = [adopter("APP_ONLY", applied="", application_date="2023-01-01"),            # mid-process: on
+            adopter("STAGE1_LATER_APP_BEFORE", applied="2026-03-02", application_date="2023-01-01"),
+            adopter("BOTH_LATER", applied="2026-03-02", application_date="2026-03-02"),  # not applied: off
+            adopter("ENQUIRY_ONLY", applied="", enquiry_date="2025-06-01")]
+    run = annex(tmp_path, adopters=rows)
+    assert sorted(listed(run, 11)["Individual adopter identifier"]) == ["APP_ONLY", "STAGE1_LATER_APP_BEFORE"]
+
+
+def test_list11_rows_sort_by_the_earlier_of_stage1_start_and_application(tmp_path):
+    rows = [adopter("B", applied="2025-01-01"),
+            adopter("A_LATE_STAGE1", applied="2025-06-01", application_date="2024-01-01"),
+            adopter("C", applied="", application_date="2025-02-01")]
+    run = annex(tmp_path, adopters=rows)
+    assert listed(run, 11)["Individual adopter identifier"].tolist() == ["A_LATE_STAGE1", "B", "C"]
+    assert result(run, 11).key_dates.tolist() == [D("2024-01-01"), D("2025-01-01"), D("2025-02-01")]
+
+
+def test_list11_disability_and_ffa_blank_when_not_recorded(tmp_path):
+    run = annex(tmp_path, adopters=[adopter("A1", disability="", fostering_for_adoption="")])
+    row = listed(run, 11).iloc[0]
+    assert pd.isna(row["Disability"]) and pd.isna(row["Is the (prospective) adopter fostering for adoption?"])
