@@ -700,3 +700,20 @@ def test_list11_disability_and_ffa_blank_when_not_recorded(tmp_path):
     run = annex(tmp_path, adopters=[adopter("A1", disability="", fostering_for_adoption="")])
     row = listed(run, 11).iloc[0]
     assert pd.isna(row["Disability"]) and pd.isna(row["Is the (prospective) adopter fostering for adoption?"])
+
+
+# --- mutation-testing pins (issue 12): List 9's UASC without an export, and its order --------------
+
+def test_list9_without_a_uasc_export_every_young_person_is_not_uasc(tmp_path):
+    run = annex(tmp_path, [kid("C1"), kid("C2")], care_leavers=[leaver("C1"), leaver("C2")])
+    assert by_child(listed(run, 9), list9_care_leavers.UASC) == {"C1": "b) No", "C2": "b) No"}
+
+
+def test_list9_rows_sort_by_the_involvements_start_not_the_latest_contact(tmp_path):
+    rows = [leaver("LATE_START", start="2025-06-01", latest_contact_date="2025-02-01"),
+            leaver("EARLY_START", start="2025-01-01", latest_contact_date="2025-12-01"),
+            leaver("NO_START", start="", latest_contact_date="2024-01-01")]   # a blank start sorts last
+    run = annex(tmp_path, [kid(r["child_id"]) for r in rows], care_leavers=rows)
+    assert listed(run, 9)["Child Unique ID"].tolist() == ["EARLY_START", "LATE_START", "NO_START"]
+    keys = result(run, 9).key_dates
+    assert keys.iloc[:2].tolist() == [D("2025-01-01"), D("2025-06-01")] and pd.isna(keys.iloc[2])
