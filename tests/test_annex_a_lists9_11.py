@@ -717,3 +717,13 @@ def test_list9_rows_sort_by_the_involvements_start_not_the_latest_contact(tmp_pa
     assert listed(run, 9)["Child Unique ID"].tolist() == ["EARLY_START", "LATE_START", "NO_START"]
     keys = result(run, 9).key_dates
     assert keys.iloc[:2].tolist() == [D("2025-01-01"), D("2025-06-01")] and pd.isna(keys.iloc[2])
+
+
+def test_list11_an_adoption_order_on_the_as_of_date_ends_the_process_that_day(tmp_path):
+    run = annex(tmp_path, adopters=[adopter("ORDER_AS_OF", applied="2023-01-01", adoption_order_date=AS_OF),
+                                    adopter("ORDER_LATER", applied="2023-01-01", adoption_order_date="2026-03-02")])
+    assert list11_adopters.explain(run.context, "ORDER_AS_OF") == Verdict(True, [
+        "adopter applied, and has a step in the 12 months", "on the list (an adopter)"])
+    assert list11_adopters.explain(run.context, "ORDER_LATER") == Verdict(True, [
+        "adopter applied, and is mid-process at the as-of date", "on the list (an adopter)"])
+    assert by_child(listed(run, 11), "Date of Adoption Order", "Individual adopter identifier")["ORDER_AS_OF"] == D(AS_OF)
