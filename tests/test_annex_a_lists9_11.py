@@ -727,3 +727,13 @@ def test_list11_an_adoption_order_on_the_as_of_date_ends_the_process_that_day(tm
     assert list11_adopters.explain(run.context, "ORDER_LATER") == Verdict(True, [
         "adopter applied, and is mid-process at the as-of date", "on the list (an adopter)"])
     assert by_child(listed(run, 11), "Date of Adoption Order", "Individual adopter identifier")["ORDER_AS_OF"] == D(AS_OF)
+
+
+def test_list11_a_gender_or_ethnicity_only_the_config_maps_is_read_through_the_config(tmp_path):
+    config = Config(values={"gender": {"Local G9": "9"}, "ethnicity": {"Local E77": "WBRI"}})
+    rows = [adopter("A1", gender="Local G9", ethnicity="Local E77")]
+    assert listed(annex(tmp_path / "with", adopters=rows, config=config), 11).iloc[0][["Gender", "Ethnicity"]] \
+        .tolist() == ["c) Neither", "a) WBRI"]
+    plain = annex(tmp_path / "without", adopters=rows)   # no mapping: written as it came, and reported
+    assert listed(plain, 11).iloc[0][["Gender", "Ethnicity"]].tolist() == ["Local G9", "Local E77"]
+    assert len(found(plain, quality.UNMAPPED_CODE, "gender")) == 1
