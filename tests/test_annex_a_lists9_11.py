@@ -644,3 +644,96 @@ def test_list10_a_decision_in_two_years_files_reversed_in_the_second_is_one_reve
     write_csv(folder2 / "pfa_2023-24.csv", [decision("R", "2024-01-10")], PFA_HEADINGS)
     run = annex(folder2, [kid("R")], pfa=[decision("R", "2024-01-10", "2025-02-01", "RD3")])
     assert listed(run, 10).empty
+
+
+# --- mutation-testing pins (issue 12): List 11's status and order -----------------------------------
+
+def test_list11_a_leaving_reason_with_no_date_counts_as_left_and_is_shown(tmp_path):
+    old = "2023-01-01"
+    rows = [adopter("REASON_ONLY_OLD", applied=old, left_reason="1"),     # left, no step: off
+            adopter("HOLD_NO_DATE", left_reason="2"),                     # left on hold: off
+            adopter("REFUSED_NO_DATE", left_reason="3"),                  # applied in the 12 months: on
+            adopter("STILL_IN", applied=old)]                             # mid-process: on
+    run = annex(tmp_path, adopters=rows)
+    f = listed(run, 11)
+    assert sorted(f["Individual adopter identifier"]) == ["REFUSED_NO_DATE", "STILL_IN"]
+    reasons = by_child(f, "Reason for leaving adoption process", "Individual adopter identifier")
+    assert reasons["REFUSED_NO_DATE"] == "3 - Application refused" and pd.isna(reasons["STILL_IN"])
+
+
+def test_list11_leaving_or_an_adoption_order_after_the_as_of_date_is_still_mid_process(tmp_path):
+    old = "2023-01-01"
+    rows = [adopter("HOLD_LATER", applied=old, left_date="2026-03-02", left_reason="2"),  # not left yet: on
+            adopter("ORDER_LATER", applied=old, adoption_order_date="2026-03-02"),        # not adopted yet: on
+            adopter("ORDER_IN_12M", applied=old, adoption_order_date="2025-03-01"),      # a step in the 12 months: on
+            adopter("ORDER_BEFORE", applied=old, adoption_order_date="2025-02-28")]      # neither: off
+    run = annex(tmp_path, adopters=rows)
+    f = listed(run, 11)
+    assert sorted(f["Individual adopter identifier"]) == ["HOLD_LATER", "ORDER_IN_12M", "ORDER_LATER"]
+    row = f.set_index("Individual adopter identifier").loc["HOLD_LATER"]
+    assert pd.isna(row["Date of leaving adoption process"]) and pd.isna(row["Reason for leaving adoption process"])
+    s = list11_adopters.status(run.context, run.context.ds.tables["adopters"]).set_index(
+        run.context.ds.tables["adopters"]["adopter_id"])
+    assert s.loc["HOLD_LATER", ["left", "on_hold", "mid_process"]].tolist() == [False, False, True]
+    assert s.loc["ORDER_IN_12M", ["mid_process", "step"]].tolist() == [False, True]
+
+
+def test_list11_an_application_or_stage1_start_on_or_before_the_as_of_date_is_applied(tmp_path):
+    rows = [adopter("APP_ONLY", applied="", application_date="2023-01-01"),            # mid-process: on
+            adopter("STAGE1_LATER_APP_BEFORE", applied="2026-03-02", application_date="2023-01-01"),
+            adopter("BOTH_LATER", applied="2026-03-02", application_date="2026-03-02"),  # not applied: off
+            adopter("ENQUIRY_ONLY", applied="", enquiry_date="2025-06-01")]
+    run = annex(tmp_path, adopters=rows)
+    assert sorted(listed(run, 11)["Individual adopter identifier"]) == ["APP_ONLY", "STAGE1_LATER_APP_BEFORE"]
+
+
+def test_list11_rows_sort_by_the_earlier_of_stage1_start_and_application(tmp_path):
+    rows = [adopter("B", applied="2025-01-01"),
+            adopter("A_LATE_STAGE1", applied="2025-06-01", application_date="2024-01-01"),
+            adopter("C", applied="", application_date="2025-02-01")]
+    run = annex(tmp_path, adopters=rows)
+    assert listed(run, 11)["Individual adopter identifier"].tolist() == ["A_LATE_STAGE1", "B", "C"]
+    assert result(run, 11).key_dates.tolist() == [D("2024-01-01"), D("2025-01-01"), D("2025-02-01")]
+
+
+def test_list11_disability_and_ffa_blank_when_not_recorded(tmp_path):
+    run = annex(tmp_path, adopters=[adopter("A1", disability="", fostering_for_adoption="")])
+    row = listed(run, 11).iloc[0]
+    assert pd.isna(row["Disability"]) and pd.isna(row["Is the (prospective) adopter fostering for adoption?"])
+
+
+# --- mutation-testing pins (issue 12): List 9's UASC without an export, and its order --------------
+
+def test_list9_without_a_uasc_export_every_young_person_is_not_uasc(tmp_path):
+    run = annex(tmp_path, [kid("C1"), kid("C2")], care_leavers=[leaver("C1"), leaver("C2")])
+    assert by_child(listed(run, 9), list9_care_leavers.UASC) == {"C1": "b) No", "C2": "b) No"}
+
+
+def test_list9_rows_sort_by_the_involvements_start_not_the_latest_contact(tmp_path):
+    rows = [leaver("LATE_START", start="2025-06-01", latest_contact_date="2025-02-01"),
+            leaver("EARLY_START", start="2025-01-01", latest_contact_date="2025-12-01"),
+            leaver("NO_START", start="", latest_contact_date="2024-01-01")]   # a blank start sorts last
+    run = annex(tmp_path, [kid(r["child_id"]) for r in rows], care_leavers=rows)
+    assert listed(run, 9)["Child Unique ID"].tolist() == ["EARLY_START", "LATE_START", "NO_START"]
+    keys = result(run, 9).key_dates
+    assert keys.iloc[:2].tolist() == [D("2025-01-01"), D("2025-06-01")] and pd.isna(keys.iloc[2])
+
+
+def test_list11_an_adoption_order_on_the_as_of_date_ends_the_process_that_day(tmp_path):
+    run = annex(tmp_path, adopters=[adopter("ORDER_AS_OF", applied="2023-01-01", adoption_order_date=AS_OF),
+                                    adopter("ORDER_LATER", applied="2023-01-01", adoption_order_date="2026-03-02")])
+    assert list11_adopters.explain(run.context, "ORDER_AS_OF") == Verdict(True, [
+        "adopter applied, and has a step in the 12 months", "on the list (an adopter)"])
+    assert list11_adopters.explain(run.context, "ORDER_LATER") == Verdict(True, [
+        "adopter applied, and is mid-process at the as-of date", "on the list (an adopter)"])
+    assert by_child(listed(run, 11), "Date of Adoption Order", "Individual adopter identifier")["ORDER_AS_OF"] == D(AS_OF)
+
+
+def test_list11_a_gender_or_ethnicity_only_the_config_maps_is_read_through_the_config(tmp_path):
+    config = Config(values={"gender": {"Local G9": "9"}, "ethnicity": {"Local E77": "WBRI"}})
+    rows = [adopter("A1", gender="Local G9", ethnicity="Local E77")]
+    assert listed(annex(tmp_path / "with", adopters=rows, config=config), 11).iloc[0][["Gender", "Ethnicity"]] \
+        .tolist() == ["c) Neither", "a) WBRI"]
+    plain = annex(tmp_path / "without", adopters=rows)   # no mapping: written as it came, and reported
+    assert listed(plain, 11).iloc[0][["Gender", "Ethnicity"]].tolist() == ["Local G9", "Local E77"]
+    assert len(found(plain, quality.UNMAPPED_CODE, "gender")) == 1
