@@ -7,7 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ofsted_lists.values import Parsed, blank, parse_dates, parse_ids, parse_yes_no
+from ofsted_lists.values import Parsed, blank, parse_dates, parse_ids, parse_yes_no, day
 
 D = dt.date
 AS_OF = D(2026, 11, 26)
@@ -428,3 +428,13 @@ def test_blank():
     s = pd.Series(["a", " ", "", None, "\t\n", np.nan, 0, " b "], dtype=object)
     assert blank(s).tolist() == [False, True, True, True, True, True, False, False]
     assert blank(pd.Series(["x", None], dtype="str", index=[3, 4])).index.tolist() == [3, 4]
+
+
+@pytest.mark.parametrize("value", [None, pd.NaT, np.nan, np.datetime64("NaT")])
+def test_day_in_a_finding_reads_blank_when_there_is_no_date(value):
+    assert day(value) == "blank"
+
+
+def test_day_in_a_finding_is_dd_mm_yyyy():
+    assert day(pd.Timestamp(2024, 3, 5)) == "05/03/2024"
+    assert day(D(1999, 12, 31)) == "31/12/1999"
