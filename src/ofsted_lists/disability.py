@@ -16,7 +16,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from . import codes, quality, values
+from . import codes, quality, uniques, values
 from .config import Config
 from .uniques import among
 from .errors import InputError
@@ -38,7 +38,7 @@ class Disability:
 
     def of(self, child_ids: pd.Series) -> pd.Series:
         """Status for each id; a child with no record is UNKNOWN."""
-        pos = values.id_positions(child_ids, self.status.index)
+        pos = uniques.id_positions(child_ids, self.status.index)
         known = pa.array(self.status, type=pa.large_string())  # no copy: `str` is arrow-backed
         chunks = known.chunks if isinstance(known, pa.ChunkedArray) else [known]
         labels = pa.chunked_array([*chunks, pa.array([UNKNOWN], type=pa.large_string())]).combine_chunks()

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from . import codes, quality, threads, values
+from . import codes, quality, threads, uniques, values
 from .config import Config
 from .quality import Findings
 from .schema import (
@@ -301,7 +301,7 @@ def _child_details(tables: dict[str, pd.DataFrame], absent: dict[str, set[str]],
     named = [n for n in EVENT_TABLES if n in tables]
     if all(c in absent[n] for n in named for c in CHILD_DETAILS):
         found = dict(zip(named, threads.map_ordered(
-            lambda n: values.id_positions(tables[n]["child_id"], base.index), named,
+            lambda n: uniques.id_positions(tables[n]["child_id"], base.index), named,
             start_first=lambda n: len(tables[n]))))
         if all((pos >= 0).all() for pos in found.values()):
             if positions is not None:
@@ -396,13 +396,13 @@ def _cross_checks(tables: dict[str, pd.DataFrame], children: pd.DataFrame, has_c
     # Which of `children`'s rows come from the children table (the others only from events).
     known = pd.Index(tables["children"]["child_id"].unique()) if has_children else None
     # (one extra False at the end, for position -1: not in `children` at all).
-    from_table = np.append(values.id_positions(children.index, known) >= 0, False) if has_children else None
+    from_table = np.append(uniques.id_positions(children.index, known) >= 0, False) if has_children else None
     for name in EVENT_TABLES:
         if name not in tables:
             continue
         df = tables[name]
         # One hash pass serves both checks (made already by `_child_details` when it could).
-        pos = positions[name] if positions and name in positions else values.id_positions(df["child_id"], dob.index)
+        pos = positions[name] if positions and name in positions else uniques.id_positions(df["child_id"], dob.index)
         if has_children:
             missing = pd.Series(~from_table[pos], index=df.index)
             findings.add(df, missing, "child_id", quality.CHILD_NOT_IN_CHILDREN,

@@ -346,16 +346,6 @@ def parse_ids(values: pd.Series) -> Parsed:
     )
 
 
-def id_positions(ids: pd.Series | pd.Index, index: pd.Index) -> np.ndarray:
-    """`index.get_indexer(ids)` for identifiers (-1 where absent), hashed by pyarrow: pandas
-    turns text ids into Python objects first, ten times slower at a million rows."""
-    try:
-        pos = pc.index_in(pa.array(ids, type=pa.large_string()), value_set=pa.array(index, type=pa.large_string()))
-    except (pa.ArrowException, UnicodeEncodeError):  # ids that are not all text
-        return index.get_indexer(ids)
-    return np.asarray(pc.fill_null(pos, -1))
-
-
 def day(value) -> str:
     """A date as an analyst reads it, DD/MM/YYYY; "blank" when there is none."""
     return "blank" if value is None or pd.isna(value) else f"{pd.Timestamp(value):%d/%m/%Y}"

@@ -14,7 +14,8 @@ from ..config import Config
 from ..disability import DISABLED, NOT_DISABLED, UNKNOWN, Disability
 from ..normalise import Dataset
 from ..quality import Findings
-from ..values import day, id_positions
+from ..uniques import id_positions
+from ..values import day
 from ..window import Window, months_before_series
 
 YES, NO, UNKNOWN_ANSWER = "a) Yes", "b) No", "c) Unknown"
