@@ -188,6 +188,63 @@ def test_leaving_care_codes_read_labels_words_and_codes_in_any_case():
     assert touch.values.tolist() == ["f) Rhom", "e) NREQ", "c) Died", "a) Yes", "e) NREQ"]
 
 
+def test_leaving_care_codes_read_a_bare_code_and_a_label_s_words_alone():
+    # Each label is named three ways: in full, by its code part alone, by its words alone.
+    elig = lc.eligibility(pd.Series(["a", "B", "Relevant child", "former relevant child", "c)", "Qualifying care leaver"]))
+    assert elig.values.tolist() == [CODES["eligibility"][i] for i in (0, 1, 0, 1, 2, 2)]
+    acts = lc.activity(pd.Series(["Full time in higher education", "g5", "p3", "Part time in an apprenticeship"]))
+    assert acts.values.tolist() == [CODES["activity"][i] for i in (0, 7, 5, 10)]
+    rd = lc.rd_reason(pd.Series(["RD1", "The Court did not make a placement order", "rd4"]))
+    assert rd.values.tolist() == [CODES["rd_reason"][i] for i in (0, 1, 3)]
+    left = lc.left_reason(pd.Series(["2", "Adopter withdrew from process", "1 - withdrawn"]))
+    assert left.values.tolist() == [CODES["left_reason"][i] for i in (1, 0, 0)]
+    touch = lc.in_touch(pd.Series(["d", "Refu", "b) No"]))
+    assert touch.values.tolist() == [CODES["in_touch"][i] for i in (3, 3, 1)]
+    suit = lc.suitability(pd.Series(["a", "Suitable", "b"]))
+    assert suit.values.tolist() == [lc.SUITABLE, lc.SUITABLE, lc.UNSUITABLE]
+    accom = lc.accommodation(pd.Series(["Community home / residential care", "z", "With former foster carers"]))
+    assert accom.values.tolist() == [CODES["accommodation"][1], CODES["accommodation"][15], CODES["accommodation"][15]]
+    for got in (elig, acts, rd, left, touch, suit, accom):
+        assert not got.unmapped.any()
+
+
+def test_leaving_care_a_blank_value_is_blank_never_unmapped():
+    for read in (lc.eligibility, lc.in_touch, lc.suitability, lc.rd_reason, lc.left_reason, lc.activity,
+                 lc.accommodation):
+        got = read(pd.Series(["", "   ", "\t"]))
+        assert got.values.isna().all() and not got.unmapped.any(), read.__name__
+
+
+def test_leaving_care_a_label_with_brackets_of_its_own_is_read_whole_before_any_aside_is_dropped():
+    # "(not apprenticeship)" is part of F5's words: dropped as an aside, they would read as F3's.
+    acts = lc.activity(pd.Series(["Full time in training or employment (not apprenticeship)",
+                                  "Full time in training or employment (from 2023)"]))
+    assert acts.values.tolist() == [CODES["activity"][11], CODES["activity"][4]]
+
+
+def test_leaving_care_codes_keep_the_values_index_and_types():
+    values = pd.Series(["a", "No current eligibility", None], index=[10, 20, 30])
+    got = lc.eligibility(values)
+    assert got.values.index.equals(values.index) and got.unmapped.index.equals(values.index)
+    assert got.unmapped.dtype == bool and got.unmapped.tolist() == [False, True, False]
+    assert got.values.dtype == "str" and (~got.unmapped).tolist() == [True, False, True]
+
+
+def test_suitability_is_the_903_accommodation_digit_in_either_case():
+    got = lc.suitability_in(pd.Series(["b2", "B1", "u 2", "z1", "U", "", "0", "B3"]))
+    assert got.tolist()[:4] == [lc.UNSUITABLE, lc.SUITABLE, lc.UNSUITABLE, lc.SUITABLE]
+    assert got[4:].isna().all()  # no digit: nothing said about suitability
+
+
+def test_adopter_gender_moves_the_children_s_labels_to_list_11_s_order():
+    from ofsted_lists.codes.mapping import Mapped
+    given = Mapped(pd.Series(["a) Male", "b) Female", "c) Not stated/recorded", "d) Neither", "Zorgon", None],
+                             dtype="str"), pd.Series([False] * 4 + [True, False]))
+    got = lc.adopter_gender(given)
+    assert got.values.tolist()[:5] == ["a) Male", "b) Female", "d) Not stated/recorded", "c) Neither", "Zorgon"]
+    assert pd.isna(got.values[5]) and got.unmapped.tolist() == given.unmapped.tolist()
+
+
 def test_list9_eligibility_as_recorded_mapped_and_an_unmappable_value_blank_with_a_finding(tmp_path):
     spellings = {"R": "Relevant", "FR": "former relevant (18+)", "Q": "QUALIFYING", "E": "d) Eligible child",
                  "X": "No Current Eligibility", "B": ""}
