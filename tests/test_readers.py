@@ -415,3 +415,17 @@ def test_a_zip_directory_naming_a_too_new_zip_version_is_no_crash(tmp_path):
     path.write_bytes(bytes(raw))
     read = readers.read_folder(tmp_path, Config(), Findings())
     assert read.tables["children"]["child_id"].tolist() == ["C1"]
+
+
+def test_each_file_s_sha256_is_of_its_bytes_small_or_large(tmp_path):
+    import hashlib
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    rows = "".join(f"C{i},K{i},2025-06-01\n" for i in range(80_000))  # over 1 MB: hashed beside the parse
+    (folder / "contacts.csv").write_text("child_id,contact_id,contact_date\n" + rows)
+    (folder / "children.csv").write_text("child_id,dob\nC1,2015-01-01\n")
+    res = readers.read_folder(folder, readers.Config(), readers.Findings())
+    assert (folder / "contacts.csv").stat().st_size > 1 << 20
+    assert {f.name: f.sha256 for f in res.files} == {
+        p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in folder.iterdir()}

@@ -159,3 +159,46 @@ def test_the_second_process_parses_without_pandas_or_the_readers_package(tmp_pat
     assert got.stdout.strip() == "[]"
     assert_same_as_whole(write(tmp_path / "in", census=many(30)), monkeypatch)
     assert parts["used"] == 1  # the bare-package worker's tables were the ones used
+
+
+def test_the_worker_started_ahead_reads_the_second_part_and_none_is_left_running(tmp_path, monkeypatch, parts):
+    spawned = []
+    spawn = xml_parts._spawn
+
+    def counted(module):
+        spawned.append(module)
+        return spawn(module)
+
+    monkeypatch.setattr(xml_parts, "_spawn", counted)
+    assert_same_as_whole(write(tmp_path / "in", census=many(30)), monkeypatch)
+    # Read cut (and then whole): one worker, started ahead as the folder was listed, and used.
+    assert spawned == ["cin_census"] and parts == {"started": 1, "used": 1}
+    assert not xml_parts._ready
+
+
+def test_a_worker_started_ahead_that_no_read_takes_is_stopped(tmp_path, monkeypatch):
+    monkeypatch.setattr(xml_parts, "MIN_BYTES", 0)
+    xml_parts.prestart("cin_census")
+    xml_parts.prestart("cin_census")  # at most one waits
+    (proc,) = xml_parts._ready.values()
+    xml_parts.discard()
+    assert proc.poll() is not None and not xml_parts._ready
+    # A census too small to cut: its worker, started ahead, is stopped once the folder is read.
+    started = []
+    monkeypatch.setattr(xml_parts, "prestart", lambda module: started.append(module) or xml_parts._ready.update(
+        {module: xml_parts._spawn(module)}))
+    monkeypatch.setattr(xml_parts, "cut", lambda *a: None)
+    folder = write(tmp_path / "in", census=many(5))
+    assert len(readers.read_folder(folder, Config(), Findings()).tables["children"]) == 5
+    assert started == ["cin_census"] and not xml_parts._ready
+
+
+def test_a_worker_that_died_while_it_waited_is_not_used(tmp_path, monkeypatch, parts):
+    monkeypatch.setattr(xml_parts, "MIN_BYTES", 0)
+    xml_parts.prestart("cin_census")
+    (proc,) = xml_parts._ready.values()
+    proc.kill()
+    proc.wait()
+    monkeypatch.setattr(xml_parts, "prestart", lambda module: None)  # keep the dead one waiting
+    assert_same_as_whole(write(tmp_path / "in", census=many(20)), monkeypatch)
+    assert parts == {"started": 1, "used": 1}  # a fresh worker read the second part

@@ -163,6 +163,22 @@ def _sha256(raw: bytes) -> str:
     return hashlib.sha256(raw).hexdigest()
 
 
+def _hashing(raw: bytes) -> Callable[[], str]:
+    """`_sha256(raw)`, worked out in a thread beside the parse (hashlib lets go of the GIL:
+    a tenth of a second per 180 MB off the read's path); the call waits for it."""
+    if len(raw) < 1 << 20:
+        digest = _sha256(raw)
+        return lambda: digest
+    out: list[str] = []
+    thread = threading.Thread(target=lambda: out.append(_sha256(raw)), name="ofsted-lists-sha256", daemon=True)
+    thread.start()
+
+    def result() -> str:
+        thread.join()
+        return out[0]
+    return result
+
+
 def _not_a_file(path: Path) -> str | None:
     """Why the entry at `path` is not a file to read (None: it is a regular file, or a
     link to one)."""
@@ -204,14 +220,18 @@ def names_input(path: Path, config: Config) -> bool:
     a table, or it is an XML document of a format read (by its root and collection)."""
     if recognise(path.name, config, sheet=False) is not None:
         return True
-    if path.suffix.lower() not in XML_SUFFIXES:
-        return False
+    return path.suffix.lower() in XML_SUFFIXES and _xml_format(path) in XML_FORMATS
+
+
+def _xml_format(path: Path) -> tuple[str, str] | None:
+    """(root element, DfE collection) of an XML file, from its first bytes; None when it
+    is not XML or cannot be read."""
     try:
         with path.open("rb") as fh:
             head = fh.read(1 << 16)
-        return xmlsafe.identify(path.name, head, partial=True) in XML_FORMATS
+        return xmlsafe.identify(path.name, head, partial=True) if xmlsafe.looks_like_xml(head) else None
     except (OSError, InputError):
-        return False
+        return None
 
 
 def shows_name(info: InputFile, config: Config) -> bool:
@@ -322,7 +342,7 @@ OWN_TABLES: dict[str, tuple[Table, str]] = {}
 # its cells as text)]) -> the sheets they did not read, for `cms`.
 WORKBOOK_FORMATS: list[Callable[[Source, list], list]] = []
 
-from . import annex_a, cin_census, cms, ssd, ssda903, xmlsafe  # noqa: E402  (they use the records above)
+from . import annex_a, cin_census, cms, ssd, ssda903, xml_parts, xmlsafe  # noqa: E402  (they use the records above)
 
 HEADING_FORMATS.append(ssda903.claim)
 HEADING_FORMATS.append(ssd.claim)
@@ -335,6 +355,9 @@ XML_FORMATS: dict[tuple[str, str], Callable[[Source], None]] = {
     ("Message", cin_census.COLLECTION): cin_census.read,
     (ssda903.XML_ROOT, ""): ssda903.read_xml,
 }
+# XML readers that read a large document in two parts (`xml_parts`) -> the module their
+# second part runs in, whose worker `_read_files` starts ahead.
+IN_PARTS: dict[Callable[[Source], None], str] = {cin_census.read: "cin_census"}
 # format -> merge(that format's file reads in folder order, findings, the as-of date or
 # None), run once all are read.
 MERGERS: dict[str, Callable[[list[_FileRead], Findings, dt.date | None], None]] = {
@@ -377,7 +400,8 @@ def _read_file(path: Path, config: Config, lenient: bool = False, as_of: dt.date
     a table that cannot be read is recorded on its header (`Header.error`) and the file's
     other tables are still read."""
     box = [_read_bytes(path)]
-    got = _FileRead(InputFile(path.name, _sha256(box[0])), [], [], Findings())
+    digest = _hashing(box[0])
+    got = _FileRead(InputFile(path.name, ""), [], [], Findings())
     headers = got.info.headers
 
     def take(table: str, sheet: str, read: Callable[[], pd.DataFrame]) -> None:
@@ -396,7 +420,10 @@ def _read_file(path: Path, config: Config, lenient: bool = False, as_of: dt.date
                 headers.append(Header(sheet, table, 0, [], {}, file=path.name))  # failed before its header
             headers[-1].error = exc
 
-    _reader_for(path.name, box[0])(Source(path.name, box, config, got, take, as_of))
+    try:
+        _reader_for(path.name, box[0])(Source(path.name, box, config, got, take, as_of))
+    finally:
+        got.info.sha256 = digest()
     for table, frame in got.found:
         got.info.rows += len(frame)
         got.info.tables.append(table)
@@ -440,11 +467,24 @@ def _read_files(paths: list[Path], config: Config, progress: Callable[[str, int,
 
     excel = [p for p in paths if p.suffix.lower() in EXCEL_SUFFIXES]
     excel_worker.POOL.prestart(min(len(excel), threads.WORKERS))  # their start overlaps the CSV reads
+    _prestart_parts(paths, sizes)
     try:
         return threads.map_ordered(start, paths, start_first=sizes.__getitem__, on_done=finished)
     finally:
         if not excel_worker.KEEP_WARM:
             excel_worker.POOL.close()  # idle parse processes would hold memory through the build
+        xml_parts.discard()
+
+
+def _prestart_parts(paths: list[Path], sizes: dict[Path, int]) -> None:
+    """Start the second interpreter of the largest XML return read in two parts
+    (`xml_parts`) before its file is read, so that its start overlaps the reading."""
+    for path in sorted(paths, key=sizes.__getitem__, reverse=True):
+        if sizes[path] < xml_parts.MIN_BYTES:
+            return
+        if module := IN_PARTS.get(XML_FORMATS.get(_xml_format(path) or ("", ""))):
+            xml_parts.prestart(module)
+            return
 
 
 def _release_memory() -> None:

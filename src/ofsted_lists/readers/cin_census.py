@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
@@ -186,19 +187,19 @@ def _in_two(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict, str, li
     return bodies, reference, old_sex + list(zip(more.column("line").to_pylist(), more.column("child").to_pylist()))
 
 
-def part(stream, as_of: str, lines: str) -> dict[str, pa.Table]:
-    """The tables of the second part of a census (`xml_parts` worker): each `_body` with
-    its lines (the file's) and episodes as columns, and the old `Sex` codes."""
+def part(stream, as_of: str, lines: str) -> Iterator[tuple[str, pa.Table]]:
+    """The tables of the second part of a census (`xml_parts` worker), one at a time as
+    each is made: each `_body` with its lines (the file's) and episodes as columns, then
+    the old `Sex` codes."""
     with xmlsafe.no_gc():
-        bodies, _, old_sex = _whole("", stream, dt.date.fromisoformat(as_of) if as_of else None)
-    offset = int(lines)
-    out = {}
-    for table, (body, at, episodes) in bodies.items():
-        body = body.append_column("_line", pa.array(at + offset, pa.int64()))
-        out[table] = body if episodes is None else body.append_column("_episode", pa.array(episodes, pa.int64()))
-    out["_old_sex"] = pa.table({"line": pa.array([line + offset for line, _ in old_sex], pa.int64()),
+        rows, _, old_sex = _parse("", stream, dt.date.fromisoformat(as_of) if as_of else None)
+        offset = int(lines)
+        for table in COLUMNS:
+            body, at, episodes = _body(table, rows.pop(table))
+            body = body.append_column("_line", pa.array(at + offset, pa.int64()))
+            yield table, body if episodes is None else body.append_column("_episode", pa.array(episodes, pa.int64()))
+    yield "_old_sex", pa.table({"line": pa.array([line + offset for line, _ in old_sex], pa.int64()),
                                 "child": pa.array([child for _, child in old_sex], pa.string())})
-    return out
 
 
 def _body(table: str, rows: list[list]) -> tuple[pa.Table, np.ndarray, np.ndarray | None]:

@@ -13,11 +13,14 @@ Both parts parsing is the whole document parsing: the first part leaves exactly 
 ancestors open and the second closes exactly them. Anything else (a cut inside a comment,
 damage in either part, a worker that fails or dies) makes the caller read the document
 whole, as if it had not been cut, so what is refused and why never depends on the cut.
-Nothing is written to disk: the second part crosses in a pipe.
+Nothing is written to disk: the second part crosses in a pipe. The second interpreter is
+started ahead (`prestart`, by the read stage as it lists a large census), so that its start
+overlaps the reading of the file rather than the parse.
 """
 
 from __future__ import annotations
 
+import atexit
 import importlib
 import io
 import json
@@ -149,31 +152,85 @@ package = types.ModuleType({__package__!r})
 package.__path__ = [{str(Path(__file__).resolve().parent)!r}]
 sys.modules[{__package__!r}] = package
 """
-WORKER = BARE_PACKAGE + f"from {__name__} import main\nmain()\n"
+WORKER = BARE_PACKAGE + f"from {__name__} import main\nmain(sys.argv[1])\n"
 
 
-def _spawn() -> subprocess.Popen:
+def _spawn(module: str) -> subprocess.Popen:
     src = str(Path(__file__).resolve().parents[2])
     path = os.environ.get("PYTHONPATH")
     env = {**os.environ, "PYTHONPATH": src + (os.pathsep + path if path else "")}
-    proc = subprocess.Popen([sys.executable, "-c", WORKER], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    proc = subprocess.Popen([sys.executable, "-c", WORKER, module], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                             stderr=subprocess.DEVNULL, env=env)
     for pipe in (proc.stdin, proc.stdout):
         _widen(pipe.fileno())
     return proc
 
 
+# A worker started ahead (`prestart`), by the reader module it imports; at most one waits.
+_ready: dict[str, subprocess.Popen] = {}
+_ready_lock = threading.Lock()
+
+
+def prestart(module: str) -> None:
+    """Start a worker for `module`'s parts now, while the file is still being read: a new
+    interpreter and its imports take a few tenths of a second, which then overlap the
+    parent's reading and hashing of the file instead of the parse."""
+    with _ready_lock:
+        if _ready:
+            return
+        try:
+            _ready[module] = _spawn(module)
+        except OSError:
+            pass  # none to be had: SecondPart tries again, and fails to a whole read
+
+
+def discard() -> None:
+    """Stop a worker started ahead that no read took (the file was small, or not cut)."""
+    with _ready_lock:
+        waiting = list(_ready.values())
+        _ready.clear()
+    for proc in waiting:
+        _stop(proc)
+
+
+def _take(module: str) -> subprocess.Popen | None:
+    with _ready_lock:
+        proc = _ready.pop(module, None)
+    if proc is not None and proc.poll() is not None:  # it has died: start another
+        _stop(proc)
+        return None
+    return proc
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait()
+    for pipe in (proc.stdin, proc.stdout):
+        try:
+            pipe.close()
+        except OSError:
+            pass
+
+
+atexit.register(discard)
+
+
 class SecondPart:
     """The second part of `raw`, parsed by `<module>.part(stream, *args)` in a fresh
-    interpreter from the moment this is made; `tables()` waits for its answer."""
+    interpreter from the moment this is made. Its tables are received by a thread as the
+    worker sends them, while this process reads the first part; `tables()` waits for the
+    last."""
 
     def __init__(self, raw: bytes, where: Cut, module: str, args: list[str]) -> None:
-        # Not started ahead of the read: the two processes' peaks would then coincide.
-        self.proc = _spawn()
-        request = (json.dumps([module, *args]) + "\n").encode()
+        self.proc = _take(module) or _spawn(module)
+        request = (json.dumps(args) + "\n").encode()
         self.sender = threading.Thread(target=self._send, args=(request + where.opening,
                                                                 memoryview(raw)[where.at:]), daemon=True)
         self.sender.start()
+        self.answer: dict[str, pa.Table] | None = None
+        self.receiver = threading.Thread(target=self._receive, daemon=True)
+        self.receiver.start()
 
     def _send(self, opening: bytes, body: memoryview) -> None:
         fd = self.proc.stdin.fileno()
@@ -186,56 +243,62 @@ class SecondPart:
         finally:
             self.proc.stdin.close()
 
-    def tables(self) -> dict[str, pa.Table] | None:
-        """The worker's tables by name; None when it failed (read the document whole)."""
+    def _receive(self) -> None:
         out: dict[str, pa.Table] = {}
         stream = self.proc.stdout
         try:
             while True:
                 head = stream.read(_FRAME.size)
                 if len(head) < _FRAME.size:
-                    return None
+                    return
                 size, length = _FRAME.unpack(head)
                 if not size:
                     break
                 name = stream.read(size).decode()
                 body = stream.read(length)
                 if len(body) < length:
-                    return None
+                    return
                 out[name] = pa.ipc.open_stream(body).read_all()
-        except (OSError, pa.ArrowInvalid, UnicodeDecodeError):
-            return None
-        return out if self.proc.wait() == 0 else None
+        except (OSError, ValueError, pa.ArrowInvalid, UnicodeDecodeError):
+            return  # ValueError: the pipe closed by `close` while reading
+        self.answer = out
+
+    def tables(self) -> dict[str, pa.Table] | None:
+        """The worker's tables by name; None when it failed (read the document whole)."""
+        self.receiver.join()
+        return self.answer if self.answer is not None and self.proc.wait() == 0 else None
 
     def close(self) -> None:
         if self.proc.poll() is None:
             self.proc.kill()
         self.proc.wait()
         self.sender.join()
+        self.receiver.join()  # the worker's end closed its side of the pipe
         self.proc.stdout.close()
 
 
-def main() -> None:
-    """The worker: a line naming the reader module and its arguments (JSON), then the
-    second part, on stdin; its tables as framed Arrow IPC on stdout. Any failure is exit 1
-    and nothing said: the parent reads the document whole."""
+def main(module: str) -> None:
+    """The worker for the reader `module`: imported at once (its start may come before
+    the file is read: `prestart`); then a line of its arguments (JSON) and the second
+    part on stdin; each table `part` yields sent at once as framed Arrow IPC on stdout.
+    Any failure is exit 1 and nothing more said: the parent reads the document whole."""
+    out = sys.stdout.buffer
     try:
-        module, *args = json.loads(sys.stdin.buffer.readline())
-        tables = importlib.import_module(f"ofsted_lists.readers.{module}").part(sys.stdin.buffer, *args)
+        reader = importlib.import_module(f"ofsted_lists.readers.{module}")
+        for name, table in reader.part(sys.stdin.buffer, *json.loads(sys.stdin.buffer.readline())):
+            sink = pa.BufferOutputStream()
+            with pa.ipc.new_stream(sink, table.schema) as writer:
+                writer.write_table(table)
+            data = sink.getvalue()
+            out.write(_FRAME.pack(len(name.encode()), data.size) + name.encode())
+            out.write(data)
+            out.flush()
+        out.write(_FRAME.pack(0, 0))
+        out.flush()
     except Exception:  # noqa: BLE001  (whatever it is, the whole-document read will say it)
         sys.exit(1)
-    out = sys.stdout.buffer
-    for name, table in tables.items():
-        sink = pa.BufferOutputStream()
-        with pa.ipc.new_stream(sink, table.schema) as writer:
-            writer.write_table(table)
-        data = sink.getvalue()
-        out.write(_FRAME.pack(len(name.encode()), data.size))
-        out.write(name.encode())
-        out.write(data)
-    out.write(_FRAME.pack(0, 0))
-    out.flush()
+    os._exit(0)  # all is sent: the interpreter's teardown would only keep the parent waiting
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1])
