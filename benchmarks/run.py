@@ -175,11 +175,20 @@ def _env() -> dict[str, str]:
 
 
 def _children(pid: int) -> list[int]:
+    """The children of every thread of `pid`: a child started from a reader thread (the
+    census's second process, a workbook parse) is listed under that thread's task only."""
+    found: list[int] = []
     try:
-        with open(f"/proc/{pid}/task/{pid}/children") as fh:
-            return [int(p) for p in fh.read().split()]
-    except (OSError, ValueError):
-        return []
+        tasks = os.listdir(f"/proc/{pid}/task")
+    except OSError:
+        return found
+    for task in tasks:
+        try:
+            with open(f"/proc/{pid}/task/{task}/children") as fh:
+                found += [int(p) for p in fh.read().split()]
+        except (OSError, ValueError):
+            continue
+    return found
 
 
 def _rss(pid: int, *, files: bool) -> int:

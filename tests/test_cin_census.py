@@ -324,3 +324,38 @@ def test_a_child_whose_identifiers_come_after_its_episodes_gives_every_record_it
                                Findings())
     for table in ("referrals", "assessments", "disabilities"):
         assert read.tables[table]["child_id"].fillna("blank").tolist() == ["C1", "C2", "blank"], table
+
+
+@pytest.mark.parametrize("chunk", [1, 2, 3, 7])
+def test_records_made_into_arrow_every_few_children_give_what_one_chunk_gives(chunk, tmp_path, monkeypatch):
+    """`_parse` turns its records into Arrow every CHUNK children: each block must still
+    point at its own episode, and every line, value and finding must be the same."""
+    from ofsted_lists.readers import cin_census
+
+    blocks = ("<Assessments><AssessmentActualStartDate>2026-01-06</AssessmentActualStartDate></Assessments>"
+              "<Section47><S47ActualStartDate>2026-01-07</S47ActualStartDate></Section47>")
+    episodes = [EPISODE.format(more=blocks + "<DateOfInitialCPC>2026-01-20</DateOfInitialCPC>", nfa="0"),
+                EPISODE.format(more=blocks.replace("2026-01-0", "2025-06-0"), nfa="1")
+                .replace("2026-01-05", "2025-06-05")]
+    text = census("\n".join(child(f"C{i}", "".join(episodes[: i % 3]), sex=("<Sex>F</Sex>", "<Sex>1</Sex>")[i % 2])
+                            for i in range(11)))
+    # b, the older census: C2's June episode is a's too (b's is dropped), C3's is b's alone (kept).
+    folder = write(tmp_path / "in", a=text, b=census(child("C2", episodes[1]) + child("C3", episodes[1]),
+                                                       reference="2025-03-31"))
+
+    def read():
+        findings = Findings()
+        got = readers.read_folder(folder, Config(), findings)
+        return got.tables, sorted(map(str, findings.table().astype(str).to_dict("records")))
+
+    whole_tables, whole_findings = read()
+    monkeypatch.setattr(cin_census, "CHUNK", chunk)
+    tables, found = read()
+    assert set(tables) == set(whole_tables) and found == whole_findings
+    for name in whole_tables:
+        pd.testing.assert_frame_equal(tables[name], whole_tables[name])
+    # Each enquiry kept or dropped with its own episode.
+    s47 = tables["s47"].groupby("child_id")["s47_start_date"].apply(sorted).to_dict()
+    assert s47 == {**{c: ["2026-01-07"] for c in ("C1", "C4", "C7", "C10")},
+                   **{c: ["2025-06-07", "2026-01-07"] for c in ("C2", "C5", "C8")}, "C3": ["2025-06-07"]}
+    assert tables["s47"]["icpc_date"].notna().sum() == 7  # the episode's ICPC on its own enquiry

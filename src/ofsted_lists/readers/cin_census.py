@@ -87,6 +87,8 @@ _ELEMENTS["cp_plans"]["last_review_date"] = "CPPreviewDate"
 # What says a CMS export holds the same record (with the child): readers.SAME_RECORD.
 SAME_RECORD = {"children": None, "referrals": "referral_date", "assessments": "assessment_start_date",
                "s47": "s47_start_date", "cin_plans": "cin_plan_start_date", "cp_plans": "cpp_start_date"}
+# Children read before their records are made into Arrow columns (see `_parse`).
+CHUNK = 16384
 _OLD_SEX = {"0", "1", "2", "9"}  # GenderCurrent's codes, before 2024-25's Sex (M/F/U)
 
 
@@ -147,11 +149,7 @@ def read(src: Source) -> None:
 def _whole(name: str, raw: bytes | io.RawIOBase, as_of: dt.date | None) -> tuple[dict, str, list]:
     """(each table's `_body`, the ReferenceDate, the old `Sex` codes) of a document or of
     one part of it."""
-    rows, reference, old_sex = _parse(name, raw, as_of)
-    try:
-        return {table: _body(table, rows.pop(table)) for table in COLUMNS}, reference, old_sex
-    except xmlsafe.Refused as why:
-        raise InputError(f"{name} is not read: {why}") from None
+    return _parse(name, raw, as_of)
 
 
 def _in_two(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict, str, list] | None:
@@ -192,12 +190,12 @@ def part(stream, as_of: str, lines: str) -> Iterator[tuple[str, pa.Table]]:
     each is made: each `_body` with its lines (the file's) and episodes as columns, then
     the old `Sex` codes."""
     with xmlsafe.no_gc():
-        rows, _, old_sex = _parse("", stream, dt.date.fromisoformat(as_of) if as_of else None)
-        offset = int(lines)
-        for table in COLUMNS:
-            body, at, episodes = _body(table, rows.pop(table))
-            body = body.append_column("_line", pa.array(at + offset, pa.int64()))
-            yield table, body if episodes is None else body.append_column("_episode", pa.array(episodes, pa.int64()))
+        bodies, _, old_sex = _parse("", stream, dt.date.fromisoformat(as_of) if as_of else None)
+    offset = int(lines)
+    for table in COLUMNS:
+        body, at, episodes = bodies.pop(table)
+        body = body.append_column("_line", pa.array(at + offset, pa.int64()))
+        yield table, body if episodes is None else body.append_column("_episode", pa.array(episodes, pa.int64()))
     yield "_old_sex", pa.table({"line": pa.array([line + offset for line, _ in old_sex], pa.int64()),
                                 "child": pa.array([child for _, child in old_sex], pa.string())})
 
@@ -213,6 +211,16 @@ def _body(table: str, rows: list[list]) -> tuple[pa.Table, np.ndarray, np.ndarra
     episodes = np.array(slots[width + 1], dtype=np.int64) if table not in ("children", "disabilities", "referrals") \
         else None
     return pa.table(arrays), lines, episodes
+
+
+def _joined(chunks: list[tuple[pa.Table, np.ndarray, np.ndarray | None]]) -> tuple[pa.Table, np.ndarray,
+                                                                               np.ndarray | None]:
+    """One `_body` of a table's chunks, in order (the table's chunks stay Arrow chunks)."""
+    if len(chunks) == 1:
+        return chunks[0]
+    tables, lines, episodes = zip(*chunks)
+    return (pa.concat_tables(tables), np.concatenate(lines),
+            None if episodes[0] is None else np.concatenate(episodes))
 
 
 def _keys(parts: dict, referral_dates: pa.Array) -> dict[str, pd.Series]:
@@ -242,13 +250,17 @@ def _frame(src: Source, table: str, body: pa.Table, lines: np.ndarray, _episodes
     return xmlsafe.frame(body, lines, src.name)
 
 
-def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, list[list]], str, list]:
-    """(records per table, the ReferenceDate, (line, child) of each old code under `Sex`).
+def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, tuple], str, list]:
+    """(each table's `_body`, the ReferenceDate, (line, child) of each old code under `Sex`).
 
     Each `Child` is read as a whole, by the census's structure: its identifiers and
     characteristics, then each `CINdetails` with the blocks inside it. Values are as the
-    file has them; `_body` strips them."""
+    file has them; `_body` strips them. Every CHUNK children, the records made so far
+    become Arrow columns: held as Python lists, a census's records take several times
+    the memory."""
     rows: dict[str, list[list]] = {t: [] for t in COLUMNS}
+    chunks: dict[str, list[tuple]] = {t: [] for t in COLUMNS}
+    before = [0]  # the episodes (referrals) already made into chunks
     width = {t: len(c) for t, c in COLUMNS.items()}
     reference = [""]
     old_sex: list[tuple[int, str]] = []
@@ -306,10 +318,18 @@ def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, list
                     records[at][0] = child_id
         if sex_line and child[gender].strip() in _OLD_SEX:
             old_sex.append((sex_line, child_id.strip()))
+        if len(rows["children"]) >= CHUNK:
+            flush()
+
+    def flush() -> None:
+        before[0] += len(referrals)
+        for table, records in rows.items():
+            chunks[table].append(_body(table, records))
+            records.clear()
 
     def episode(details, child_id: str) -> None:
         referral = [child_id] + [""] * (width["referrals"] - 1) + [details.sourceline]
-        place = len(referrals)
+        place = before[0] + len(referrals)
         referrals.append(referral)
         icpc, enquiries = None, []
         for kind, part in fill(referral, details, _BLOCK_SLOT["CINdetails"][1], episode_items):
@@ -330,7 +350,11 @@ def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, list
             _close_episode(icpc, enquiries, icpc_slot, start_slot)
 
     xmlsafe.records(name, raw, ("ReferenceDate", "Child"), record)
-    return rows, reference[0], old_sex
+    try:
+        flush()
+    except xmlsafe.Refused as why:
+        raise InputError(f"{name} is not read: {why}") from None
+    return {table: _joined(made) for table, made in chunks.items()}, reference[0], old_sex
 
 
 def _close_episode(icpc: str, enquiries: list[list], icpc_slot: int, start_slot: int) -> None:
