@@ -88,7 +88,7 @@ _ELEMENTS["cp_plans"]["last_review_date"] = "CPPreviewDate"
 SAME_RECORD = {"children": None, "referrals": "referral_date", "assessments": "assessment_start_date",
                "s47": "s47_start_date", "cin_plans": "cin_plan_start_date", "cp_plans": "cpp_start_date"}
 # Children read before their records are made into Arrow columns (see `_parse`).
-CHUNK = 16384
+CHUNK = 4096
 _OLD_SEX = {"0", "1", "2", "9"}  # GenderCurrent's codes, before 2024-25's Sex (M/F/U)
 
 
