@@ -178,9 +178,13 @@ def test_the_worker_started_ahead_reads_the_second_part_and_none_is_left_running
 
 def test_a_worker_started_ahead_that_no_read_takes_is_stopped(tmp_path, monkeypatch):
     monkeypatch.setattr(xml_parts, "MIN_BYTES", 0)
+    spawned = []
+    spawn = xml_parts._spawn
+    monkeypatch.setattr(xml_parts, "_spawn", lambda module: spawned.append(module) or spawn(module))
     xml_parts.prestart("cin_census")
-    xml_parts.prestart("cin_census")  # at most one waits
+    xml_parts.prestart("cin_census")  # at most one waits: no second is started
     (proc,) = xml_parts._ready.values()
+    assert spawned == ["cin_census"]
     xml_parts.discard()
     assert proc.poll() is not None and not xml_parts._ready
     # A census too small to cut: its worker, started ahead, is stopped once the folder is read.
