@@ -438,3 +438,14 @@ def test_day_in_a_finding_reads_blank_when_there_is_no_date(value):
 def test_day_in_a_finding_is_dd_mm_yyyy():
     assert day(pd.Timestamp(2024, 3, 5)) == "05/03/2024"
     assert day(D(1999, 12, 31)) == "31/12/1999"
+
+
+@pytest.mark.parametrize("dtype", ["str", object])
+def test_parse_ids_keeps_the_index_and_drops_blank_text_either_way(dtype):
+    # "str" takes the whole-column pyarrow path, object the per-distinct-value one: same results.
+    values = pd.Series(["C1", "  ", "0", "-1.0", "7.0", None], index=[10, 20, 30, 40, 50, 60], dtype=dtype)
+    got = parse_ids(values)
+    assert got.values.index.equals(values.index) and got.bad.index.equals(values.index)
+    assert got.values.isna().tolist() == [False, True, True, True, False, True]
+    assert got.values[[10, 50]].tolist() == ["C1", "7"]
+    assert got.bad.dtype == bool and got.bad.tolist() == [False, False, True, True, False, False]
