@@ -130,7 +130,7 @@ def read(src: Source) -> None:
 
     raw = src.box.pop()
     with xmlsafe.no_gc():
-        bodies, reference, old_sex = _in_two(src.name, raw, src.as_of) or _whole(src.name, raw, src.as_of)
+        bodies, reference, old_sex = _in_two(src.name, raw, src.as_of) or _parse(src.name, raw, src.as_of)
         del raw
     census = Census(reference, {table: (body.column("child_id"), episodes)
                                 for table, (body, _, episodes) in bodies.items()},
@@ -146,14 +146,8 @@ def read(src: Source) -> None:
             file=src.name, row=line, column="Sex", child_id=child)
 
 
-def _whole(name: str, raw: bytes | io.RawIOBase, as_of: dt.date | None) -> tuple[dict, str, list]:
-    """(each table's `_body`, the ReferenceDate, the old `Sex` codes) of a document or of
-    one part of it."""
-    return _parse(name, raw, as_of)
-
-
 def _in_two(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict, str, list] | None:
-    """`_whole` of a large census, its second half read by a second interpreter at the
+    """`_parse` of a large census, its second half read by a second interpreter at the
     same time (`xml_parts`); None when it is not cut, or either part fails (then read it
     whole, which says why)."""
     xmlsafe.check_prolog(name, raw)
@@ -166,7 +160,7 @@ def _in_two(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict, str, li
         return None
     try:
         try:
-            bodies, reference, old_sex = _whole(name, xml_parts.FirstPart(raw, where), as_of)
+            bodies, reference, old_sex = _parse(name, xml_parts.FirstPart(raw, where), as_of)
         except InputError:
             return None
         theirs = second.tables()
@@ -250,8 +244,9 @@ def _frame(src: Source, table: str, body: pa.Table, lines: np.ndarray, _episodes
     return xmlsafe.frame(body, lines, src.name)
 
 
-def _parse(name: str, raw: bytes, as_of: dt.date | None) -> tuple[dict[str, tuple], str, list]:
-    """(each table's `_body`, the ReferenceDate, (line, child) of each old code under `Sex`).
+def _parse(name: str, raw: bytes | io.RawIOBase, as_of: dt.date | None) -> tuple[dict[str, tuple], str, list]:
+    """(each table's `_body`, the ReferenceDate, (line, child) of each old code under `Sex`)
+    of a document or of one part of it.
 
     Each `Child` is read as a whole, by the census's structure: its identifiers and
     characteristics, then each `CINdetails` with the blocks inside it. Values are as the

@@ -259,8 +259,8 @@ class SecondPart:
                 if len(body) < length:
                     return
                 out[name] = pa.ipc.open_stream(body).read_all()
-        except (OSError, ValueError, pa.ArrowInvalid, UnicodeDecodeError):
-            return  # ValueError: the pipe closed by `close` while reading
+        except (OSError, pa.ArrowInvalid, UnicodeDecodeError):
+            return
         self.answer = out
 
     def tables(self) -> dict[str, pa.Table] | None:
