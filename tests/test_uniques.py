@@ -59,3 +59,11 @@ def test_ranked_per_child_same_day_same_row_number_goes_to_the_later_file_name()
                        "_file": pd.Series(["b.csv", "a.csv"], dtype="str"), "_row": [2, 2]})
     chosen, others = ranked_per_child(df, "start", "end")
     assert chosen["_file"].tolist() == ["b.csv"] and others["_file"].tolist() == ["a.csv"]
+
+
+def test_id_positions_finds_text_ids_and_ids_that_are_not_text():
+    from ofsted_lists.uniques import id_positions
+
+    assert id_positions(pd.Series(["C3", None, "C1", "C9"]), pd.Index(["C1", "C3"])).tolist() == [1, -1, 0, -1]
+    # Not all text (an index of numbers): pandas' own lookup, the same answer.
+    assert id_positions(pd.Series([3, 1, 7]), pd.Index([1, 3])).tolist() == [1, 0, -1]
