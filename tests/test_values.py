@@ -225,6 +225,15 @@ def test_typed_columns():
     assert p.values.iloc[0] == pd.Timestamp("2024-02-01") and p.bad.tolist() == [False, True, False]
 
 
+def test_a_true_false_column_is_not_a_date():
+    # Read as numbers, TRUE would be serial 1 (01/01/1900) and FALSE serial 0 (blank).
+    p = parse_dates(pd.Series([True, False], index=[3, 4]), AS_OF)
+    assert p.values.isna().all() and p.bad.tolist() == [True, True]
+    assert p.values.index.tolist() == [3, 4]
+    p = parse_dates(pd.Series([True, None], dtype="boolean"), AS_OF)
+    assert p.values.isna().all() and p.bad.tolist() == [True, False]
+
+
 def test_undecodable_text_does_not_raise():
     s = pd.Series(["\udcff01/02/2024", "01/02/2024", "AB\udcff"], dtype=object)
     assert parse_dates(s, AS_OF).bad.tolist() == [True, False, True]
