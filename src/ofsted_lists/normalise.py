@@ -43,7 +43,6 @@ _BUILTIN_CONTACT_OUTCOMES = {"referral": True, "noreferral": False}
 @dataclass
 class Dataset:
     as_of: dt.date
-    today: dt.date
     tables: dict[str, pd.DataFrame]
     children: pd.DataFrame                 # index child_id
     absent: dict[str, set[str]] = field(default_factory=dict)  # table -> canonical columns not in the input
@@ -448,4 +447,4 @@ def normalise(raw: dict[str, pd.DataFrame], as_of: dt.date, today: dt.date,
     for c in ("dob", "expected_dob"):
         children[c] = pd.to_datetime(children[c]).astype("datetime64[ns]")
     _cross_checks(tables, children, "children" in tables, as_of, findings, positions)
-    return Dataset(as_of=as_of, today=today, tables=tables, children=children, absent=absent)
+    return Dataset(as_of=as_of, tables=tables, children=children, absent=absent)
