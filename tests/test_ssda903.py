@@ -242,6 +242,11 @@ def test_two_years_merge_into_one_history_with_each_chaining_finding_where_it_is
     assert problems["F" + quality.PERIOD_NOT_STARTED_S] == (
         "the previous episode ended E11 on 01/06/2020, so this one starts a new period of care, but its RNE is "
         "'L', not S (903 rule 432)")
+    assert problems["E" + quality.EPISODE_NOT_ENDED] == (
+        "episode has no end date (DEC), but the child's next episode starts 01/07/2020 (903 rule 142)")
+    assert problems["G" + quality.PERIOD_BEFORE_FILES] == (  # no 903 rule: the files start too late
+        "the child's first episode in the files has RNE 'L', not S: its period of care began before the "
+        "earliest file, so its start date is unknown")
     assert quality.PERIOD_BEFORE_FILES in quality.INFORMATIONAL  # recent files only: not a recording error
 
 
