@@ -36,3 +36,14 @@ def test_as_at_an_earlier_date_an_episode_has_not_ended_yet():
     assert got["dec"].isna().tolist() == [True, False]
     assert got["rec"].isna().tolist() == [True, False]
     assert got["reason_place_change"].isna().tolist() == [True, False]
+
+
+def test_a_period_that_starts_in_the_year_counts_its_first_placement_once():
+    # The first row of all: an S that starts the first child's period within the 12 months.
+    ep = care_history.history(_episodes([
+        ("a.csv", "", 2, "A", "2020-06-01", "2020-09-01", "X1", "S", "C2", "U1", None),
+        ("a.csv", "", 3, "A", "2020-09-01", None, None, "P", "C2", "U2", None),
+        ("a.csv", "", 4, "B", "2020-07-01", None, None, "S", "C2", "U1", None)]), Findings())
+    spans = care_history.periods(ep)
+    got = care_history.placements_in_12_months(ep, spans, T("2020-04-01"), T("2021-03-31"), same_carer=False)
+    assert got.tolist() == [2, 1]
