@@ -15,9 +15,14 @@ from ofsted_lists.config import Config
 CHILD = {"child_id": "C1", "dob": "2015-06-01", "gender": "1", "ethnicity": "WBRI", "disability": "LD"}
 
 
-def found(run, kind: str) -> list[str]:
+def of_kind(run, kind: str):
+    """The findings of `kind`, as the findings table shows them."""
     table = run.findings.table()
-    return table.loc[table["Kind"] == kind, "Problem"].tolist()
+    return table[table["Kind"] == kind]
+
+
+def found(run, kind: str) -> list[str]:
+    return of_kind(run, kind)["Problem"].tolist()
 
 
 def test_identifiers_are_trimmed_and_a_zero_or_minus_one_child_id_leaves_the_row_out(tmp_path):
@@ -107,11 +112,11 @@ _MESSAGES = {
 def test_each_finding_says_what_was_wrong_and_what_was_done_and_is_the_only_one(tmp_path, case):
     tables, kind, expected = _MESSAGES[case]
     run = run_lists(exports(tmp_path / "in", **{"children": [CHILD], **tables}), "2026-03-31")
-    t = run.findings.table()
-    assert list(zip(t.loc[t["Kind"] == kind, "Column"], t.loc[t["Kind"] == kind, "Problem"])) == expected
+    mine = of_kind(run, kind)
+    assert list(zip(mine["Column"], mine["Problem"])) == expected
     # The record it left out is not reported again under another kind (a bad key date is not
     # also "no key date").
-    assert t["Kind"].tolist() == [kind] * len(expected)
+    assert run.findings.table()["Kind"].tolist() == [kind] * len(expected)
 
 
 # --- records, and one child's details, across files and tables ---
@@ -173,8 +178,7 @@ def test_a_child_twice_in_children_keeps_its_first_row(tmp_path):
     run = run_lists(folder, "2026-03-31")
     assert run.dataset.children.index.tolist() == ["C1", "C2"]
     assert run.dataset.children.loc["C1", "gender"] == "1"
-    t = run.findings.table()
-    assert t.loc[t["Kind"] == quality.DUPLICATE_CHILD, "Row"].astype(int).tolist() == [3]
+    assert of_kind(run, quality.DUPLICATE_CHILD)["Row"].astype(int).tolist() == [3]
 
 
 def test_details_that_differ_from_children_only_in_spelling_or_blanks_are_no_finding(tmp_path):
@@ -187,8 +191,7 @@ def test_details_that_differ_from_children_only_in_spelling_or_blanks_are_no_fin
                                                 {**CHILD, "child_id": "C2", "dob": "", "gender": ""}],
                      contacts=contacts)
     run = run_lists(folder, "2026-03-31")
-    t = run.findings.table()
-    differ = t[t["Kind"] == quality.DETAILS_DISAGREE]
+    differ = of_kind(run, quality.DETAILS_DISAGREE)
     # C1's dob differs (once per child and column, at its first differing row); the rest only
     # in case or spaces, or where children is blank (C2: filled from the event, no finding).
     assert list(zip(differ["Column"], differ["Row"].astype(int))) == [("dob", 3)]
